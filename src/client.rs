@@ -1,0 +1,550 @@
+//! The client: options, the request/response envelope of the LXD API,
+//! host information, and the raw API.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::tls::{self, ServerTrust, TlsOptions};
+use crate::transport::{Endpoint, Request, Transport};
+
+/// Options for [`Client::new`], as parsed from the C `options_json`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Options {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub verify: Option<bool>,
+    pub server_cert: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+    pub project: Option<String>,
+}
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Options {
+    /// Parse `{"cert":…, "key":…, "verify":…, "server_cert":…, "timeout_ms":…, "project":…}`.
+    /// Unknown keys and wrong types are errors, so a typo never goes unnoticed.
+    pub fn from_json(text: Option<&str>) -> Result<Options> {
+        let Some(text) = text else {
+            return Ok(Options::default());
+        };
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid(format!("options are not valid JSON: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(Error::invalid("options must be a JSON object"));
+        };
+        let mut o = Options::default();
+        for (k, v) in map {
+            let path = |v: &Value| -> Result<PathBuf> {
+                v.as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .ok_or_else(|| Error::invalid(format!("option {k:?} must be a file path string")))
+            };
+            match k.as_str() {
+                "cert" => o.cert = Some(path(&v)?),
+                "key" => o.key = Some(path(&v)?),
+                "server_cert" => o.server_cert = Some(path(&v)?),
+                "verify" => {
+                    o.verify = Some(
+                        v.as_bool()
+                            .ok_or_else(|| Error::invalid("option \"verify\" must be a boolean"))?,
+                    )
+                }
+                "timeout_ms" => {
+                    let ms = v.as_u64().filter(|ms| *ms > 0).ok_or_else(|| {
+                        Error::invalid("option \"timeout_ms\" must be a positive integer")
+                    })?;
+                    o.timeout = Some(Duration::from_millis(ms));
+                }
+                "project" => {
+                    o.project = Some(
+                        v.as_str()
+                            .filter(|s| !s.is_empty())
+                            .ok_or_else(|| Error::invalid("option \"project\" must be a non-empty string"))?
+                            .to_string(),
+                    )
+                }
+                other => return Err(Error::invalid(format!("unknown option {other:?}"))),
+            }
+        }
+        if o.cert.is_some() != o.key.is_some() {
+            return Err(Error::invalid("options \"cert\" and \"key\" go together"));
+        }
+        Ok(o)
+    }
+
+    fn tls(&self) -> TlsOptions {
+        let trust = match (&self.server_cert, self.verify) {
+            (Some(p), _) => ServerTrust::Pinned(p.clone()),
+            (None, Some(false)) => ServerTrust::Insecure,
+            (None, _) => ServerTrust::SystemRoots,
+        };
+        TlsOptions {
+            client_cert: self.cert.clone().zip(self.key.clone()),
+            trust,
+        }
+    }
+}
+
+/// A decoded LXD response: the envelope plus the headers we use.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub http_status: u16,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+    /// The whole response document (`type`, `status`, `metadata`, …).
+    pub doc: Value,
+}
+
+impl ApiResponse {
+    pub fn metadata(&self) -> &Value {
+        self.doc.get("metadata").unwrap_or(&Value::Null)
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.doc.get("type").and_then(Value::as_str) == Some("async")
+    }
+
+    /// The id of the background operation of an async response.
+    pub fn operation_id(&self) -> Option<String> {
+        if !self.is_async() {
+            return None;
+        }
+        let from_path = self
+            .doc
+            .get("operation")
+            .and_then(Value::as_str)
+            .and_then(|p| p.rsplit('/').next())
+            .filter(|s| !s.is_empty());
+        let from_meta = self.metadata().get("id").and_then(Value::as_str);
+        from_path.or(from_meta).map(str::to_string)
+    }
+}
+
+/// Decode the body of an LXD response and turn error responses into errors.
+pub fn decode_response(status: u16, body: &[u8]) -> Result<Value> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| {
+        let snippet = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        if status >= 400 {
+            Error::from_http(status, &format!("non-JSON error response: {snippet}"))
+        } else {
+            Error::protocol(format!("response is not JSON ({e}): {snippet:?}"))
+        }
+    })?;
+    let kind = doc.get("type").and_then(Value::as_str);
+    if status >= 400 || kind == Some("error") {
+        let msg = doc.get("error").and_then(Value::as_str).unwrap_or("");
+        let code = doc
+            .get("error_code")
+            .and_then(Value::as_u64)
+            .and_then(|c| u16::try_from(c).ok())
+            .filter(|c| *c >= 400)
+            .unwrap_or(if status >= 400 { status } else { 500 });
+        return Err(Error::from_http(code, msg));
+    }
+    match kind {
+        Some("sync") | Some("async") => Ok(doc),
+        _ => Err(Error::protocol(format!(
+            "response has no valid \"type\" field: {}",
+            truncate(&doc.to_string(), 120)
+        ))),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Percent-encode one path segment or query value.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+struct Inner {
+    transport: Transport,
+    timeout: Duration,
+    project: Option<String>,
+    host: RwLock<Value>,
+    extensions: RwLock<HashSet<String>>,
+}
+
+/// A connection to one LXD daemon. Cheap to clone; safe to share between
+/// threads; requests reuse kept-alive connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", self.inner.transport.endpoint())
+            .field("project", &self.inner.project)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Open a client and fetch `GET /1.0`, as pylxd does, so an unreachable
+    /// or non-LXD endpoint fails here.
+    pub fn new(endpoint: Option<&str>, options: &Options) -> Result<Client> {
+        let endpoint = Endpoint::parse(endpoint)?;
+        let tls = match endpoint {
+            Endpoint::Https { .. } => Some(tls::client_config(&options.tls())?),
+            Endpoint::Unix(_) => None,
+        };
+        let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let client = Client {
+            inner: Arc::new(Inner {
+                transport: Transport::new(endpoint, tls, timeout),
+                timeout,
+                project: options.project.clone(),
+                host: RwLock::new(Value::Null),
+                extensions: RwLock::new(HashSet::new()),
+            }),
+        };
+        client.refresh_host_info()?;
+        Ok(client)
+    }
+
+    pub fn project(&self) -> Option<&str> {
+        self.inner.project.as_deref()
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        self.inner.transport.endpoint()
+    }
+
+    /// Re-read `GET /1.0` and return it (the `metadata` part).
+    pub fn refresh_host_info(&self) -> Result<Value> {
+        let resp = self.request("GET", "/1.0", None, &[], None)?;
+        let meta = resp.metadata().clone();
+        if !meta.is_object() || meta.get("api_version").is_none() {
+            return Err(Error::protocol(
+                "GET /1.0 did not return LXD server information",
+            ));
+        }
+        let exts: HashSet<String> = meta
+            .get("api_extensions")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        *self.inner.extensions.write().unwrap_or_else(|p| p.into_inner()) = exts;
+        *self.inner.host.write().unwrap_or_else(|p| p.into_inner()) = meta.clone();
+        Ok(meta)
+    }
+
+    /// The server information read when the client was made (or last refreshed).
+    pub fn host_info(&self) -> Value {
+        self.inner
+            .host
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn has_api_extension(&self, name: &str) -> bool {
+        self.inner
+            .extensions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(name)
+    }
+
+    /// Fail with `ExtensionMissing` unless the server has `name`.
+    pub fn require_extension(&self, name: &str) -> Result<()> {
+        if self.has_api_extension(name) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::ExtensionMissing,
+                format!("the server lacks the API extension {name:?}"),
+            ))
+        }
+    }
+
+    /// Whether the server trusts this client (`auth` is `trusted`).
+    pub fn trusted(&self) -> bool {
+        self.inner
+            .host
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get("auth")
+            .and_then(Value::as_str)
+            == Some("trusted")
+    }
+
+    /// Add `project=` to a path unless it already names one.
+    pub fn with_project(&self, path: &str) -> String {
+        match &self.inner.project {
+            Some(p) if !has_query_param(path, "project") => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{sep}project={}", encode_component(p))
+            }
+            _ => path.to_string(),
+        }
+    }
+
+    /// One API request. `path` starts with `/` (e.g. `/1.0/instances`);
+    /// `timeout` None means the client's timeout, `Some(None)` no timeout.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        timeout: Option<Option<Duration>>,
+    ) -> Result<ApiResponse> {
+        let bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let mut all_headers: Vec<(&str, &str)> = headers.to_vec();
+        if bytes.is_some() {
+            all_headers.push(("Content-Type", "application/json"));
+        }
+        let host = self.inner.transport.endpoint().host_header();
+        let req = Request {
+            method,
+            target: path,
+            host: &host,
+            headers: &all_headers,
+            body: bytes.as_deref(),
+        };
+        let timeout = timeout.unwrap_or(Some(self.inner.timeout));
+        let resp = self.inner.transport.send(&req, timeout)?;
+        let doc = decode_response(resp.status, &resp.body)
+            .map_err(|e| e.with_context(&format!("{method} {path}")))?;
+        Ok(ApiResponse {
+            http_status: resp.status,
+            etag: resp.header("etag").map(str::to_string),
+            location: resp.header("location").map(str::to_string),
+            doc,
+        })
+    }
+
+    /// The raw API, as pylxd's `client.api`: the whole response document.
+    /// The client's project is added to the query unless the path names one.
+    pub fn api(&self, method: &str, path: &str, body: Option<&str>) -> Result<Value> {
+        let method = method.to_ascii_uppercase();
+        if !matches!(
+            method.as_str(),
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD"
+        ) {
+            return Err(Error::invalid(format!("unsupported HTTP method {method:?}")));
+        }
+        if !path.starts_with('/') || path.contains(char::is_whitespace) {
+            return Err(Error::invalid(format!(
+                "path {path:?} must start with '/' and contain no white space"
+            )));
+        }
+        let body = match body {
+            Some(text) => Some(
+                serde_json::from_str::<Value>(text)
+                    .map_err(|e| Error::invalid(format!("body is not valid JSON: {e}")))?,
+            ),
+            None => None,
+        };
+        let path = self.with_project(path);
+        Ok(self
+            .request(&method, &path, body.as_ref(), &[], None)?
+            .doc)
+    }
+
+    /// The operations part: wait for operation `id` up to `timeout_s`
+    /// seconds (negative: no limit) with `/1.0/operations/{id}/wait`.
+    /// Returns the final operation document (its `metadata`).
+    pub fn wait_operation(&self, id: &str, timeout_s: i32) -> Result<Map<String, Value>> {
+        let mut path = format!("/1.0/operations/{}/wait", encode_component(id));
+        let read_timeout = if timeout_s >= 0 {
+            path.push_str(&format!("?timeout={timeout_s}"));
+            Some(Duration::from_secs(timeout_s as u64) + self.inner.timeout)
+        } else {
+            None
+        };
+        let path = self.with_project(&path);
+        let resp = self.request("GET", &path, None, &[], Some(read_timeout))?;
+        let op = match resp.metadata() {
+            Value::Object(m) => m.clone(),
+            _ => return Err(Error::protocol("operation wait returned no operation")),
+        };
+        operation_outcome(&op)?;
+        Ok(op)
+    }
+
+    pub fn cancel_operation(&self, id: &str) -> Result<()> {
+        let path = self.with_project(&format!("/1.0/operations/{}", encode_component(id)));
+        self.request("DELETE", &path, None, &[], None)?;
+        Ok(())
+    }
+
+    /// Finish what an async response started: wait for it, or hand back
+    /// its id for the caller to wait on later.
+    pub fn finish(&self, resp: &ApiResponse, wait: bool) -> Result<Finished> {
+        match resp.operation_id() {
+            None => Ok(Finished::Done(None)),
+            Some(id) if wait => Ok(Finished::Done(Some(self.wait_operation(&id, -1)?))),
+            Some(id) => Ok(Finished::Pending(id)),
+        }
+    }
+}
+
+/// What became of a request that may have started a background operation.
+#[derive(Debug)]
+pub enum Finished {
+    /// Over; with the final operation when there was one.
+    Done(Option<Map<String, Value>>),
+    /// Still running in the background: the operation id.
+    Pending(String),
+}
+
+/// Map a finished (or still running) operation to success or an error.
+pub fn operation_outcome(op: &Map<String, Value>) -> Result<()> {
+    let status = op.get("status").and_then(Value::as_str).unwrap_or("");
+    let err = op.get("err").and_then(Value::as_str).unwrap_or("");
+    match status {
+        "Success" => Ok(()),
+        "Failure" => Err(Error::new(
+            ErrorKind::OperationFailed,
+            if err.is_empty() {
+                "operation failed".to_string()
+            } else {
+                err.to_string()
+            },
+        )),
+        "Cancelled" => Err(Error::new(
+            ErrorKind::Cancelled,
+            if err.is_empty() {
+                "operation cancelled".to_string()
+            } else {
+                err.to_string()
+            },
+        )),
+        "Running" | "Pending" | "Cancelling" | "Stopped" | "Started" | "Ready" | "Frozen" => {
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!("operation still {status} when the wait timed out"),
+            ))
+        }
+        other => Err(Error::protocol(format!(
+            "operation has unknown status {other:?}"
+        ))),
+    }
+}
+
+fn has_query_param(path: &str, name: &str) -> bool {
+    path.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|kv| kv.split('=').next() == Some(name))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn options_parse_and_reject() {
+        assert_eq!(Options::from_json(None).unwrap(), Options::default());
+        let o = Options::from_json(Some(
+            r#"{"cert":"/c","key":"/k","verify":false,"timeout_ms":1500,"project":"p"}"#,
+        ))
+        .unwrap();
+        assert_eq!(o.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(o.project.as_deref(), Some("p"));
+        assert_eq!(o.tls().trust, ServerTrust::Insecure);
+        let pinned = Options::from_json(Some(r#"{"server_cert":"/s.crt"}"#)).unwrap();
+        assert_eq!(pinned.tls().trust, ServerTrust::Pinned("/s.crt".into()));
+        for bad in [
+            "{",
+            "[]",
+            r#"{"verify":"no"}"#,
+            r#"{"timeout_ms":-1}"#,
+            r#"{"cert":"/c"}"#,
+            r#"{"porject":"x"}"#,
+            r#"{"project":""}"#,
+        ] {
+            let e = Options::from_json(Some(bad)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_documents_become_errors_with_the_server_text() {
+        let body = br#"{"type":"error","error":"Instance not found","error_code":404,"metadata":null}"#;
+        let e = decode_response(404, body).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert_eq!(e.message, "Instance not found");
+        assert_eq!(e.http_status, 404);
+        let e = decode_response(
+            412,
+            br#"{"type":"error","error":"ETag doesn't match","error_code":412}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::PreconditionFailed);
+        let e = decode_response(500, b"<html>oops</html>").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Api);
+        let e = decode_response(200, b"not json").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol);
+        let e = decode_response(200, br#"{"hello":1}"#).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol);
+        let ok = decode_response(200, br#"{"type":"sync","metadata":{"a":1}}"#).unwrap();
+        assert_eq!(ok["metadata"]["a"], 1);
+    }
+
+    #[test]
+    fn async_responses_carry_the_operation_id() {
+        let r = ApiResponse {
+            http_status: 202,
+            etag: None,
+            location: None,
+            doc: json!({"type":"async","operation":"/1.0/operations/abc-123","metadata":{"id":"abc-123"}}),
+        };
+        assert_eq!(r.operation_id().as_deref(), Some("abc-123"));
+        let s = ApiResponse {
+            doc: json!({"type":"sync","metadata":{}}),
+            ..r
+        };
+        assert_eq!(s.operation_id(), None);
+    }
+
+    #[test]
+    fn operation_outcomes() {
+        let op = |s: &str, e: &str| json!({"status": s, "err": e}).as_object().unwrap().clone();
+        assert!(operation_outcome(&op("Success", "")).is_ok());
+        let f = operation_outcome(&op("Failure", "Failed to start")).unwrap_err();
+        assert_eq!((f.kind, f.message.as_str()), (ErrorKind::OperationFailed, "Failed to start"));
+        assert_eq!(operation_outcome(&op("Cancelled", "")).unwrap_err().kind, ErrorKind::Cancelled);
+        assert_eq!(operation_outcome(&op("Running", "")).unwrap_err().kind, ErrorKind::Timeout);
+        assert_eq!(operation_outcome(&op("Weird", "")).unwrap_err().kind, ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn components_and_query_params() {
+        assert_eq!(encode_component("a b/c"), "a%20b%2Fc");
+        assert_eq!(encode_component("c1-x_y.z"), "c1-x_y.z");
+        assert!(has_query_param("/1.0/x?recursion=1&project=p", "project"));
+        assert!(!has_query_param("/1.0/x?recursion=1", "project"));
+        assert!(!has_query_param("/1.0/project", "project"));
+    }
+}

@@ -1,0 +1,17 @@
+//! liblxd: a client for the LXD REST API with a C ABI.
+//!
+//! The safe core (`transport`, `client`, `kinds`, `model`, `warnings`) is
+//! ordinary Rust; `ffi` is the thin C layer over it.
+
+pub mod client;
+pub mod error;
+pub mod ffi;
+pub mod kinds;
+pub mod model;
+pub mod transport;
+pub mod warnings;
+
+pub use client::{Client, Options};
+pub use error::{Error, ErrorKind, Result};
+pub use kinds::Kind;
+pub use model::Object;

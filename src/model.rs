@@ -1,0 +1,651 @@
+//! LXD objects and their lifecycle, as in pylxd: lazy sync on read, dirty
+//! tracking on write, rollback, and ETag-protected save.
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::{Map, Value};
+
+use crate::client::{encode_component, ApiResponse, Client, Finished};
+use crate::error::{Error, ErrorKind, Result};
+use crate::kinds::{Kind, KindInfo, NewKey};
+use crate::warnings;
+
+/// Mutable state of an object, behind the object's lock.
+#[derive(Debug, Default)]
+struct State {
+    /// Key in URLs (name, fingerprint or id); empty while a create that
+    /// learns its key from the operation is still running.
+    key: String,
+    /// The server's state as last loaded.
+    server: Map<String, Value>,
+    /// Local changes not yet saved (attribute → new value).
+    dirty: Map<String, Value>,
+    /// ETag of `server`, when it came from a single-object GET.
+    etag: Option<String>,
+    /// Whether `server` holds the full object.
+    loaded: bool,
+    /// Background operation started by the last call made without waiting.
+    pending: Option<String>,
+}
+
+/// One LXD object of any kind. Methods lock the object, so one object can
+/// be used from several threads (calls on it are serialised).
+#[derive(Debug)]
+pub struct Object {
+    client: Client,
+    kind: Kind,
+    state: Mutex<State>,
+}
+
+fn url(info: &KindInfo, key: &str) -> String {
+    format!("/1.0/{}/{}", info.endpoint, encode_component(key))
+}
+
+fn collection(client: &Client, info: &KindInfo, query: &str) -> String {
+    let path = format!("/1.0/{}{query}", info.endpoint);
+    if info.project_scoped {
+        client.with_project(&path)
+    } else {
+        path
+    }
+}
+
+fn scoped(client: &Client, info: &KindInfo, path: String) -> String {
+    if info.project_scoped {
+        client.with_project(&path)
+    } else {
+        path
+    }
+}
+
+/// Warn about attributes the kind's schema lacks (they stay readable).
+fn check_schema(info: &KindInfo, attrs: &Map<String, Value>) {
+    for name in attrs.keys() {
+        if info.attr(name).is_none() {
+            warnings::global().unknown_attribute(info.class, name);
+        }
+    }
+}
+
+fn as_object(value: &Value, what: &str) -> Result<Map<String, Value>> {
+    match value {
+        Value::Object(m) => Ok(m.clone()),
+        other => Err(Error::protocol(format!(
+            "{what}: expected a JSON object, got {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Object {
+    fn with_state(client: &Client, kind: Kind, state: State) -> Object {
+        Object {
+            client: client.clone(),
+            kind,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// An object known only by its key; its attributes load on first read.
+    pub fn lazy(client: &Client, kind: Kind, key: &str) -> Object {
+        let info = kind.info();
+        let mut server = Map::new();
+        if !key.is_empty() {
+            server.insert(info.key.to_string(), Value::String(key.to_string()));
+        }
+        Object::with_state(
+            client,
+            kind,
+            State {
+                key: key.to_string(),
+                server,
+                ..State::default()
+            },
+        )
+    }
+
+    /// Build an object from a server document (from a list or a GET).
+    fn from_server(
+        client: &Client,
+        kind: Kind,
+        attrs: Map<String, Value>,
+        etag: Option<String>,
+    ) -> Result<Object> {
+        let info = kind.info();
+        let key = attrs
+            .get(info.key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                Error::protocol(format!("{} without a {:?} field", info.class, info.key))
+            })?
+            .to_string();
+        check_schema(info, &attrs);
+        Ok(Object::with_state(
+            client,
+            kind,
+            State {
+                key,
+                server: attrs,
+                etag,
+                loaded: true,
+                ..State::default()
+            },
+        ))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn key(&self) -> String {
+        self.lock().key.clone()
+    }
+
+    pub fn info(&self) -> &'static KindInfo {
+        self.kind.info()
+    }
+
+    // ----- managers ---------------------------------------------------------
+
+    /// `GET` one object by key, with its ETag.
+    pub fn get(client: &Client, kind: Kind, key: &str) -> Result<Object> {
+        if key.is_empty() {
+            return Err(Error::invalid(format!("empty {} key", kind.info().class)));
+        }
+        let (attrs, etag) = fetch(client, kind, key)?;
+        Object::from_server(client, kind, attrs, etag)
+    }
+
+    /// Whether an object with this key exists (404 is `false`, other errors are errors).
+    pub fn exists(client: &Client, kind: Kind, key: &str) -> Result<bool> {
+        match fetch(client, kind, key) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// All objects of a kind, full, in one request (`recursion=1`).
+    pub fn all(client: &Client, kind: Kind) -> Result<Vec<Object>> {
+        let info = kind.info();
+        let resp = client.request("GET", &collection(client, info, "?recursion=1"), None, &[], None)?;
+        let items: Vec<Value> = match resp.metadata() {
+            Value::Array(a) => a.clone(),
+            // Operations come grouped by status: {"running": [...], "success": [...]}.
+            Value::Object(groups) if kind == Kind::Operation => groups
+                .values()
+                .filter_map(Value::as_array)
+                .flatten()
+                .cloned()
+                .collect(),
+            Value::Null if kind == Kind::Operation => Vec::new(),
+            other => {
+                return Err(Error::protocol(format!(
+                    "list of {}: expected an array, got {}",
+                    info.class,
+                    kind_of(other)
+                )))
+            }
+        };
+        items
+            .iter()
+            .filter(|v| match info.instance_type {
+                // Belt and braces: the typed endpoints already filter.
+                Some(t) => v.get("type").and_then(Value::as_str).is_none_or(|vt| vt == t),
+                None => true,
+            })
+            .map(|v| {
+                let attrs = as_object(v, info.class)?;
+                Object::from_server(client, kind, attrs, None)
+            })
+            .collect()
+    }
+
+    /// Create an object from a JSON definition (the body of LXD's POST).
+    /// With `wait`, the result is loaded from the server once created;
+    /// without, it holds the background operation (see [`Object::pending_operation`]).
+    pub fn create(client: &Client, kind: Kind, definition: &Value, wait: bool) -> Result<Object> {
+        let info = kind.info();
+        let Value::Object(def) = definition else {
+            return Err(Error::invalid("a definition must be a JSON object"));
+        };
+        let mut def = def.clone();
+        if info.new_key == NewKey::NotCreatable {
+            return Err(Error::invalid(format!(
+                "{} objects cannot be created",
+                info.class
+            )));
+        }
+        if let Some(t) = info.instance_type {
+            match def.get("type").and_then(Value::as_str) {
+                None => {
+                    def.insert("type".into(), Value::String(t.into()));
+                }
+                Some(given) if given != t => {
+                    return Err(Error::invalid(format!(
+                        "definition has type {given:?} but a {} is of type {t:?}",
+                        info.class
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let mut key = match info.new_key {
+            NewKey::FromDefinition => {
+                let name = def.get(info.key).and_then(Value::as_str).unwrap_or("");
+                if name.is_empty() {
+                    return Err(Error::invalid(format!(
+                        "a {} definition needs a non-empty {:?}",
+                        info.class, info.key
+                    )));
+                }
+                name.to_string()
+            }
+            _ => String::new(),
+        };
+        let resp = client.request(
+            "POST",
+            &collection(client, info, ""),
+            Some(&Value::Object(def)),
+            &[],
+            None,
+        )?;
+        if info.new_key == NewKey::FromLocation {
+            key = location_key(&resp).ok_or_else(|| {
+                Error::protocol(format!("created {} but got no Location", info.class))
+            })?;
+        }
+        match client.finish(&resp, wait)? {
+            Finished::Done(op) => {
+                if info.new_key == NewKey::FromOperation {
+                    key = op
+                        .as_ref()
+                        .and_then(key_from_operation)
+                        .ok_or_else(|| {
+                            Error::protocol(format!(
+                                "created {} but the operation named no fingerprint",
+                                info.class
+                            ))
+                        })?;
+                }
+                Object::get(client, kind, &key)
+            }
+            Finished::Pending(op) => {
+                let obj = Object::lazy(client, kind, &key);
+                obj.lock().pending = Some(op);
+                Ok(obj)
+            }
+        }
+    }
+
+    // ----- attributes -------------------------------------------------------
+
+    /// Read an attribute as JSON. An attribute not yet loaded syncs first;
+    /// a schema attribute the server does not send reads as `null`.
+    pub fn get_attr(&self, name: &str) -> Result<Value> {
+        let info = self.info();
+        let mut st = self.lock();
+        if let Some(v) = st.dirty.get(name).or_else(|| st.server.get(name)) {
+            return Ok(v.clone());
+        }
+        if !st.loaded {
+            self.sync_locked(&mut st)?;
+            if let Some(v) = st.dirty.get(name).or_else(|| st.server.get(name)) {
+                return Ok(v.clone());
+            }
+        }
+        if info.attr(name).is_some() {
+            Ok(Value::Null)
+        } else {
+            Err(Error::new(
+                ErrorKind::UnknownAttribute,
+                format!("{} has no attribute {name:?}", info.class),
+            ))
+        }
+    }
+
+    /// Set a writable attribute (the whole value: setting `config` replaces
+    /// the map). Marks the object dirty.
+    pub fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        let info = self.info();
+        match info.attr(name) {
+            None => Err(Error::new(
+                ErrorKind::UnknownAttribute,
+                format!("{} has no attribute {name:?}", info.class),
+            )),
+            Some(a) if !a.writable => Err(Error::new(
+                ErrorKind::ReadOnly,
+                format!("{}.{name} is read-only", info.class),
+            )),
+            Some(_) => {
+                self.lock().dirty.insert(name.to_string(), value);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        !self.lock().dirty.is_empty()
+    }
+
+    /// The whole object as a JSON object, local changes included.
+    pub fn to_json(&self) -> Result<Value> {
+        let mut st = self.lock();
+        if !st.loaded {
+            self.sync_locked(&mut st)?;
+        }
+        let mut all = st.server.clone();
+        for (k, v) in &st.dirty {
+            all.insert(k.clone(), v.clone());
+        }
+        Ok(Value::Object(all))
+    }
+
+    // ----- lifecycle --------------------------------------------------------
+
+    fn resolve_key(&self, st: &mut State) -> Result<String> {
+        if st.key.is_empty() {
+            // A create that learns its key from its operation: finish it.
+            let op = st.pending.clone().ok_or_else(|| {
+                Error::new(ErrorKind::Internal, "object has neither key nor operation")
+            })?;
+            let done = self.client.wait_operation(&op, -1)?;
+            st.pending = None;
+            st.key = key_from_operation(&done).ok_or_else(|| {
+                Error::protocol("the create operation named no fingerprint")
+            })?;
+        }
+        Ok(st.key.clone())
+    }
+
+    fn sync_locked(&self, st: &mut State) -> Result<()> {
+        let key = self.resolve_key(st)?;
+        let (attrs, etag) = fetch(&self.client, self.kind, &key)?;
+        check_schema(self.info(), &attrs);
+        st.server = attrs;
+        st.etag = etag;
+        st.loaded = true;
+        Ok(())
+    }
+
+    /// Refresh from the server, keeping local changes.
+    pub fn sync(&self) -> Result<()> {
+        let mut st = self.lock();
+        self.sync_locked(&mut st)
+    }
+
+    /// Drop local changes and take the server's state.
+    pub fn rollback(&self) -> Result<()> {
+        let mut st = self.lock();
+        st.dirty.clear();
+        self.sync_locked(&mut st)
+    }
+
+    /// Write local changes: nothing at all when nothing is dirty; else a PUT
+    /// of the writable attributes with `If-Match`. An object whose ETag is
+    /// unknown (it came from a list, or a save without wait) is first
+    /// re-read: if the server's writable attributes differ from what this
+    /// object last saw, the save fails with `PreconditionFailed`; else the
+    /// fresh ETag guards the PUT.
+    pub fn save(&self, wait: bool) -> Result<()> {
+        let info = self.info();
+        let mut st = self.lock();
+        if st.dirty.is_empty() {
+            return Ok(());
+        }
+        let key = self.resolve_key(&mut st)?;
+        if !st.loaded {
+            // Never PUT a partial object: load what we have not seen.
+            self.sync_locked(&mut st)?;
+        }
+        let etag = match st.etag.clone() {
+            Some(e) => e,
+            None => {
+                let (fresh, fresh_etag) = fetch(&self.client, self.kind, &key)?;
+                let changed: Vec<&str> = info
+                    .writable()
+                    .filter(|a| fresh.get(*a) != st.server.get(*a))
+                    .collect();
+                if !changed.is_empty() {
+                    return Err(Error {
+                        kind: ErrorKind::PreconditionFailed,
+                        message: format!(
+                            "{} {key:?} changed on the server since it was loaded ({}); sync or rollback, then save again",
+                            info.class,
+                            changed.join(", ")
+                        ),
+                        http_status: 0,
+                    });
+                }
+                fresh_etag.ok_or_else(|| {
+                    Error::protocol(format!("GET of {} {key:?} sent no ETag", info.class))
+                })?
+            }
+        };
+        let mut body = Map::new();
+        for a in info.writable() {
+            if let Some(v) = st.dirty.get(a).or_else(|| st.server.get(a)) {
+                body.insert(a.to_string(), v.clone());
+            }
+        }
+        let path = scoped(&self.client, info, url(info, &key));
+        let resp = self.client.request(
+            "PUT",
+            &path,
+            Some(&Value::Object(body)),
+            &[("If-Match", etag.as_str())],
+            None,
+        )?;
+        // The server has the new values now; what it stores may differ in
+        // detail, so its ETag is no longer ours.
+        let dirty = std::mem::take(&mut st.dirty);
+        st.server.extend(dirty);
+        st.etag = None;
+        match self.client.finish(&resp, wait)? {
+            Finished::Done(_) => {
+                st.pending = None;
+                if wait {
+                    self.sync_locked(&mut st)?;
+                }
+            }
+            Finished::Pending(op) => st.pending = Some(op),
+        }
+        Ok(())
+    }
+
+    /// Delete the object on the server.
+    pub fn delete(&self, wait: bool) -> Result<()> {
+        let info = self.info();
+        let mut st = self.lock();
+        let key = self.resolve_key(&mut st)?;
+        let path = scoped(&self.client, info, url(info, &key));
+        let resp = self.client.request("DELETE", &path, None, &[], None)?;
+        self.record(&mut st, &resp, wait)
+    }
+
+    fn record(&self, st: &mut State, resp: &ApiResponse, wait: bool) -> Result<()> {
+        match self.client.finish(resp, wait)? {
+            Finished::Done(_) => st.pending = None,
+            Finished::Pending(op) => st.pending = Some(op),
+        }
+        Ok(())
+    }
+
+    /// Rename (instances, profiles, networks, projects).
+    pub fn rename(&self, new_name: &str, wait: bool) -> Result<()> {
+        let info = self.info();
+        if !info.renamable {
+            return Err(Error::invalid(format!("{} objects cannot be renamed", info.class)));
+        }
+        if new_name.is_empty() {
+            return Err(Error::invalid("the new name is empty"));
+        }
+        let mut st = self.lock();
+        let key = self.resolve_key(&mut st)?;
+        let path = scoped(&self.client, info, url(info, &key));
+        let body = serde_json::json!({ "name": new_name });
+        let resp = self.client.request("POST", &path, Some(&body), &[], None)?;
+        // The object follows its new name at once; with wait=false callers
+        // wait on the operation before using it further.
+        st.key = new_name.to_string();
+        st.server
+            .insert(info.key.to_string(), Value::String(new_name.to_string()));
+        st.etag = None;
+        self.record(&mut st, &resp, wait)
+    }
+
+    /// The background operation started by this object's last call made
+    /// without waiting, if it has not been waited on.
+    pub fn pending_operation(&self) -> Option<String> {
+        self.lock().pending.clone()
+    }
+
+    // ----- instances --------------------------------------------------------
+
+    fn require_instance(&self) -> Result<()> {
+        if self.kind.is_instance() {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "{} is not an instance",
+                self.info().class
+            )))
+        }
+    }
+
+    /// `PUT …/state` with an action: start, stop, restart, freeze, unfreeze.
+    /// With wait, the object is synced afterwards (as pylxd does), keeping
+    /// local changes.
+    pub fn instance_action(&self, action: &str, timeout_s: i32, force: bool, wait: bool) -> Result<()> {
+        self.require_instance()?;
+        let info = self.info();
+        let mut st = self.lock();
+        let key = self.resolve_key(&mut st)?;
+        let path = scoped(&self.client, info, format!("{}/state", url(info, &key)));
+        let body = serde_json::json!({
+            "action": action,
+            "timeout": timeout_s,
+            "force": force,
+            "stateful": false,
+        });
+        let resp = self.client.request("PUT", &path, Some(&body), &[], None)?;
+        self.record(&mut st, &resp, wait)?;
+        if wait {
+            self.sync_locked(&mut st)?;
+        }
+        Ok(())
+    }
+
+    /// `GET …/state`: the instance's runtime state document.
+    pub fn instance_state(&self) -> Result<Value> {
+        self.require_instance()?;
+        let info = self.info();
+        let mut st = self.lock();
+        let key = self.resolve_key(&mut st)?;
+        let path = scoped(&self.client, info, format!("{}/state", url(info, &key)));
+        Ok(self
+            .client
+            .request("GET", &path, None, &[], None)?
+            .metadata()
+            .clone())
+    }
+
+    // ----- operations -------------------------------------------------------
+
+    fn require_operation(&self) -> Result<()> {
+        if self.kind == Kind::Operation {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "{} is not an operation",
+                self.info().class
+            )))
+        }
+    }
+
+    /// Wait for this operation to end (timeout_s < 0: no limit). Its
+    /// attributes then hold the final state.
+    pub fn operation_wait(&self, timeout_s: i32) -> Result<()> {
+        self.require_operation()?;
+        let mut st = self.lock();
+        let key = st.key.clone();
+        match self.client.wait_operation(&key, timeout_s) {
+            Ok(op) => {
+                st.server = op;
+                st.loaded = true;
+                Ok(())
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::OperationFailed
+                    || e.kind == ErrorKind::Cancelled
+                    || e.kind == ErrorKind::Timeout
+                {
+                    // Keep the final (or current) state readable.
+                    if let Ok((attrs, _)) = fetch(&self.client, self.kind, &key) {
+                        st.server = attrs;
+                        st.loaded = true;
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Ask the server to cancel this operation.
+    pub fn operation_cancel(&self) -> Result<()> {
+        self.require_operation()?;
+        let key = self.lock().key.clone();
+        self.client.cancel_operation(&key)
+    }
+}
+
+fn location_key(resp: &ApiResponse) -> Option<String> {
+    let loc = resp.location.as_deref()?;
+    let path = loc.split('?').next()?;
+    path.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
+    op.get("metadata")
+        .and_then(|m| m.get("fingerprint"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// `GET` one object: its attributes and ETag. For the typed instance kinds,
+/// an instance of another type is "not found".
+fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, Option<String>)> {
+    let info = kind.info();
+    let path = scoped(client, info, url(info, key));
+    let resp = client.request("GET", &path, None, &[], None)?;
+    let attrs = as_object(resp.metadata(), info.class)?;
+    if let Some(t) = info.instance_type {
+        if attrs.get("type").and_then(Value::as_str).is_some_and(|vt| vt != t) {
+            return Err(Error {
+                kind: ErrorKind::NotFound,
+                message: format!("{key:?} is not a {}", info.class),
+                http_status: 404,
+            });
+        }
+    }
+    Ok((attrs, resp.etag))
+}

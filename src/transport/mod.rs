@@ -1,0 +1,394 @@
+//! Connections to an LXD daemon: a unix socket or HTTPS, pooled and kept
+//! alive, carrying one HTTP/1.1 request at a time each.
+
+pub mod http;
+pub mod tls;
+
+use std::io::{self, BufReader, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+
+use crate::error::{Error, ErrorKind, Result};
+pub use http::{Request, Response};
+
+/// Where the daemon is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    Https { host: String, port: u16 },
+}
+
+const SNAP_SOCKET: &str = "/var/snap/lxd/common/lxd/unix.socket";
+const DEB_SOCKET: &str = "/var/lib/lxd/unix.socket";
+
+impl Endpoint {
+    /// Parse what a caller passed: None = the local daemon, `https://host[:port]`
+    /// = HTTPS (port 8443 by default), `unix:/path` or any other text = a socket path.
+    pub fn parse(endpoint: Option<&str>) -> Result<Endpoint> {
+        Endpoint::parse_with(endpoint, std::env::var_os("LXD_DIR").map(PathBuf::from), |p| {
+            p.exists()
+        })
+    }
+
+    /// `parse` with the environment and file system passed in (for tests).
+    pub fn parse_with(
+        endpoint: Option<&str>,
+        lxd_dir: Option<PathBuf>,
+        exists: impl Fn(&Path) -> bool,
+    ) -> Result<Endpoint> {
+        let Some(text) = endpoint else {
+            if let Some(dir) = lxd_dir.filter(|d| !d.as_os_str().is_empty()) {
+                return Ok(Endpoint::Unix(dir.join("unix.socket")));
+            }
+            if exists(Path::new(SNAP_SOCKET)) {
+                return Ok(Endpoint::Unix(SNAP_SOCKET.into()));
+            }
+            return Ok(Endpoint::Unix(DEB_SOCKET.into()));
+        };
+        if text.is_empty() {
+            return Err(Error::invalid("endpoint is an empty string"));
+        }
+        if let Some(rest) = text.strip_prefix("https://") {
+            let hostport = rest.trim_end_matches('/');
+            if hostport.is_empty() || hostport.contains('/') {
+                return Err(Error::invalid(format!(
+                    "endpoint {text:?}: expected https://host[:port]"
+                )));
+            }
+            let (host, port) = split_host_port(hostport)
+                .ok_or_else(|| Error::invalid(format!("endpoint {text:?}: bad port")))?;
+            return Ok(Endpoint::Https { host, port });
+        }
+        if text.contains("://") {
+            return Err(Error::invalid(format!(
+                "endpoint {text:?}: only https:// URLs and unix socket paths are supported"
+            )));
+        }
+        let path = text.strip_prefix("unix:").unwrap_or(text);
+        Ok(Endpoint::Unix(PathBuf::from(path)))
+    }
+
+    /// The value of the Host header.
+    pub fn host_header(&self) -> String {
+        match self {
+            Endpoint::Unix(_) => "lxd".into(),
+            Endpoint::Https { host, port } => {
+                if host.contains(':') {
+                    format!("[{host}]:{port}")
+                } else {
+                    format!("{host}:{port}")
+                }
+            }
+        }
+    }
+}
+
+fn split_host_port(hostport: &str) -> Option<(String, u16)> {
+    if let Some(rest) = hostport.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None if after.is_empty() => 8443,
+            None => return None,
+        };
+        return Some((host.to_string(), port));
+    }
+    match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => Some((h.to_string(), p.parse().ok()?)),
+        _ => Some((hostport.to_string(), 8443)),
+    }
+}
+
+/// One open connection.
+enum Stream {
+    Unix(UnixStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn set_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => {
+                s.set_read_timeout(t)?;
+                s.set_write_timeout(t)
+            }
+            Stream::Tls(s) => {
+                s.sock.set_read_timeout(t)?;
+                s.sock.set_write_timeout(t)
+            }
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+type Conn = BufReader<Stream>;
+
+const POOL_MAX: usize = 16;
+
+/// A thread-safe connection pool to one endpoint.
+pub struct Transport {
+    endpoint: Endpoint,
+    host_header: String,
+    tls: Option<Arc<ClientConfig>>,
+    connect_timeout: Duration,
+    idle: Mutex<Vec<Conn>>,
+}
+
+impl Transport {
+    pub fn new(
+        endpoint: Endpoint,
+        tls: Option<Arc<ClientConfig>>,
+        connect_timeout: Duration,
+    ) -> Transport {
+        Transport {
+            host_header: endpoint.host_header(),
+            endpoint,
+            tls,
+            connect_timeout,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    fn connect(&self) -> Result<Conn> {
+        let stream = match &self.endpoint {
+            Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
+                Error::from_io(&format!("cannot connect to {}", path.display()), &e)
+            })?,
+            Endpoint::Https { host, port } => {
+                let ctx = format!("cannot connect to {}", self.host_header);
+                let addrs: Vec<_> = (host.as_str(), *port)
+                    .to_socket_addrs()
+                    .map_err(|e| Error::from_io(&ctx, &e))?
+                    .collect();
+                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+                let mut tcp = None;
+                for addr in addrs {
+                    match TcpStream::connect_timeout(&addr, self.connect_timeout) {
+                        Ok(s) => {
+                            tcp = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                let tcp = tcp.ok_or_else(|| Error::from_io(&ctx, &last))?;
+                let _ = tcp.set_nodelay(true);
+                let config = self
+                    .tls
+                    .clone()
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "HTTPS without TLS config"))?;
+                let name = ServerName::try_from(host.clone()).map_err(|e| {
+                    Error::new(ErrorKind::Tls, format!("bad server name {host:?}: {e}"))
+                })?;
+                let conn = ClientConnection::new(config, name)
+                    .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
+                let mut tls = StreamOwned::new(conn, tcp);
+                tls.sock
+                    .set_read_timeout(Some(self.connect_timeout))
+                    .map_err(|e| Error::from_io(&ctx, &e))?;
+                // Complete the handshake now, so certificate problems are
+                // reported as TLS errors and not as request failures.
+                while tls.conn.is_handshaking() {
+                    tls.conn
+                        .complete_io(&mut tls.sock)
+                        .map_err(|e| handshake_error(&self.host_header, e))?;
+                }
+                Stream::Tls(Box::new(tls))
+            }
+        };
+        Ok(BufReader::with_capacity(16 * 1024, stream))
+    }
+
+    fn checkout(&self) -> Option<Conn> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    fn checkin(&self, conn: Conn) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < POOL_MAX {
+            idle.push(conn);
+        }
+    }
+
+    /// Send one request and read its whole response. `timeout` bounds each
+    /// read and write (None: wait as long as the server takes).
+    pub fn send(&self, req: &Request<'_>, timeout: Option<Duration>) -> Result<Response> {
+        let wire = http::encode_request(req);
+        let ctx = || format!("{} {}", req.method, req.target);
+        // A pooled connection may have been closed by the server while idle;
+        // if it fails before any response byte arrives, retry once on a new one.
+        if let Some(conn) = self.checkout() {
+            match self.exchange(conn, &wire, req.method, timeout) {
+                Ok(resp) => return Ok(resp),
+                Err(Attempt::Stale) => {}
+                Err(Attempt::Failed(e)) => return Err(Error::from_io(&ctx(), &e)),
+            }
+        }
+        let conn = self.connect()?;
+        match self.exchange(conn, &wire, req.method, timeout) {
+            Ok(resp) => Ok(resp),
+            Err(Attempt::Stale) => Err(Error::new(
+                ErrorKind::Connection,
+                format!("{}: the server closed the connection without answering", ctx()),
+            )),
+            Err(Attempt::Failed(e)) => Err(map_exchange_error(&ctx(), e)),
+        }
+    }
+
+    fn exchange(
+        &self,
+        mut conn: Conn,
+        wire: &[u8],
+        method: &str,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<Response, Attempt> {
+        conn.get_ref().set_timeout(timeout).map_err(Attempt::Failed)?;
+        let sent = conn
+            .get_mut()
+            .write_all(wire)
+            .and_then(|_| conn.get_mut().flush());
+        if let Err(e) = sent {
+            return Err(match e.kind() {
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => Attempt::Stale,
+                _ => Attempt::Failed(e),
+            });
+        }
+        let mut resp = match http::read_head(&mut conn) {
+            Ok(Some(resp)) => resp,
+            Ok(None) => return Err(Attempt::Stale),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Err(Attempt::Stale),
+            Err(e) => return Err(Attempt::Failed(e)),
+        };
+        http::read_body(&mut conn, &mut resp, method).map_err(Attempt::Failed)?;
+        if resp.keep_alive {
+            self.checkin(conn);
+        }
+        Ok(resp)
+    }
+}
+
+enum Attempt {
+    Stale,
+    Failed(io::Error),
+}
+
+fn handshake_error(host: &str, e: io::Error) -> Error {
+    let mut err = Error::from_io(&format!("TLS handshake with {host}"), &e);
+    if e.kind() == io::ErrorKind::InvalidData {
+        err.kind = ErrorKind::Tls;
+    }
+    err
+}
+
+fn map_exchange_error(ctx: &str, e: io::Error) -> Error {
+    let is_format = e
+        .get_ref()
+        .is_some_and(|i| i.downcast_ref::<http::HttpFormatError>().is_some());
+    if is_format {
+        return Error::protocol(format!("{ctx}: {e}"));
+    }
+    Error::from_io(ctx, &e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(e: Option<&str>, dir: Option<&str>, snap: bool) -> Result<Endpoint> {
+        Endpoint::parse_with(e, dir.map(PathBuf::from), |p| {
+            snap && p == Path::new(SNAP_SOCKET)
+        })
+    }
+
+    #[test]
+    fn default_endpoint_follows_lxd_dir_then_snap_then_deb() {
+        assert_eq!(
+            parse(None, Some("/srv/lxd"), true).unwrap(),
+            Endpoint::Unix("/srv/lxd/unix.socket".into())
+        );
+        assert_eq!(
+            parse(None, None, true).unwrap(),
+            Endpoint::Unix(SNAP_SOCKET.into())
+        );
+        assert_eq!(
+            parse(None, None, false).unwrap(),
+            Endpoint::Unix(DEB_SOCKET.into())
+        );
+        assert_eq!(
+            parse(None, Some(""), false).unwrap(),
+            Endpoint::Unix(DEB_SOCKET.into())
+        );
+    }
+
+    #[test]
+    fn explicit_endpoints() {
+        assert_eq!(
+            parse(Some("/tmp/x.socket"), None, false).unwrap(),
+            Endpoint::Unix("/tmp/x.socket".into())
+        );
+        assert_eq!(
+            parse(Some("unix:/tmp/y"), None, false).unwrap(),
+            Endpoint::Unix("/tmp/y".into())
+        );
+        assert_eq!(
+            parse(Some("https://127.0.0.1:8443"), None, false).unwrap(),
+            Endpoint::Https {
+                host: "127.0.0.1".into(),
+                port: 8443
+            }
+        );
+        assert_eq!(
+            parse(Some("https://lxd.example/"), None, false).unwrap(),
+            Endpoint::Https {
+                host: "lxd.example".into(),
+                port: 8443
+            }
+        );
+        let v6 = parse(Some("https://[::1]:9443"), None, false).unwrap();
+        assert_eq!(
+            v6,
+            Endpoint::Https {
+                host: "::1".into(),
+                port: 9443
+            }
+        );
+        assert_eq!(v6.host_header(), "[::1]:9443");
+        for bad in ["", "http://x", "https://", "https://h:notaport", "https://h/1.0"] {
+            let e = parse(Some(bad), None, false).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+}
