@@ -108,7 +108,10 @@ fn main() {
         }
         Err(e) => panic!("cbindgen failed: {e}"),
     }
-    println!("cargo:rustc-env=LIBLXD_GENERATED_HEADER={}", header.display());
+    println!(
+        "cargo:rustc-env=LIBLXD_GENERATED_HEADER={}",
+        header.display()
+    );
     if std::env::var_os("LIBLXD_UPDATE_HEADER").is_some() {
         std::fs::create_dir_all(crate_dir.join("include")).expect("mkdir include");
         std::fs::copy(&header, crate_dir.join("include/lxd.h")).expect("copy header");

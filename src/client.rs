@@ -43,7 +43,9 @@ impl Options {
                 v.as_str()
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from)
-                    .ok_or_else(|| Error::invalid(format!("option {k:?} must be a file path string")))
+                    .ok_or_else(|| {
+                        Error::invalid(format!("option {k:?} must be a file path string"))
+                    })
             };
             match k.as_str() {
                 "cert" => o.cert = Some(path(&v)?),
@@ -65,7 +67,9 @@ impl Options {
                     o.project = Some(
                         v.as_str()
                             .filter(|s| !s.is_empty())
-                            .ok_or_else(|| Error::invalid("option \"project\" must be a non-empty string"))?
+                            .ok_or_else(|| {
+                                Error::invalid("option \"project\" must be a non-empty string")
+                            })?
                             .to_string(),
                     )
                 }
@@ -251,7 +255,11 @@ impl Client {
                     .collect()
             })
             .unwrap_or_default();
-        *self.inner.extensions.write().unwrap_or_else(|p| p.into_inner()) = exts;
+        *self
+            .inner
+            .extensions
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = exts;
         *self.inner.host.write().unwrap_or_else(|p| p.into_inner()) = meta.clone();
         Ok(meta)
     }
@@ -350,7 +358,9 @@ impl Client {
             method.as_str(),
             "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD"
         ) {
-            return Err(Error::invalid(format!("unsupported HTTP method {method:?}")));
+            return Err(Error::invalid(format!(
+                "unsupported HTTP method {method:?}"
+            )));
         }
         if !path.starts_with('/') || path.contains(char::is_whitespace) {
             return Err(Error::invalid(format!(
@@ -365,9 +375,7 @@ impl Client {
             None => None,
         };
         let path = self.with_project(path);
-        Ok(self
-            .request(&method, &path, body.as_ref(), &[], None)?
-            .doc)
+        Ok(self.request(&method, &path, body.as_ref(), &[], None)?.doc)
     }
 
     /// The operations part: wait for operation `id` up to `timeout_s`
@@ -452,10 +460,8 @@ pub fn operation_outcome(op: &Map<String, Value>) -> Result<()> {
 }
 
 fn has_query_param(path: &str, name: &str) -> bool {
-    path.split_once('?').is_some_and(|(_, q)| {
-        q.split('&')
-            .any(|kv| kv.split('=').next() == Some(name))
-    })
+    path.split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(name)))
 }
 
 #[cfg(test)]
@@ -491,7 +497,8 @@ mod tests {
 
     #[test]
     fn error_documents_become_errors_with_the_server_text() {
-        let body = br#"{"type":"error","error":"Instance not found","error_code":404,"metadata":null}"#;
+        let body =
+            br#"{"type":"error","error":"Instance not found","error_code":404,"metadata":null}"#;
         let e = decode_response(404, body).unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound);
         assert_eq!(e.message, "Instance not found");
@@ -533,10 +540,22 @@ mod tests {
         let op = |s: &str, e: &str| json!({"status": s, "err": e}).as_object().unwrap().clone();
         assert!(operation_outcome(&op("Success", "")).is_ok());
         let f = operation_outcome(&op("Failure", "Failed to start")).unwrap_err();
-        assert_eq!((f.kind, f.message.as_str()), (ErrorKind::OperationFailed, "Failed to start"));
-        assert_eq!(operation_outcome(&op("Cancelled", "")).unwrap_err().kind, ErrorKind::Cancelled);
-        assert_eq!(operation_outcome(&op("Running", "")).unwrap_err().kind, ErrorKind::Timeout);
-        assert_eq!(operation_outcome(&op("Weird", "")).unwrap_err().kind, ErrorKind::Protocol);
+        assert_eq!(
+            (f.kind, f.message.as_str()),
+            (ErrorKind::OperationFailed, "Failed to start")
+        );
+        assert_eq!(
+            operation_outcome(&op("Cancelled", "")).unwrap_err().kind,
+            ErrorKind::Cancelled
+        );
+        assert_eq!(
+            operation_outcome(&op("Running", "")).unwrap_err().kind,
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            operation_outcome(&op("Weird", "")).unwrap_err().kind,
+            ErrorKind::Protocol
+        );
     }
 
     #[test]

@@ -121,7 +121,10 @@ mod tests {
     fn http_statuses_map_to_kinds() {
         assert_eq!(Error::from_http(404, "not found").kind, ErrorKind::NotFound);
         assert_eq!(Error::from_http(409, "x").kind, ErrorKind::Conflict);
-        assert_eq!(Error::from_http(412, "x").kind, ErrorKind::PreconditionFailed);
+        assert_eq!(
+            Error::from_http(412, "x").kind,
+            ErrorKind::PreconditionFailed
+        );
         assert_eq!(Error::from_http(403, "x").kind, ErrorKind::Forbidden);
         assert_eq!(Error::from_http(400, "x").kind, ErrorKind::Api);
         assert_eq!(Error::from_http(500, "x").kind, ErrorKind::Api);

@@ -116,7 +116,13 @@ const fn instance_like(
 
 static KINDS: [KindInfo; 10] = [
     instance_like(Kind::Instance, "Instance", "instance", "instances", None),
-    instance_like(Kind::Container, "Container", "container", "containers", Some("container")),
+    instance_like(
+        Kind::Container,
+        "Container",
+        "container",
+        "containers",
+        Some("container"),
+    ),
     instance_like(
         Kind::VirtualMachine,
         "VirtualMachine",
@@ -218,12 +224,7 @@ static KINDS: [KindInfo; 10] = [
         c_name: "project",
         endpoint: "projects",
         key: "name",
-        attrs: &[
-            rw("config"),
-            rw("description"),
-            ro("name"),
-            ro("used_by"),
-        ],
+        attrs: &[rw("config"), rw("description"), ro("name"), ro("used_by")],
         project_scoped: false,
         new_key: NewKey::FromDefinition,
         renamable: true,
@@ -326,7 +327,10 @@ mod tests {
             assert_eq!(*k as i32, i as i32);
             assert_eq!(Kind::from_i32(i as i32), Some(*k));
             assert!(k.info().attr(k.info().key).is_some(), "{k:?} key in schema");
-            assert!(!k.info().attr(k.info().key).unwrap().writable, "{k:?} key read-only");
+            assert!(
+                !k.info().attr(k.info().key).unwrap().writable,
+                "{k:?} key read-only"
+            );
         }
         assert_eq!(Kind::from_i32(-1), None);
         assert_eq!(Kind::from_i32(10), None);

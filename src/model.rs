@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
-use crate::client::{encode_component, ApiResponse, Client, Finished};
+use crate::client::{ApiResponse, Client, Finished, encode_component};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kinds::{Kind, KindInfo, NewKey};
 use crate::warnings;
@@ -187,7 +187,13 @@ impl Object {
     /// All objects of a kind, full, in one request (`recursion=1`).
     pub fn all(client: &Client, kind: Kind) -> Result<Vec<Object>> {
         let info = kind.info();
-        let resp = client.request("GET", &collection(client, info, "?recursion=1"), None, &[], None)?;
+        let resp = client.request(
+            "GET",
+            &collection(client, info, "?recursion=1"),
+            None,
+            &[],
+            None,
+        )?;
         let items: Vec<Value> = match resp.metadata() {
             Value::Array(a) => a.clone(),
             // Operations come grouped by status: {"running": [...], "success": [...]}.
@@ -203,14 +209,17 @@ impl Object {
                     "list of {}: expected an array, got {}",
                     info.class,
                     kind_of(other)
-                )))
+                )));
             }
         };
         items
             .iter()
             .filter(|v| match info.instance_type {
                 // Belt and braces: the typed endpoints already filter.
-                Some(t) => v.get("type").and_then(Value::as_str).is_none_or(|vt| vt == t),
+                Some(t) => v
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_none_or(|vt| vt == t),
                 None => true,
             })
             .map(|v| {
@@ -244,7 +253,7 @@ impl Object {
                     return Err(Error::invalid(format!(
                         "definition has type {given:?} but a {} is of type {t:?}",
                         info.class
-                    )))
+                    )));
                 }
                 Some(_) => {}
             }
@@ -277,15 +286,12 @@ impl Object {
         match client.finish(&resp, wait)? {
             Finished::Done(op) => {
                 if info.new_key == NewKey::FromOperation {
-                    key = op
-                        .as_ref()
-                        .and_then(key_from_operation)
-                        .ok_or_else(|| {
-                            Error::protocol(format!(
-                                "created {} but the operation named no fingerprint",
-                                info.class
-                            ))
-                        })?;
+                    key = op.as_ref().and_then(key_from_operation).ok_or_else(|| {
+                        Error::protocol(format!(
+                            "created {} but the operation named no fingerprint",
+                            info.class
+                        ))
+                    })?;
                 }
                 Object::get(client, kind, &key)
             }
@@ -370,9 +376,8 @@ impl Object {
             })?;
             let done = self.client.wait_operation(&op, -1)?;
             st.pending = None;
-            st.key = key_from_operation(&done).ok_or_else(|| {
-                Error::protocol("the create operation named no fingerprint")
-            })?;
+            st.key = key_from_operation(&done)
+                .ok_or_else(|| Error::protocol("the create operation named no fingerprint"))?;
         }
         Ok(st.key.clone())
     }
@@ -455,12 +460,15 @@ impl Object {
             &[("If-Match", etag.as_str())],
             None,
         )?;
-        // The server has the new values now; what it stores may differ in
-        // detail, so its ETag is no longer ours.
+        // Whatever the outcome, the server's ETag has moved on or is unknown.
+        st.etag = None;
+        // A failed operation leaves the local changes dirty, to fix and retry.
+        let finished = self.client.finish(&resp, wait)?;
+        // The server has the new values now (what it stores may differ in
+        // detail: the sync below, or the next save's re-read, sees that).
         let dirty = std::mem::take(&mut st.dirty);
         st.server.extend(dirty);
-        st.etag = None;
-        match self.client.finish(&resp, wait)? {
+        match finished {
             Finished::Done(_) => {
                 st.pending = None;
                 if wait {
@@ -494,7 +502,10 @@ impl Object {
     pub fn rename(&self, new_name: &str, wait: bool) -> Result<()> {
         let info = self.info();
         if !info.renamable {
-            return Err(Error::invalid(format!("{} objects cannot be renamed", info.class)));
+            return Err(Error::invalid(format!(
+                "{} objects cannot be renamed",
+                info.class
+            )));
         }
         if new_name.is_empty() {
             return Err(Error::invalid("the new name is empty"));
@@ -535,7 +546,13 @@ impl Object {
     /// `PUT …/state` with an action: start, stop, restart, freeze, unfreeze.
     /// With wait, the object is synced afterwards (as pylxd does), keeping
     /// local changes.
-    pub fn instance_action(&self, action: &str, timeout_s: i32, force: bool, wait: bool) -> Result<()> {
+    pub fn instance_action(
+        &self,
+        action: &str,
+        timeout_s: i32,
+        force: bool,
+        wait: bool,
+    ) -> Result<()> {
         self.require_instance()?;
         let info = self.info();
         let mut st = self.lock();
@@ -621,7 +638,10 @@ impl Object {
 fn location_key(resp: &ApiResponse) -> Option<String> {
     let loc = resp.location.as_deref()?;
     let path = loc.split('?').next()?;
-    path.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string)
+    path.rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
@@ -639,7 +659,11 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
     let resp = client.request("GET", &path, None, &[], None)?;
     let attrs = as_object(resp.metadata(), info.class)?;
     if let Some(t) = info.instance_type {
-        if attrs.get("type").and_then(Value::as_str).is_some_and(|vt| vt != t) {
+        if attrs
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|vt| vt != t)
+        {
             return Err(Error {
                 kind: ErrorKind::NotFound,
                 message: format!("{key:?} is not a {}", info.class),

@@ -88,11 +88,7 @@ impl Warnings {
             return;
         }
         let msg = message(class, attribute);
-        let sink = self
-            .sink
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let sink = self.sink.read().unwrap_or_else(|p| p.into_inner()).clone();
         match sink {
             Some(sink) => sink(class, attribute, &msg),
             None => eprintln!("liblxd warning: {msg}"),

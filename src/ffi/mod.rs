@@ -11,8 +11,8 @@ mod typed;
 mod warnings;
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde_json::Value;
 
@@ -181,7 +181,8 @@ pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
 
 /// A required out-parameter; written by the caller of this only on success.
 pub(crate) fn arg_out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
-    unsafe { p.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} (the out-parameter) is NULL")))
+    unsafe { p.as_mut() }
+        .ok_or_else(|| Error::invalid(format!("{what} (the out-parameter) is NULL")))
 }
 
 /// Hand a Rust string to C; freed with `lxd_string_free`.
@@ -229,10 +230,11 @@ pub extern "C" fn lxd_last_error_http_status() -> i32 {
 /// of the header it was built with). Static storage; never NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn lxd_version() -> *const c_char {
-    const V: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => c"unknown",
-    };
+    const V: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
     V.as_ptr()
 }
 
@@ -294,9 +296,16 @@ mod tests {
         {
             assert_eq!(status_of(kind), i as i32 + 1);
         }
-        let name = |s| unsafe { CStr::from_ptr(lxd_status_name(s)) }.to_str().unwrap();
+        let name = |s| {
+            unsafe { CStr::from_ptr(lxd_status_name(s)) }
+                .to_str()
+                .unwrap()
+        };
         assert_eq!(name(LXD_OK), "LXD_OK");
-        assert_eq!(name(LXD_ERR_PRECONDITION_FAILED), "LXD_ERR_PRECONDITION_FAILED");
+        assert_eq!(
+            name(LXD_ERR_PRECONDITION_FAILED),
+            "LXD_ERR_PRECONDITION_FAILED"
+        );
         assert_eq!(name(LXD_ERR_INTERNAL), "LXD_ERR_INTERNAL");
         assert_eq!(name(-3), "LXD_ERR_UNKNOWN_STATUS");
         assert_eq!(name(99), "LXD_ERR_UNKNOWN_STATUS");
@@ -305,7 +314,10 @@ mod tests {
     #[test]
     fn argument_checks() {
         let e = unsafe { arg_str(std::ptr::null(), "name") }.unwrap_err();
-        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::InvalidArgument, "name is NULL"));
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::InvalidArgument, "name is NULL")
+        );
         let bad = [0xffu8, 0xfe, 0];
         let e = unsafe { arg_str(bad.as_ptr().cast(), "name") }.unwrap_err();
         assert!(e.message.contains("UTF-8"));

@@ -42,7 +42,9 @@ pub unsafe extern "C" fn lxd_list_get(list: *const lxd_list, i: usize) -> *mut l
     guard_value(std::ptr::null_mut(), || {
         unsafe { list.as_ref() }
             .and_then(|l| l.items.get(i))
-            .map_or(std::ptr::null_mut(), |o| o as *const lxd_obj as *mut lxd_obj)
+            .map_or(std::ptr::null_mut(), |o| {
+                o as *const lxd_obj as *mut lxd_obj
+            })
     })
 }
 
@@ -65,7 +67,9 @@ pub unsafe extern "C" fn lxd_obj_free(obj: *mut lxd_obj) {
 /// The kind of an object, or -1 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_obj_kind(obj: *const lxd_obj) -> lxd_kind {
-    guard_value(-1, || unsafe { obj.as_ref() }.map_or(-1, |o| o.obj.kind() as lxd_kind))
+    guard_value(-1, || {
+        unsafe { obj.as_ref() }.map_or(-1, |o| o.obj.kind() as lxd_kind)
+    })
 }
 
 /// The key of an object (name, fingerprint or id) as a plain string, without
@@ -131,7 +135,9 @@ pub unsafe extern "C" fn lxd_obj_set(
 /// Whether the object has local changes not yet saved. False for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_obj_dirty(obj: *const lxd_obj) -> bool {
-    guard_value(false, || unsafe { obj.as_ref() }.is_some_and(|o| o.obj.dirty()))
+    guard_value(false, || {
+        unsafe { obj.as_ref() }.is_some_and(|o| o.obj.dirty())
+    })
 }
 
 /// Refresh the object from the server, keeping local changes (they still
@@ -198,7 +204,10 @@ pub unsafe extern "C" fn lxd_obj_rename(
 ///
 /// @param json_out receives a string to free with `lxd_string_free`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_to_json(obj: *mut lxd_obj, json_out: *mut *mut c_char) -> lxd_status {
+pub unsafe extern "C" fn lxd_obj_to_json(
+    obj: *mut lxd_obj,
+    json_out: *mut *mut c_char,
+) -> lxd_status {
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
         let out = arg_out(json_out, "json_out")?;
@@ -216,7 +225,10 @@ pub unsafe extern "C" fn lxd_obj_to_json(obj: *mut lxd_obj, json_out: *mut *mut 
 ///   operation (LXD finished it at once) or was made with `wait` true.
 /// @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_operation(obj: *const lxd_obj, op_out: *mut *mut lxd_obj) -> lxd_status {
+pub unsafe extern "C" fn lxd_obj_operation(
+    obj: *const lxd_obj,
+    op_out: *mut *mut lxd_obj,
+) -> lxd_status {
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
         let out = arg_out(op_out, "op_out")?;
@@ -238,32 +250,57 @@ fn action(obj: *mut lxd_obj, name: &str, timeout_s: i32, force: bool, wait: bool
 /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (not an instance);
 ///   `LXD_ERR_OPERATION_FAILED` (e.g. already running), API errors.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_start(obj: *mut lxd_obj, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_start(
+    obj: *mut lxd_obj,
+    timeout_s: i32,
+    force: bool,
+    wait: bool,
+) -> lxd_status {
     action(obj, "start", timeout_s, force, wait)
 }
 
 /// Stop an instance: clean shutdown within `timeout_s` seconds (-1: LXD's
 /// default), or kill at once with `force`. Waits and syncs as `lxd_instance_start`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_stop(obj: *mut lxd_obj, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_stop(
+    obj: *mut lxd_obj,
+    timeout_s: i32,
+    force: bool,
+    wait: bool,
+) -> lxd_status {
     action(obj, "stop", timeout_s, force, wait)
 }
 
 /// Restart an instance. As `lxd_instance_stop`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_restart(obj: *mut lxd_obj, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_restart(
+    obj: *mut lxd_obj,
+    timeout_s: i32,
+    force: bool,
+    wait: bool,
+) -> lxd_status {
     action(obj, "restart", timeout_s, force, wait)
 }
 
 /// Freeze (pause) a running instance. As `lxd_instance_start`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_freeze(obj: *mut lxd_obj, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_freeze(
+    obj: *mut lxd_obj,
+    timeout_s: i32,
+    force: bool,
+    wait: bool,
+) -> lxd_status {
     action(obj, "freeze", timeout_s, force, wait)
 }
 
 /// Unfreeze (resume) a frozen instance. As `lxd_instance_start`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_unfreeze(obj: *mut lxd_obj, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_unfreeze(
+    obj: *mut lxd_obj,
+    timeout_s: i32,
+    force: bool,
+    wait: bool,
+) -> lxd_status {
     action(obj, "unfreeze", timeout_s, force, wait)
 }
 
@@ -271,7 +308,10 @@ pub unsafe extern "C" fn lxd_instance_unfreeze(obj: *mut lxd_obj, timeout_s: i32
 /// processes, memory, network, …) as JSON.
 /// @param json_out receives a string to free with `lxd_string_free`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_state(obj: *mut lxd_obj, json_out: *mut *mut c_char) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_state(
+    obj: *mut lxd_obj,
+    json_out: *mut *mut c_char,
+) -> lxd_status {
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
         let out = arg_out(json_out, "json_out")?;
@@ -290,7 +330,10 @@ pub unsafe extern "C" fn lxd_instance_rename(
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
         if !o.kind().is_instance() {
-            return Err(Error::invalid(format!("{} is not an instance", o.info().class)));
+            return Err(Error::invalid(format!(
+                "{} is not an instance",
+                o.info().class
+            )));
         }
         let name = unsafe { arg_str(new_name, "new_name") }?;
         o.rename(name, wait)

@@ -1,6 +1,6 @@
 //! Exports for unknown-attribute warnings.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
 
 use super::*;
@@ -65,7 +65,11 @@ pub extern "C" fn lxd_set_warning_mode(mode: lxd_warning_mode) -> lxd_status {
             LXD_WARNINGS_ONCE => Mode::Once,
             LXD_WARNINGS_ALWAYS => Mode::Always,
             LXD_WARNINGS_NONE => Mode::None,
-            other => return Err(Error::invalid(format!("{other} is not an lxd_warning_mode"))),
+            other => {
+                return Err(Error::invalid(format!(
+                    "{other} is not an lxd_warning_mode"
+                )));
+            }
         };
         warnings::global().set_mode(mode);
         Ok(())

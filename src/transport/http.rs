@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn reads_content_length_body() {
-        let r = parse(b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 5\r\n\r\nhelloEXTRA").unwrap();
+        let r = parse(b"HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 5\r\n\r\nhelloEXTRA")
+            .unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.header("etag"), Some("\"e1\""));
         assert_eq!(r.body, b"hello");
@@ -259,7 +260,8 @@ mod tests {
         let r = parse(b"HTTP/1.1 200 OK\r\n\r\nall of it").unwrap();
         assert_eq!(r.body, b"all of it");
         assert!(!r.keep_alive);
-        let r = parse(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").unwrap();
+        let r =
+            parse(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").unwrap();
         assert!(!r.keep_alive);
     }
 

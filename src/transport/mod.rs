@@ -31,9 +31,11 @@ impl Endpoint {
     /// Parse what a caller passed: None = the local daemon, `https://host[:port]`
     /// = HTTPS (port 8443 by default), `unix:/path` or any other text = a socket path.
     pub fn parse(endpoint: Option<&str>) -> Result<Endpoint> {
-        Endpoint::parse_with(endpoint, std::env::var_os("LXD_DIR").map(PathBuf::from), |p| {
-            p.exists()
-        })
+        Endpoint::parse_with(
+            endpoint,
+            std::env::var_os("LXD_DIR").map(PathBuf::from),
+            |p| p.exists(),
+        )
     }
 
     /// `parse` with the environment and file system passed in (for tests).
@@ -262,7 +264,10 @@ impl Transport {
             Ok(resp) => Ok(resp),
             Err(Attempt::Stale) => Err(Error::new(
                 ErrorKind::Connection,
-                format!("{}: the server closed the connection without answering", ctx()),
+                format!(
+                    "{}: the server closed the connection without answering",
+                    ctx()
+                ),
             )),
             Err(Attempt::Failed(e)) => Err(map_exchange_error(&ctx(), e)),
         }
@@ -275,7 +280,9 @@ impl Transport {
         method: &str,
         timeout: Option<Duration>,
     ) -> std::result::Result<Response, Attempt> {
-        conn.get_ref().set_timeout(timeout).map_err(Attempt::Failed)?;
+        conn.get_ref()
+            .set_timeout(timeout)
+            .map_err(Attempt::Failed)?;
         let sent = conn
             .get_mut()
             .write_all(wire)
@@ -386,7 +393,13 @@ mod tests {
             }
         );
         assert_eq!(v6.host_header(), "[::1]:9443");
-        for bad in ["", "http://x", "https://", "https://h:notaport", "https://h/1.0"] {
+        for bad in [
+            "",
+            "http://x",
+            "https://",
+            "https://h:notaport",
+            "https://h/1.0",
+        ] {
             let e = parse(Some(bad), None, false).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad}");
         }

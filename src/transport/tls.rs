@@ -90,14 +90,12 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
                     algorithms: provider.signature_verification_algorithms,
                 }))
         }
-        ServerTrust::Insecure => {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(Verifier {
-                    pinned: None,
-                    algorithms: provider.signature_verification_algorithms,
-                }))
-        }
+        ServerTrust::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier {
+                pinned: None,
+                algorithms: provider.signature_verification_algorithms,
+            })),
     };
     let config = match &opts.client_cert {
         Some((cert, key)) => {
@@ -182,7 +180,12 @@ mod tests {
             client_cert: None,
             trust: ServerTrust::Pinned("/nonexistent/server.crt".into()),
         };
-        assert!(client_config(&opts).unwrap_err().message.contains("server.crt"));
+        assert!(
+            client_config(&opts)
+                .unwrap_err()
+                .message
+                .contains("server.crt")
+        );
     }
 
     #[test]

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Run every test of liblxd against a real local LXD daemon.
+#
+#   scripts/test.sh            everything (as CI does)
+#   scripts/test.sh lifecycle  only the C test programs/cases whose name contains "lifecycle"
+#
+# Starts (and if needed installs) LXD itself through scripts/lxd-env.sh.
+# Environment: LIBLXD_VALGRIND=0 runs the C tests without valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FILTER="${1:-}"
+export PATH="$HOME/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "LXD"
+bash scripts/lxd-env.sh
+
+if ! command -v valgrind >/dev/null || ! command -v openssl >/dev/null || ! command -v g++ >/dev/null; then
+    step "installing valgrind, openssl, g++"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind openssl g++ >/dev/null
+fi
+
+step "build (release)"
+cargo build --release --quiet
+LIBDIR="$ROOT/target/release"
+ln -sf liblxd.so "$LIBDIR/liblxd.so.0"
+
+if [ -z "$FILTER" ]; then
+    step "Rust unit tests and header check"
+    cargo test --release --quiet 2>&1 | tee build/cargo-test.log | grep -E '^(test result|running|error|test .* FAILED|failures)' || true
+    if grep -qE 'test result: FAILED|error(\[|:)' build/cargo-test.log; then
+        echo "cargo test failed"; cat build/cargo-test.log; exit 1
+    fi
+fi
+
+step "header compiles as C11 and C++17 with -Wall -Wextra -Werror"
+mkdir -p build/tests
+printf '#include "lxd.h"\nint main(void){return lxd_version()==0;}\n' > build/tests/header_c.c
+gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude build/tests/header_c.c -L"$LIBDIR" -llxd -o build/tests/header_c
+printf '#include "lxd.h"\nint main(){return lxd_version()==nullptr;}\n' > build/tests/header_cpp.cpp
+g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude build/tests/header_cpp.cpp -L"$LIBDIR" -llxd -o build/tests/header_cpp
+
+step "C integration tests"
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -Itests/c)
+LDFLAGS=(-L"$LIBDIR" -llxd -lpthread -Wl,-rpath,"$LIBDIR")
+VALGRIND=()
+if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
+    VALGRIND=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
+              --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+              --suppressions=tests/c/valgrind.supp)
+fi
+total_pass=0; total_fail=0; failed_programs=()
+for src in tests/c/test_*.c; do
+    name=$(basename "$src" .c)
+    gcc "${CFLAGS[@]}" tests/c/harness.c "$src" "${LDFLAGS[@]}" -o "build/tests/$name"
+done
+for src in tests/c/test_*.c; do
+    name=$(basename "$src" .c)
+    prog_filter=""
+    if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then prog_filter="$FILTER"; fi
+    echo "--- $name ${VALGRIND:+(under valgrind)}"
+    set +e
+    (cd build/tests && "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "build/tests/$name.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "build/tests/$name.log" | tail -1 || true)
+    p=$(echo "$summary" | awk '{print $1}'); f=$(echo "$summary" | awk '{print $3}')
+    total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
+    if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
+        [ "$rc" -eq 99 ] && echo "!!! valgrind reported errors in $name"
+        [ -z "$summary" ] && echo "!!! $name exited $rc without a summary" && total_fail=$((total_fail + 1))
+        failed_programs+=("$name")
+    fi
+done
+
+step "leftover check"
+left=$(lxc list --format csv -c n 2>/dev/null | grep -c '^lxdt-' || true)
+[ "$left" -eq 0 ] || { echo "!!! $left test instances left behind:"; lxc list --format csv -c n | grep '^lxdt-'; failed_programs+=(leftovers); }
+
+echo
+if [ "${#failed_programs[@]}" -gt 0 ]; then
+    echo "FAILED: ${failed_programs[*]}"
+fi
+echo "C tests: $total_pass passed, $total_fail failed"
+[ "${#failed_programs[@]}" -eq 0 ]

@@ -1,0 +1,103 @@
+/* A tiny test harness for liblxd's C integration tests.
+ *
+ * Each test file defines its tests with TEST(name) and ends with
+ * T_MAIN(name, name, ...). The program runs every test (or those whose name
+ * contains argv[1]), runs each test's registered cleanups even when it
+ * fails, and prints "ok"/"FAIL" lines and a closing "N passed, N failed". */
+#ifndef LXD_TEST_HARNESS_H
+#define LXD_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lxd.h"
+
+typedef void (*t_fn)(void);
+
+struct t_case {
+    const char *name;
+    t_fn fn;
+};
+
+/* Record a failure of the running test (the macros below call this). */
+void t_fail(const char *file, int line, const char *fmt, ...);
+/* Whether the running test has failed so far. */
+bool t_failed(void);
+
+/* A name unique to this run: "lxdt-<prefix>-<pid>-<n>". Static buffer ring;
+ * copy it if you need it long. */
+const char *t_unique(const char *prefix);
+
+/* Run a shell command after the running test ends, pass or fail (LIFO). */
+void t_cleanup(const char *fmt, ...);
+/* Run a shell command now; returns its exit status (-1 if it could not run). */
+int t_sh(const char *fmt, ...);
+/* Run a shell command and return its stdout (trailing newline stripped) in
+ * a static buffer; NULL if it failed. */
+const char *t_sh_out(const char *fmt, ...);
+
+/* The shared client on the local unix socket (created on first use). */
+lxd_client *t_client(void);
+
+/* Read attribute `attr` of `obj` as JSON into a static buffer ring; NULL on error. */
+const char *t_get(lxd_obj *obj, const char *attr);
+
+/* Strings compare; NULL-safe. */
+bool t_streq(const char *a, const char *b);
+/* Whether haystack contains needle; NULL-safe. */
+bool t_contains(const char *haystack, const char *needle);
+
+int t_run(const struct t_case *cases, size_t n, int argc, char **argv);
+
+#define TEST(name) static void name(void)
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            t_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                \
+            return;                                                        \
+        }                                                                  \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                               \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            t_fail(__FILE__, __LINE__, __VA_ARGS__);                       \
+            return;                                                        \
+        }                                                                  \
+    } while (0)
+
+/* Expect a call to return `expected`; on mismatch, report both codes and
+ * liblxd's last error message. */
+#define CHECK_STATUS(call, expected)                                       \
+    do {                                                                   \
+        lxd_status t_s_ = (call);                                          \
+        if (t_s_ != (expected)) {                                          \
+            t_fail(__FILE__, __LINE__, "%s returned %s, expected %s: %s",  \
+                   #call, lxd_status_name(t_s_), lxd_status_name(expected),\
+                   lxd_last_error_message());                              \
+            return;                                                        \
+        }                                                                  \
+    } while (0)
+
+#define CHECK_OK(call) CHECK_STATUS(call, LXD_OK)
+
+#define CHECK_STREQ(actual, expected)                                      \
+    do {                                                                   \
+        const char *t_a_ = (actual), *t_e_ = (expected);                   \
+        if (!t_streq(t_a_, t_e_)) {                                        \
+            t_fail(__FILE__, __LINE__, "%s is \"%s\", expected \"%s\"",    \
+                   #actual, t_a_ ? t_a_ : "(null)", t_e_ ? t_e_ : "(null)");\
+            return;                                                        \
+        }                                                                  \
+    } while (0)
+
+#define T_CASE(fn) {#fn, fn}
+#define T_MAIN(...)                                                        \
+    int main(int argc, char **argv) {                                      \
+        static const struct t_case cases[] = {__VA_ARGS__};               \
+        return t_run(cases, sizeof cases / sizeof cases[0], argc, argv);  \
+    }
+
+#endif
