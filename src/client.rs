@@ -228,6 +228,25 @@ impl Client {
         Ok(client)
     }
 
+    /// A client that never connected, for tests of code that must not
+    /// make requests: any request fails with a connection error.
+    #[cfg(test)]
+    pub(crate) fn offline() -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                transport: Transport::new(
+                    Endpoint::Unix("/nonexistent/liblxd-offline.socket".into()),
+                    None,
+                    DEFAULT_TIMEOUT,
+                ),
+                timeout: DEFAULT_TIMEOUT,
+                project: None,
+                host: RwLock::new(Value::Null),
+                extensions: RwLock::new(HashSet::new()),
+            }),
+        }
+    }
+
     pub fn project(&self) -> Option<&str> {
         self.inner.project.as_deref()
     }

@@ -398,11 +398,13 @@ impl Object {
         self.sync_locked(&mut st)
     }
 
-    /// Drop local changes and take the server's state.
+    /// Drop local changes and take the server's state. If the server cannot
+    /// be read, nothing changes (the local changes are not lost).
     pub fn rollback(&self) -> Result<()> {
         let mut st = self.lock();
+        self.sync_locked(&mut st)?;
         st.dirty.clear();
-        self.sync_locked(&mut st)
+        Ok(())
     }
 
     /// Write local changes: nothing at all when nothing is dirty; else a PUT
@@ -446,12 +448,7 @@ impl Object {
                 })?
             }
         };
-        let mut body = Map::new();
-        for a in info.writable() {
-            if let Some(v) = st.dirty.get(a).or_else(|| st.server.get(a)) {
-                body.insert(a.to_string(), v.clone());
-            }
-        }
+        let body = put_body(info, &st);
         let path = scoped(&self.client, info, url(info, &key));
         let resp = self.client.request(
             "PUT",
@@ -635,6 +632,16 @@ impl Object {
     }
 }
 
+/// The body of a save: every writable attribute, local changes winning.
+fn put_body(info: &KindInfo, st: &State) -> Map<String, Value> {
+    info.writable()
+        .filter_map(|a| {
+            let v = st.dirty.get(a).or_else(|| st.server.get(a))?;
+            Some((a.to_string(), v.clone()))
+        })
+        .collect()
+}
+
 fn location_key(resp: &ApiResponse) -> Option<String> {
     let loc = resp.location.as_deref()?;
     let path = loc.split('?').next()?;
@@ -672,4 +679,138 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
         }
     }
     Ok((attrs, resp.etag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn container(extra: Value) -> Object {
+        let mut attrs = json!({
+            "name": "c1",
+            "status": "Stopped",
+            "config": {"user.a": "1"},
+            "devices": {},
+            "profiles": ["default"],
+            "description": "",
+        });
+        if let (Value::Object(a), Value::Object(e)) = (&mut attrs, extra) {
+            a.extend(e);
+        }
+        let Value::Object(attrs) = attrs else { unreachable!() };
+        Object::from_server(&Client::offline(), Kind::Container, attrs, Some("\"e1\"".into()))
+            .unwrap()
+    }
+
+    #[test]
+    fn attributes_read_as_json() {
+        let o = container(json!({}));
+        assert_eq!(o.get_attr("name").unwrap().to_string(), "\"c1\"");
+        assert_eq!(o.get_attr("config").unwrap(), json!({"user.a": "1"}));
+        // In the schema but not sent: null, without a request.
+        assert_eq!(o.get_attr("location").unwrap(), Value::Null);
+        let e = o.get_attr("bogus").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::UnknownAttribute);
+    }
+
+    #[test]
+    fn attributes_beyond_the_schema_stay_readable() {
+        let o = container(json!({"shiny": 42}));
+        assert_eq!(o.get_attr("shiny").unwrap(), json!(42));
+        assert_eq!(o.to_json().unwrap()["shiny"], json!(42));
+        assert_eq!(
+            o.set_attr("shiny", json!(1)).unwrap_err().kind,
+            ErrorKind::UnknownAttribute
+        );
+    }
+
+    #[test]
+    fn setting_tracks_dirtiness_and_checks_the_schema() {
+        let o = container(json!({}));
+        assert!(!o.dirty());
+        assert_eq!(o.set_attr("name", json!("x")).unwrap_err().kind, ErrorKind::ReadOnly);
+        assert_eq!(o.set_attr("status", json!("Running")).unwrap_err().kind, ErrorKind::ReadOnly);
+        assert_eq!(o.set_attr("nope", json!(1)).unwrap_err().kind, ErrorKind::UnknownAttribute);
+        assert!(!o.dirty());
+        o.set_attr("config", json!({"user.b": "2"})).unwrap();
+        assert!(o.dirty());
+        // The whole map is replaced, as assignment in pylxd.
+        assert_eq!(o.get_attr("config").unwrap(), json!({"user.b": "2"}));
+        let all = o.to_json().unwrap();
+        assert_eq!(all["config"], json!({"user.b": "2"}));
+        assert_eq!(all["name"], json!("c1"));
+    }
+
+    #[test]
+    fn save_body_has_writable_attributes_only_with_local_changes() {
+        let o = container(json!({}));
+        o.set_attr("description", json!("d")).unwrap();
+        let st = o.lock();
+        let body = put_body(o.info(), &st);
+        assert_eq!(body.get("description"), Some(&json!("d")));
+        assert_eq!(body.get("config"), Some(&json!({"user.a": "1"})));
+        assert!(body.get("name").is_none());
+        assert!(body.get("status").is_none());
+        // Writable but never sent by the server nor set: not invented.
+        assert!(body.get("restore").is_none());
+    }
+
+    #[test]
+    fn clean_save_sends_nothing() {
+        // The offline client fails any request, so success proves none was made.
+        let o = container(json!({}));
+        o.save(true).unwrap();
+        o.set_attr("description", json!("d")).unwrap();
+        assert_eq!(o.save(true).unwrap_err().kind, ErrorKind::Connection);
+        assert!(o.dirty(), "a failed save keeps the local changes");
+    }
+
+    #[test]
+    fn failed_rollback_loses_nothing() {
+        let o = container(json!({}));
+        o.set_attr("description", json!("d")).unwrap();
+        assert_eq!(o.rollback().unwrap_err().kind, ErrorKind::Connection);
+        assert!(o.dirty());
+        assert_eq!(o.get_attr("description").unwrap(), json!("d"));
+    }
+
+    #[test]
+    fn objects_need_their_key() {
+        let Value::Object(attrs) = json!({"status": "Running"}) else { unreachable!() };
+        let e = Object::from_server(&Client::offline(), Kind::Container, attrs, None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn lazy_objects_know_only_their_key() {
+        let o = Object::lazy(&Client::offline(), Kind::Profile, "p1");
+        assert_eq!(o.key(), "p1");
+        assert_eq!(o.get_attr("name").unwrap(), json!("p1"));
+        // Anything else needs a sync, which the offline client cannot do.
+        assert_eq!(o.get_attr("config").unwrap_err().kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn instance_and_operation_calls_check_the_kind() {
+        let p = Object::lazy(&Client::offline(), Kind::Profile, "p1");
+        assert_eq!(p.instance_action("start", -1, false, true).unwrap_err().kind, ErrorKind::InvalidArgument);
+        assert_eq!(p.operation_wait(1).unwrap_err().kind, ErrorKind::InvalidArgument);
+        let img = Object::lazy(&Client::offline(), Kind::Image, "abc");
+        assert_eq!(img.rename("x", true).unwrap_err().kind, ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn operations_cannot_be_created_and_definitions_are_objects() {
+        let c = Client::offline();
+        let e = Object::create(&c, Kind::Operation, &json!({}), true).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        let e = Object::create(&c, Kind::Profile, &json!([1]), true).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        let e = Object::create(&c, Kind::Profile, &json!({"config": {}}), true).unwrap_err();
+        assert!(e.message.contains("name"));
+        let e = Object::create(&c, Kind::Container, &json!({"name": "x", "type": "virtual-machine"}), true)
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+    }
 }

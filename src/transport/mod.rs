@@ -140,7 +140,11 @@ impl Read for Stream {
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Stream::Unix(s) => s.write(buf),
+            // write(2) on a unix socket whose peer has gone raises SIGPIPE,
+            // which would kill the C program using us; send(2) with
+            // MSG_NOSIGNAL reports EPIPE instead. (TcpStream already sends
+            // with MSG_NOSIGNAL.)
+            Stream::Unix(s) => socket2::SockRef::from(&*s).send_with_flags(buf, libc::MSG_NOSIGNAL),
             Stream::Tls(s) => s.write(buf),
         }
     }
@@ -333,6 +337,85 @@ fn map_exchange_error(ctx: &str, e: io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::BufRead;
+    use std::os::unix::net::UnixListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fake HTTP server on a unix socket (not LXD): answers each request
+    /// with its own path as the body, and closes every connection after
+    /// `per_conn` requests. Counts the connections it accepted.
+    fn fake_server(per_conn: usize) -> (tempfile::TempDir, Arc<AtomicUsize>) {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = UnixListener::bind(dir.path().join("s")).unwrap();
+        let conns = Arc::new(AtomicUsize::new(0));
+        let counter = conns.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut r = BufReader::new(stream);
+                for _ in 0..per_conn {
+                    let mut first = String::new();
+                    if r.read_line(&mut first).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let mut line = String::new();
+                    while r.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    let path = first.split(' ').nth(1).unwrap_or("").to_string();
+                    let resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{path}", path.len());
+                    if r.get_mut().write_all(resp.as_bytes()).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        (dir, conns)
+    }
+
+    fn get(t: &Transport, path: &str) -> Result<Response> {
+        t.send(
+            &Request {
+                method: "GET",
+                target: path,
+                host: "lxd",
+                headers: &[],
+                body: None,
+            },
+            Some(Duration::from_secs(5)),
+        )
+    }
+
+    #[test]
+    fn connections_are_kept_alive_and_reused() {
+        let (dir, conns) = fake_server(usize::MAX);
+        let t = Transport::new(Endpoint::Unix(dir.path().join("s")), None, Duration::from_secs(5));
+        for i in 0..10 {
+            let path = format!("/1.0/{i}");
+            assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
+        }
+        assert_eq!(conns.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_connection_closed_while_idle_is_replaced_transparently() {
+        let (dir, conns) = fake_server(2);
+        let t = Transport::new(Endpoint::Unix(dir.path().join("s")), None, Duration::from_secs(5));
+        for i in 0..6 {
+            let path = format!("/x/{i}");
+            assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
+        }
+        assert_eq!(conns.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn unreachable_socket_is_a_connection_error() {
+        let t = Transport::new(Endpoint::Unix("/nonexistent/x.socket".into()), None, Duration::from_secs(1));
+        let e = get(&t, "/1.0").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection);
+        assert!(e.message.contains("/nonexistent/x.socket"), "{}", e.message);
+    }
 
     fn parse(e: Option<&str>, dir: Option<&str>, snap: bool) -> Result<Endpoint> {
         Endpoint::parse_with(e, dir.map(PathBuf::from), |p| {
