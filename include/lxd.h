@@ -678,6 +678,17 @@ lxd_status lxd_create(const struct lxd_client *client,
                       struct lxd_obj **out);
 
 /**
+ * Fetch the image an alias points at (like pylxd's `images.get_by_alias`).
+ *
+ * @param out receives the image; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such alias); `LXD_ERR_INVALID_ARGUMENT`;
+ *   transport/API errors. Blocks for two requests.
+ */
+lxd_status lxd_image_get_by_alias(const struct lxd_client *client,
+                                  const char *alias,
+                                  struct lxd_obj **out);
+
+/**
  * The number of objects in a list (0 for NULL).
  */
 size_t lxd_list_len(const struct lxd_list *list);

@@ -175,6 +175,22 @@ impl Object {
         Object::from_server(client, kind, attrs, etag)
     }
 
+    /// The image an alias points at (`GET /1.0/images/aliases/{alias}`, then the image).
+    pub fn image_by_alias(client: &Client, alias: &str) -> Result<Object> {
+        if alias.is_empty() {
+            return Err(Error::invalid("empty image alias"));
+        }
+        let path = client.with_project(&format!("/1.0/images/aliases/{}", encode_component(alias)));
+        let resp = client.request("GET", &path, None, &[], None)?;
+        let target = resp
+            .metadata()
+            .get("target")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::protocol(format!("image alias {alias:?} has no target")))?
+            .to_string();
+        Object::get(client, Kind::Image, &target)
+    }
+
     /// Whether an object with this key exists (404 is `false`, other errors are errors).
     pub fn exists(client: &Client, kind: Kind, key: &str) -> Result<bool> {
         match fetch(client, kind, key) {
@@ -698,9 +714,16 @@ mod tests {
         if let (Value::Object(a), Value::Object(e)) = (&mut attrs, extra) {
             a.extend(e);
         }
-        let Value::Object(attrs) = attrs else { unreachable!() };
-        Object::from_server(&Client::offline(), Kind::Container, attrs, Some("\"e1\"".into()))
-            .unwrap()
+        let Value::Object(attrs) = attrs else {
+            unreachable!()
+        };
+        Object::from_server(
+            &Client::offline(),
+            Kind::Container,
+            attrs,
+            Some("\"e1\"".into()),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -729,9 +752,18 @@ mod tests {
     fn setting_tracks_dirtiness_and_checks_the_schema() {
         let o = container(json!({}));
         assert!(!o.dirty());
-        assert_eq!(o.set_attr("name", json!("x")).unwrap_err().kind, ErrorKind::ReadOnly);
-        assert_eq!(o.set_attr("status", json!("Running")).unwrap_err().kind, ErrorKind::ReadOnly);
-        assert_eq!(o.set_attr("nope", json!(1)).unwrap_err().kind, ErrorKind::UnknownAttribute);
+        assert_eq!(
+            o.set_attr("name", json!("x")).unwrap_err().kind,
+            ErrorKind::ReadOnly
+        );
+        assert_eq!(
+            o.set_attr("status", json!("Running")).unwrap_err().kind,
+            ErrorKind::ReadOnly
+        );
+        assert_eq!(
+            o.set_attr("nope", json!(1)).unwrap_err().kind,
+            ErrorKind::UnknownAttribute
+        );
         assert!(!o.dirty());
         o.set_attr("config", json!({"user.b": "2"})).unwrap();
         assert!(o.dirty());
@@ -777,7 +809,9 @@ mod tests {
 
     #[test]
     fn objects_need_their_key() {
-        let Value::Object(attrs) = json!({"status": "Running"}) else { unreachable!() };
+        let Value::Object(attrs) = json!({"status": "Running"}) else {
+            unreachable!()
+        };
         let e = Object::from_server(&Client::offline(), Kind::Container, attrs, None).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Protocol);
     }
@@ -788,16 +822,30 @@ mod tests {
         assert_eq!(o.key(), "p1");
         assert_eq!(o.get_attr("name").unwrap(), json!("p1"));
         // Anything else needs a sync, which the offline client cannot do.
-        assert_eq!(o.get_attr("config").unwrap_err().kind, ErrorKind::Connection);
+        assert_eq!(
+            o.get_attr("config").unwrap_err().kind,
+            ErrorKind::Connection
+        );
     }
 
     #[test]
     fn instance_and_operation_calls_check_the_kind() {
         let p = Object::lazy(&Client::offline(), Kind::Profile, "p1");
-        assert_eq!(p.instance_action("start", -1, false, true).unwrap_err().kind, ErrorKind::InvalidArgument);
-        assert_eq!(p.operation_wait(1).unwrap_err().kind, ErrorKind::InvalidArgument);
+        assert_eq!(
+            p.instance_action("start", -1, false, true)
+                .unwrap_err()
+                .kind,
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            p.operation_wait(1).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
         let img = Object::lazy(&Client::offline(), Kind::Image, "abc");
-        assert_eq!(img.rename("x", true).unwrap_err().kind, ErrorKind::InvalidArgument);
+        assert_eq!(
+            img.rename("x", true).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
     }
 
     #[test]
@@ -809,8 +857,13 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
         let e = Object::create(&c, Kind::Profile, &json!({"config": {}}), true).unwrap_err();
         assert!(e.message.contains("name"));
-        let e = Object::create(&c, Kind::Container, &json!({"name": "x", "type": "virtual-machine"}), true)
-            .unwrap_err();
+        let e = Object::create(
+            &c,
+            Kind::Container,
+            &json!({"name": "x", "type": "virtual-machine"}),
+            true,
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
     }
 }

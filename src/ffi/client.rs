@@ -261,3 +261,23 @@ pub unsafe extern "C" fn lxd_create(
         Ok(())
     })
 }
+
+/// Fetch the image an alias points at (like pylxd's `images.get_by_alias`).
+///
+/// @param out receives the image; free with `lxd_obj_free`.
+/// @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such alias); `LXD_ERR_INVALID_ARGUMENT`;
+///   transport/API errors. Blocks for two requests.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_image_get_by_alias(
+    client: *const lxd_client,
+    alias: *const c_char,
+    out: *mut *mut lxd_obj,
+) -> lxd_status {
+    guard(|| {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let alias = unsafe { arg_str(alias, "alias") }?;
+        let out = arg_out(out, "out")?;
+        *out = lxd_obj::boxed(Object::image_by_alias(&c.client, alias)?);
+        Ok(())
+    })
+}

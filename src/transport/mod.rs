@@ -364,7 +364,10 @@ mod tests {
                         line.clear();
                     }
                     let path = first.split(' ').nth(1).unwrap_or("").to_string();
-                    let resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{path}", path.len());
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{path}",
+                        path.len()
+                    );
                     if r.get_mut().write_all(resp.as_bytes()).is_err() {
                         break;
                     }
@@ -390,7 +393,11 @@ mod tests {
     #[test]
     fn connections_are_kept_alive_and_reused() {
         let (dir, conns) = fake_server(usize::MAX);
-        let t = Transport::new(Endpoint::Unix(dir.path().join("s")), None, Duration::from_secs(5));
+        let t = Transport::new(
+            Endpoint::Unix(dir.path().join("s")),
+            None,
+            Duration::from_secs(5),
+        );
         for i in 0..10 {
             let path = format!("/1.0/{i}");
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
@@ -401,7 +408,11 @@ mod tests {
     #[test]
     fn a_connection_closed_while_idle_is_replaced_transparently() {
         let (dir, conns) = fake_server(2);
-        let t = Transport::new(Endpoint::Unix(dir.path().join("s")), None, Duration::from_secs(5));
+        let t = Transport::new(
+            Endpoint::Unix(dir.path().join("s")),
+            None,
+            Duration::from_secs(5),
+        );
         for i in 0..6 {
             let path = format!("/x/{i}");
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
@@ -411,7 +422,11 @@ mod tests {
 
     #[test]
     fn unreachable_socket_is_a_connection_error() {
-        let t = Transport::new(Endpoint::Unix("/nonexistent/x.socket".into()), None, Duration::from_secs(1));
+        let t = Transport::new(
+            Endpoint::Unix("/nonexistent/x.socket".into()),
+            None,
+            Duration::from_secs(1),
+        );
         let e = get(&t, "/1.0").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Connection);
         assert!(e.message.contains("/nonexistent/x.socket"), "{}", e.message);
