@@ -681,18 +681,15 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
     let path = scoped(client, info, url(info, key));
     let resp = client.request("GET", &path, None, &[], None)?;
     let attrs = as_object(resp.metadata(), info.class)?;
-    if let Some(t) = info.instance_type {
-        if attrs
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|vt| vt != t)
-        {
-            return Err(Error {
-                kind: ErrorKind::NotFound,
-                message: format!("{key:?} is not a {}", info.class),
-                http_status: 404,
-            });
-        }
+    let actual_type = attrs.get("type").and_then(Value::as_str);
+    if let (Some(want), Some(actual)) = (info.instance_type, actual_type)
+        && want != actual
+    {
+        return Err(Error {
+            kind: ErrorKind::NotFound,
+            message: format!("{key:?} is a {actual}, not a {}", info.class),
+            http_status: 404,
+        });
     }
     Ok((attrs, resp.etag))
 }

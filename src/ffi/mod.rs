@@ -244,7 +244,7 @@ pub extern "C" fn lxd_version() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_string_free(s: *mut c_char) {
     if !s.is_null() {
-        let _ = guard_value((), || drop(unsafe { CString::from_raw(s) }));
+        guard_value((), || drop(unsafe { CString::from_raw(s) }));
     }
 }
 
