@@ -49,7 +49,7 @@ VALGRIND=()
 if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
     VALGRIND=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
               --errors-for-leak-kinds=definite,indirect --error-exitcode=99
-              --suppressions=tests/c/valgrind.supp)
+              --suppressions="$ROOT/tests/c/valgrind.supp")
 fi
 total_pass=0; total_fail=0; failed_programs=()
 for src in tests/c/test_*.c; do

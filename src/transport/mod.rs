@@ -259,7 +259,7 @@ impl Transport {
             match self.exchange(conn, &wire, req.method, timeout) {
                 Ok(resp) => return Ok(resp),
                 Err(Attempt::Stale) => {}
-                Err(Attempt::Failed(e)) => return Err(Error::from_io(&ctx(), &e)),
+                Err(Attempt::Failed(e)) => return Err(map_exchange_error(&ctx(), e)),
             }
         }
         let conn = self.connect()?;
