@@ -784,8 +784,11 @@ lxd_status lxd_obj_rollback(struct lxd_obj *obj);
  *
  * @param wait true: return once LXD has applied the change; the object is
  *   then synced. false: return once accepted (see `lxd_obj_operation`).
- * @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; `LXD_ERR_OPERATION_FAILED`;
- *   API errors (e.g. `LXD_ERR_API` for an invalid config key, with LXD's message).
+ * @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
+ *   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
+ *   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
+ *   background operation (instances); transport errors. On failure the
+ *   object keeps its local changes (still dirty).
  */
 lxd_status lxd_obj_save(struct lxd_obj *obj,
                         bool wait);

@@ -167,8 +167,11 @@ pub unsafe extern "C" fn lxd_obj_rollback(obj: *mut lxd_obj) -> lxd_status {
 ///
 /// @param wait true: return once LXD has applied the change; the object is
 ///   then synced. false: return once accepted (see `lxd_obj_operation`).
-/// @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; `LXD_ERR_OPERATION_FAILED`;
-///   API errors (e.g. `LXD_ERR_API` for an invalid config key, with LXD's message).
+/// @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
+///   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
+///   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
+///   background operation (instances); transport errors. On failure the
+///   object keeps its local changes (still dirty).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_obj_save(obj: *mut lxd_obj, wait: bool) -> lxd_status {
     guard(|| unsafe { obj_ref(obj) }?.save(wait))
