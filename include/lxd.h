@@ -604,7 +604,9 @@ bool lxd_client_trusted(const struct lxd_client *client);
  * The raw API, like pylxd's `client.api`: send `method` to `path` and
  * return the whole response document (`type`, `status`, `metadata`, …).
  *
- * @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD`.
+ * @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` (a HEAD
+ *   answers `{"type":"sync","status_code":…}`: LXD sends no body; LXD 5.0.2
+ *   answers HEAD only for instance files, else `LXD_ERR_API` with HTTP 501).
  * @param path e.g. `"/1.0/instances?recursion=1"`; the client's project is
  *   added unless the path names one.
  * @param body_json NULL for no body, or JSON text.
@@ -668,8 +670,11 @@ lxd_status lxd_all(const struct lxd_client *client,
  *   `lxd_obj_operation`), and its attributes load on first read.
  * @param out receives the object; free with `lxd_obj_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not
- *   parse or is not an object, no name, operations); `LXD_ERR_CONFLICT`
- *   (exists); `LXD_ERR_OPERATION_FAILED`; transport/API errors.
+ *   parse or is not an object, no name, operations); an object that
+ *   already exists gives LXD's answer with its message: `LXD_ERR_CONFLICT`
+ *   (LXD 5.0.2: projects, storage pools, certificates), `LXD_ERR_API`
+ *   (profiles, networks) or `LXD_ERR_OPERATION_FAILED` (instances, which LXD
+ *   creates in a background operation); transport/API errors.
  */
 lxd_status lxd_create(const struct lxd_client *client,
                       lxd_kind kind,
@@ -780,7 +785,8 @@ lxd_status lxd_obj_rollback(struct lxd_obj *obj);
  * wait) is re-read first: if any writable attribute on the server differs
  * from what this object last saw, the save fails with
  * `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
- * the fresh ETag guards the `PUT`.
+ * the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
+ * pools: for them that comparison is the only guard.)
  *
  * @param wait true: return once LXD has applied the change; the object is
  *   then synced. false: return once accepted (see `lxd_obj_operation`).
@@ -827,7 +833,9 @@ lxd_status lxd_obj_to_json(struct lxd_obj *obj,
  * @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
  *   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
  *   free with `lxd_obj_free`; or NULL when that call needed no background
- *   operation (LXD finished it at once) or was made with `wait` true.
+ *   operation (LXD finished it at once) or was made with `wait` true, and
+ *   once the object has finished it itself (an object created with `wait`
+ *   false waits for its creation on first use).
  * @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
  */
 lxd_status lxd_obj_operation(const struct lxd_obj *obj,

@@ -359,8 +359,18 @@ impl Client {
         };
         let timeout = timeout.unwrap_or(Some(self.inner.timeout));
         let resp = self.inner.transport.send(&req, timeout)?;
-        let doc = decode_response(resp.status, &resp.body)
-            .map_err(|e| e.with_context(&format!("{method} {path}")))?;
+        let doc = if method == "HEAD" {
+            // No body to decode: the status line is the whole answer.
+            if resp.status >= 400 {
+                return Err(
+                    Error::from_http(resp.status, "").with_context(&format!("{method} {path}"))
+                );
+            }
+            serde_json::json!({"type": "sync", "status": "Success", "status_code": resp.status, "metadata": null})
+        } else {
+            decode_response(resp.status, &resp.body)
+                .map_err(|e| e.with_context(&format!("{method} {path}")))?
+        };
         Ok(ApiResponse {
             http_status: resp.status,
             etag: resp.header("etag").map(str::to_string),

@@ -133,7 +133,9 @@ pub unsafe extern "C" fn lxd_client_trusted(client: *const lxd_client) -> bool {
 /// The raw API, like pylxd's `client.api`: send `method` to `path` and
 /// return the whole response document (`type`, `status`, `metadata`, …).
 ///
-/// @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD`.
+/// @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` (a HEAD
+///   answers `{"type":"sync","status_code":…}`: LXD sends no body; LXD 5.0.2
+///   answers HEAD only for instance files, else `LXD_ERR_API` with HTTP 501).
 /// @param path e.g. `"/1.0/instances?recursion=1"`; the client's project is
 ///   added unless the path names one.
 /// @param body_json NULL for no body, or JSON text.
@@ -242,8 +244,11 @@ pub unsafe extern "C" fn lxd_all(
 ///   `lxd_obj_operation`), and its attributes load on first read.
 /// @param out receives the object; free with `lxd_obj_free`.
 /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not
-///   parse or is not an object, no name, operations); `LXD_ERR_CONFLICT`
-///   (exists); `LXD_ERR_OPERATION_FAILED`; transport/API errors.
+///   parse or is not an object, no name, operations); an object that
+///   already exists gives LXD's answer with its message: `LXD_ERR_CONFLICT`
+///   (LXD 5.0.2: projects, storage pools, certificates), `LXD_ERR_API`
+///   (profiles, networks) or `LXD_ERR_OPERATION_FAILED` (instances, which LXD
+///   creates in a background operation); transport/API errors.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_create(
     client: *const lxd_client,

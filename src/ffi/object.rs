@@ -163,7 +163,8 @@ pub unsafe extern "C" fn lxd_obj_rollback(obj: *mut lxd_obj) -> lxd_status {
 /// wait) is re-read first: if any writable attribute on the server differs
 /// from what this object last saw, the save fails with
 /// `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
-/// the fresh ETag guards the `PUT`.
+/// the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
+/// pools: for them that comparison is the only guard.)
 ///
 /// @param wait true: return once LXD has applied the change; the object is
 ///   then synced. false: return once accepted (see `lxd_obj_operation`).
@@ -225,7 +226,9 @@ pub unsafe extern "C" fn lxd_obj_to_json(
 /// @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
 ///   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
 ///   free with `lxd_obj_free`; or NULL when that call needed no background
-///   operation (LXD finished it at once) or was made with `wait` true.
+///   operation (LXD finished it at once) or was made with `wait` true, and
+///   once the object has finished it itself (an object created with `wait`
+///   false waits for its creation on first use).
 /// @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_obj_operation(
