@@ -52,6 +52,18 @@ if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
               --suppressions="$ROOT/tests/c/valgrind.supp")
 fi
 total_pass=0; total_fail=0; failed_programs=()
+if [ "${#VALGRIND[@]}" -gt 0 ]; then
+    # Prove valgrind really catches a leak of liblxd memory with these
+    # options: a program that drops a client without lxd_client_free must fail.
+    printf '#include "lxd.h"\nint main(void){lxd_client *c=0; if(lxd_client_new(0,0,&c)) return 2; c=0; return 0;}\n' > build/tests/leak_canary.c
+    gcc -std=c11 -g -Iinclude build/tests/leak_canary.c "${LDFLAGS[@]}" -o build/tests/leak_canary
+    set +e; "${VALGRIND[@]}" build/tests/leak_canary >/dev/null 2>&1; rc=$?; set -e
+    if [ "$rc" -ne 99 ]; then
+        echo "!!! valgrind did not report a deliberate leak (exit $rc): the leak check is not working"
+        exit 1
+    fi
+    echo "valgrind canary: a deliberate leak is caught (exit 99)"
+fi
 for src in tests/c/test_*.c; do
     name=$(basename "$src" .c)
     gcc "${CFLAGS[@]}" tests/c/harness.c "$src" "${LDFLAGS[@]}" -o "build/tests/$name"
