@@ -95,5 +95,11 @@ echo
 if [ "${#failed_programs[@]}" -gt 0 ]; then
     echo "FAILED: ${failed_programs[*]}"
 fi
-echo "C tests: $total_pass passed, $total_fail failed"
+rust_pass=0; rust_fail=0
+if [ -f build/cargo-test.log ] && [ -z "$FILTER" ]; then
+    rust_pass=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' build/cargo-test.log | awk '{s+=$4} END {print s+0}')
+    rust_fail=$(grep -Eo '[0-9]+ failed;' build/cargo-test.log | awk '{s+=$1} END {print s+0}')
+fi
+echo "Rust tests: $rust_pass passed, $rust_fail failed; C tests: $total_pass passed, $total_fail failed"
+echo "total: $((rust_pass + total_pass)) passed, $((rust_fail + total_fail)) failed"
 [ "${#failed_programs[@]}" -eq 0 ]
