@@ -694,6 +694,19 @@ lxd_status lxd_image_get_by_alias(const struct lxd_client *client,
                                   struct lxd_obj **out);
 
 /**
+ * Ask the server to trust this client's certificate, giving LXD's trust
+ * password (`core.trust_password`), like pylxd's `client.authenticate`.
+ * Afterwards `lxd_client_trusted` is true. Nothing is sent when the client
+ * is trusted already.
+ *
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, or not an HTTPS client
+ *   with a client certificate); `LXD_ERR_FORBIDDEN` (wrong password), with
+ *   LXD's message; transport errors. Blocks for two requests.
+ */
+lxd_status lxd_client_authenticate(const struct lxd_client *client,
+                                   const char *password);
+
+/**
  * The number of objects in a list (0 for NULL).
  */
 size_t lxd_list_len(const struct lxd_list *list);

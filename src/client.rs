@@ -185,6 +185,8 @@ struct Inner {
     transport: Transport,
     timeout: Duration,
     project: Option<String>,
+    /// PEM file of the client certificate (HTTPS), for `authenticate`.
+    client_cert: Option<PathBuf>,
     host: RwLock<Value>,
     extensions: RwLock<HashSet<String>>,
 }
@@ -215,35 +217,72 @@ impl Client {
             Endpoint::Unix(_) => None,
         };
         let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let client = Client {
+        let client = Client::unconnected(Transport::new(endpoint, tls, timeout), options);
+        client.refresh_host_info()?;
+        Ok(client)
+    }
+
+    fn unconnected(transport: Transport, options: &Options) -> Client {
+        Client {
             inner: Arc::new(Inner {
-                transport: Transport::new(endpoint, tls, timeout),
-                timeout,
+                transport,
+                timeout: options.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 project: options.project.clone(),
+                client_cert: options.cert.clone(),
                 host: RwLock::new(Value::Null),
                 extensions: RwLock::new(HashSet::new()),
             }),
-        };
-        client.refresh_host_info()?;
-        Ok(client)
+        }
     }
 
     /// A client that never connected, for tests of code that must not
     /// make requests: any request fails with a connection error.
     #[cfg(test)]
     pub(crate) fn offline() -> Client {
-        Client {
-            inner: Arc::new(Inner {
-                transport: Transport::new(
-                    Endpoint::Unix("/nonexistent/liblxd-offline.socket".into()),
-                    None,
-                    DEFAULT_TIMEOUT,
-                ),
-                timeout: DEFAULT_TIMEOUT,
-                project: None,
-                host: RwLock::new(Value::Null),
-                extensions: RwLock::new(HashSet::new()),
-            }),
+        let endpoint = Endpoint::Unix("/nonexistent/liblxd-offline.socket".into());
+        Client::unconnected(
+            Transport::new(endpoint, None, DEFAULT_TIMEOUT),
+            &Options::default(),
+        )
+    }
+
+    /// Ask the server to trust this client's certificate, with LXD's trust
+    /// password (`core.trust_password`), as pylxd's `authenticate`. Nothing
+    /// is sent when the client is trusted already.
+    pub fn authenticate(&self, password: &str) -> Result<()> {
+        if self.trusted() {
+            return Ok(());
+        }
+        let cert = match (self.endpoint(), &self.inner.client_cert) {
+            (Endpoint::Https { .. }, Some(cert)) => cert,
+            _ => {
+                return Err(Error::invalid(
+                    "authenticate needs an HTTPS client with a client certificate",
+                ));
+            }
+        };
+        let pem = std::fs::read_to_string(cert).map_err(|e| {
+            Error::new(
+                ErrorKind::Tls,
+                format!("cannot read certificate {}: {e}", cert.display()),
+            )
+        })?;
+        let body = serde_json::json!({
+            "type": "client",
+            "password": password,
+            "certificate": pem_body(&pem).ok_or_else(|| {
+                Error::new(ErrorKind::Tls, format!("no PEM certificate in {}", cert.display()))
+            })?,
+        });
+        self.request("POST", "/1.0/certificates", Some(&body), &[], None)?;
+        self.refresh_host_info()?;
+        if self.trusted() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Forbidden,
+                "the server accepted the certificate but still does not trust this client",
+            ))
         }
     }
 
@@ -488,6 +527,15 @@ pub fn operation_outcome(op: &Map<String, Value>) -> Result<()> {
     }
 }
 
+/// The base64 body of the first CERTIFICATE block of a PEM text.
+fn pem_body(pem: &str) -> Option<String> {
+    let start = pem.find("-----BEGIN CERTIFICATE-----")?;
+    let rest = &pem[start + "-----BEGIN CERTIFICATE-----".len()..];
+    let body = &rest[..rest.find("-----END CERTIFICATE-----")?];
+    let joined: String = body.split_whitespace().collect();
+    (!joined.is_empty()).then_some(joined)
+}
+
 fn has_query_param(path: &str, name: &str) -> bool {
     path.split_once('?')
         .is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(name)))
@@ -585,6 +633,23 @@ mod tests {
             operation_outcome(&op("Weird", "")).unwrap_err().kind,
             ErrorKind::Protocol
         );
+    }
+
+    #[test]
+    fn pem_bodies() {
+        let pem = "junk\n-----BEGIN CERTIFICATE-----\nMIIB\nAbC=\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_body(pem).as_deref(), Some("MIIBAbC="));
+        assert_eq!(
+            pem_body("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----"),
+            None
+        );
+        assert_eq!(pem_body("nothing"), None);
+    }
+
+    #[test]
+    fn authenticate_needs_https_and_a_certificate() {
+        let e = Client::offline().authenticate("pw").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
     }
 
     #[test]

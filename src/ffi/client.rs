@@ -286,3 +286,23 @@ pub unsafe extern "C" fn lxd_image_get_by_alias(
         Ok(())
     })
 }
+
+/// Ask the server to trust this client's certificate, giving LXD's trust
+/// password (`core.trust_password`), like pylxd's `client.authenticate`.
+/// Afterwards `lxd_client_trusted` is true. Nothing is sent when the client
+/// is trusted already.
+///
+/// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, or not an HTTPS client
+///   with a client certificate); `LXD_ERR_FORBIDDEN` (wrong password), with
+///   LXD's message; transport errors. Blocks for two requests.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_client_authenticate(
+    client: *const lxd_client,
+    password: *const c_char,
+) -> lxd_status {
+    guard(|| {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let password = unsafe { arg_str(password, "password") }?;
+        c.client.authenticate(password)
+    })
+}
