@@ -265,6 +265,47 @@ mod tests {
         assert!(!r.keep_alive);
     }
 
+    /// Mutated and truncated responses never panic: each parses or errors.
+    #[test]
+    fn random_mutations_never_panic() {
+        let seeds: [&[u8]; 3] = [
+            b"HTTP/1.1 200 OK\r\nETag: \"e\"\r\nContent-Length: 24\r\n\r\n{\"type\":\"sync\",\"a\":1}",
+            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3;x\r\n1}\n\r\n0\r\nT: v\r\n\r\n",
+            b"HTTP/1.0 202 Accepted\r\nConnection: close\r\n\r\n{\"type\":\"async\"}",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20_000 {
+            let mut buf = seeds[round % seeds.len()].to_vec();
+            for _ in 0..(next() % 6) {
+                let i = (next() as usize) % buf.len();
+                match next() % 4 {
+                    0 => buf[i] = next() as u8,
+                    1 => {
+                        buf.remove(i);
+                    }
+                    2 => buf.insert(i, b"\r\n:0;f9"[(next() % 7) as usize]),
+                    _ => buf.truncate(i),
+                }
+                if buf.is_empty() {
+                    break;
+                }
+            }
+            let mut c = Cursor::new(buf.clone());
+            if let Ok(Some(mut resp)) = read_head(&mut c) {
+                if read_body(&mut c, &mut resp, "GET").is_ok() {
+                    let _ = crate::client::decode_response(resp.status, &resp.body);
+                }
+            }
+            let _ = crate::client::decode_response(200, &buf);
+        }
+    }
+
     #[test]
     fn rejects_garbage_and_truncation() {
         assert!(parse(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
