@@ -3,6 +3,7 @@
 #endif
 #include "harness.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,86 @@ bool t_streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0;
 
 bool t_contains(const char *h, const char *n) { return h && n && strstr(h, n) != NULL; }
 
+bool t_icontains(const char *h, const char *n) { return h && n && strcasestr(h, n) != NULL; }
+
+/* ---- resources freed after every test ------------------------------------ */
+
+enum { R_OBJ, R_LIST, R_STR, R_MEM, R_CLIENT };
+static struct held {
+    int type;
+    void *p;
+} *held;
+static size_t n_held, cap_held;
+
+static void hold(int type, void *p) {
+    if (!p) return;
+    if (n_held == cap_held) {
+        cap_held = cap_held ? 2 * cap_held : 64;
+        held = realloc(held, cap_held * sizeof *held);
+        if (!held) abort();
+    }
+    held[n_held].type = type;
+    held[n_held++].p = p;
+}
+
+lxd_obj *t_keep_obj(lxd_obj *o) { hold(R_OBJ, o); return o; }
+lxd_list *t_keep_list(lxd_list *l) { hold(R_LIST, l); return l; }
+char *t_keep_str(char *s) { hold(R_STR, s); return s; }
+void *t_keep_mem(void *p) { hold(R_MEM, p); return p; }
+lxd_client *t_keep_client(lxd_client *c) { hold(R_CLIENT, c); return c; }
+
+static void release_all(void) {
+    while (n_held > 0) {
+        n_held--;
+        void *p = held[n_held].p;
+        switch (held[n_held].type) {
+        case R_OBJ: lxd_obj_free(p); break;
+        case R_LIST: lxd_list_free(p); break;
+        case R_STR: lxd_string_free(p); break;
+        case R_CLIENT: lxd_client_free(p); break;
+        default: free(p); break;
+        }
+    }
+}
+
+char *t_fmt(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    return t_keep_mem(s);
+}
+
+char *t_dup(const char *s) { return s ? t_fmt("%s", s) : NULL; }
+
+char *t_json_insert(const char *obj_json, const char *member) {
+    const char *end = strrchr(obj_json, '}');
+    const char *start = strchr(obj_json, '{');
+    if (!end || !start) return NULL;
+    bool empty = true;
+    for (const char *p = start + 1; p < end; p++)
+        if (!isspace((unsigned char)*p)) empty = false;
+    return t_fmt("%.*s%s%s}", (int)(end - obj_json), obj_json, empty ? "" : ",", member);
+}
+
+lxd_obj *t_find_in(lxd_list *l, const char *attr, const char *value) {
+    char *want = t_fmt("\"%s\"", value);
+    for (size_t i = 0; i < lxd_list_len(l); i++)
+        if (t_streq(t_get(lxd_list_get(l, i), attr), want)) return lxd_list_get(l, i);
+    return NULL;
+}
+
+lxd_status t_new_container(const char *name, bool start, lxd_obj **out) {
+    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
+    lxd_status s = lxd_container_create(
+        t_client(),
+        t_fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name),
+        true, out);
+    if (s != LXD_OK) return s;
+    t_keep_obj(*out);
+    return start ? lxd_instance_start(*out, -1, false, true) : LXD_OK;
+}
+
 int t_run(const struct t_case *cases, size_t n, int argc, char **argv) {
     const char *filter = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0;
@@ -120,6 +201,7 @@ int t_run(const struct t_case *cases, size_t n, int argc, char **argv) {
         if (filter && !strstr(cases[i].name, filter)) continue;
         current_failed = false;
         cases[i].fn();
+        release_all();
         while (n_cleanups > 0) {
             char *cmd = cleanups[--n_cleanups];
             run_shell(cmd);
@@ -135,6 +217,9 @@ int t_run(const struct t_case *cases, size_t n, int argc, char **argv) {
     }
     lxd_client_free(shared_client);
     shared_client = NULL;
+    free(held);
+    held = NULL;
+    n_held = cap_held = 0;
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

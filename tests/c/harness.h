@@ -2,8 +2,9 @@
  *
  * Each test file defines its tests with TEST(name) and ends with
  * T_MAIN(name, name, ...). The program runs every test (or those whose name
- * contains argv[1]), runs each test's registered cleanups even when it
- * fails, and prints "ok"/"FAIL" lines and a closing "N passed, N failed". */
+ * contains argv[1]); after each test, pass or fail, it frees the resources
+ * the test handed to t_keep_* and then runs its registered cleanups, and
+ * prints "ok"/"FAIL" lines and a closing "N passed, N failed". */
 #ifndef LXD_TEST_HARNESS_H
 #define LXD_TEST_HARNESS_H
 
@@ -47,6 +48,32 @@ const char *t_get(lxd_obj *obj, const char *attr);
 bool t_streq(const char *a, const char *b);
 /* Whether haystack contains needle; NULL-safe. */
 bool t_contains(const char *haystack, const char *needle);
+/* The same, ignoring case. */
+bool t_icontains(const char *haystack, const char *needle);
+
+/* ---- resources freed after the running test, pass or fail (LIFO) -------
+ * Each returns its argument (NULL is accepted and ignored). */
+lxd_obj *t_keep_obj(lxd_obj *o);             /* lxd_obj_free */
+lxd_list *t_keep_list(lxd_list *l);          /* lxd_list_free */
+char *t_keep_str(char *s);                   /* lxd_string_free */
+void *t_keep_mem(void *p);                   /* free */
+lxd_client *t_keep_client(lxd_client *c);    /* lxd_client_free */
+
+/* printf into a heap string freed after the test. */
+char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A copy of s freed after the test; NULL for NULL. */
+char *t_dup(const char *s);
+/* A JSON object with `member` ("\"k\":\"v\"") added before its closing
+ * brace, freed after the test; NULL if obj_json has no closing brace. */
+char *t_json_insert(const char *obj_json, const char *member);
+/* The element of `l` whose attribute `attr` reads as the JSON string
+ * `value`; NULL if none. */
+lxd_obj *t_find_in(lxd_list *l, const char *attr, const char *value);
+
+/* Register `lxc delete -f name` as a cleanup, then create container `name`
+ * from the image alias "busybox" (waiting) and, if `start`, start it
+ * (waiting). *out is kept (t_keep_obj) once created. */
+lxd_status t_new_container(const char *name, bool start, lxd_obj **out);
 
 int t_run(const struct t_case *cases, size_t n, int argc, char **argv);
 

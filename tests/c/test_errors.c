@@ -14,62 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- resources freed after every test, pass or fail ------------------- */
-
-enum { R_OBJ, R_LIST, R_STR, R_MEM, R_CLIENT };
-static struct {
-    int type;
-    void *p;
-} held[64];
-static int n_held;
-
-static void hold(int type, void *p) {
-    if (!p) return;
-    if (n_held == (int)(sizeof held / sizeof held[0])) abort();
-    held[n_held].type = type;
-    held[n_held++].p = p;
-}
-static lxd_obj *keep_obj(lxd_obj *o) { hold(R_OBJ, o); return o; }
-static lxd_list *keep_list(lxd_list *l) { hold(R_LIST, l); return l; }
-static char *keep_str(char *s) { hold(R_STR, s); return s; }
-static char *keep_mem(char *s) { hold(R_MEM, s); return s; }
-static lxd_client *keep_client(lxd_client *c) { hold(R_CLIENT, c); return c; }
-
-static void release_all(void) {
-    while (n_held > 0) {
-        n_held--;
-        switch (held[n_held].type) {
-        case R_OBJ: lxd_obj_free(held[n_held].p); break;
-        case R_LIST: lxd_list_free(held[n_held].p); break;
-        case R_STR: lxd_string_free(held[n_held].p); break;
-        case R_CLIENT: lxd_client_free(held[n_held].p); break;
-        default: free(held[n_held].p); break;
-        }
-    }
-}
-
-#define LTEST(name)                                                        \
-    static void name##_body(void);                                         \
-    TEST(name) {                                                           \
-        name##_body();                                                     \
-        release_all();                                                     \
-    }                                                                      \
-    static void name##_body(void)
-
-/* ---- helpers -------------------------------------------------------------- */
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, f);
-    if (vasprintf(&s, f, ap) < 0) abort();
-    va_end(ap);
-    return keep_mem(s);
-}
-
-static bool icontains(const char *h, const char *n) { return h && n && strcasestr(h, n); }
-
 /* Sentinels: out-parameters must keep these when a call fails. */
 #define BAD_OBJ ((lxd_obj *)0x5a5a)
 #define BAD_LIST ((lxd_list *)0x5a5a)
@@ -86,19 +30,9 @@ static bool icontains(const char *h, const char *n) { return h && n && strcasest
     } while (0)
 #define EXPECT_INVALID(call) EXPECT_LOCAL(call, LXD_ERR_INVALID_ARGUMENT)
 
-static lxd_status new_container(const char *name, lxd_obj **out) {
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
-    lxd_status s = lxd_container_create(
-        t_client(),
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name), true,
-        out);
-    if (s == LXD_OK) keep_obj(*out);
-    return s;
-}
-
 /* ---- NULL arguments ------------------------------------------------------- */
 
-LTEST(errors_null_client_and_out_params_for_managers) {
+TEST(errors_null_client_and_out_params_for_managers) {
     lxd_client *c = t_client();
     lxd_obj *o = BAD_OBJ;
     lxd_list *l = BAD_LIST;
@@ -150,11 +84,11 @@ LTEST(errors_null_client_and_out_params_for_managers) {
     CHECK(t_sh("lxc profile show lxdt-never >/dev/null 2>&1") != 0);
 }
 
-LTEST(errors_null_object_and_attribute_arguments) {
+TEST(errors_null_object_and_attribute_arguments) {
     lxd_obj *p = NULL, *op = BAD_OBJ;
     char *s = BAD_STR;
     CHECK_OK(lxd_profile_get(t_client(), "default", &p));
-    keep_obj(p);
+    t_keep_obj(p);
 
     EXPECT_INVALID(lxd_obj_key(NULL, &s));
     EXPECT_INVALID(lxd_obj_key(p, NULL));
@@ -195,21 +129,21 @@ LTEST(errors_null_object_and_attribute_arguments) {
     CHECK_STREQ(t_get(p, "name"), "\"default\"");
 }
 
-LTEST(errors_instance_calls_with_null_outputs_and_names) {
-    const char *name = fmt("%s", t_unique("er"));
+TEST(errors_instance_calls_with_null_outputs_and_names) {
+    const char *name = t_fmt("%s", t_unique("er"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     EXPECT_INVALID(lxd_instance_state(c, NULL));
     EXPECT_INVALID(lxd_instance_rename(c, NULL, true));
     EXPECT_INVALID(lxd_instance_rename(c, "", true));
     EXPECT_INVALID(lxd_instance_rename(c, "\xff\xfe", true));
     EXPECT_INVALID(lxd_obj_rename(c, "", true));
-    CHECK_STREQ(t_sh_out("lxc list '^%s$' -c ns --format csv", name), fmt("%s,STOPPED", name));
+    CHECK_STREQ(t_sh_out("lxc list '^%s$' -c ns --format csv", name), t_fmt("%s,STOPPED", name));
 }
 
 /* ---- invalid UTF-8 and JSON ----------------------------------------------- */
 
-LTEST(errors_invalid_utf8_anywhere_is_invalid_argument) {
+TEST(errors_invalid_utf8_anywhere_is_invalid_argument) {
     const char *bad = "\xff\xfe";
     lxd_client *c = t_client(), *nc = BAD_CLIENT;
     lxd_obj *o = BAD_OBJ, *p = NULL;
@@ -219,7 +153,7 @@ LTEST(errors_invalid_utf8_anywhere_is_invalid_argument) {
     EXPECT_INVALID(lxd_client_new(bad, NULL, &nc));
     EXPECT_INVALID(lxd_client_new(NULL, "{\"project\":\"\xff\xfe\"}", &nc));
     EXPECT_INVALID(lxd_get(c, LXD_KIND_INSTANCE, bad, &o));
-    CHECK(icontains(lxd_last_error_message(), "UTF-8"));
+    CHECK(t_icontains(lxd_last_error_message(), "UTF-8"));
     EXPECT_INVALID(lxd_container_get(c, bad, &o));
     EXPECT_INVALID(lxd_exists(c, LXD_KIND_PROFILE, bad, &b));
     EXPECT_INVALID(lxd_profile_exists(c, bad, &b));
@@ -231,7 +165,7 @@ LTEST(errors_invalid_utf8_anywhere_is_invalid_argument) {
     CHECK(!lxd_client_has_api_extension(c, bad));
 
     CHECK_OK(lxd_profile_get(c, "default", &p));
-    keep_obj(p);
+    t_keep_obj(p);
     EXPECT_INVALID(lxd_obj_get(p, bad, &s));
     EXPECT_INVALID(lxd_obj_set(p, bad, "\"x\""));
     EXPECT_INVALID(lxd_obj_set(p, "description", "\"\xff\xfe\""));
@@ -240,10 +174,10 @@ LTEST(errors_invalid_utf8_anywhere_is_invalid_argument) {
     CHECK(nc == BAD_CLIENT && o == BAD_OBJ && s == BAD_STR && b);
 }
 
-LTEST(errors_bad_json_definitions_and_options) {
+TEST(errors_bad_json_definitions_and_options) {
     lxd_client *c = t_client(), *nc = BAD_CLIENT;
     lxd_obj *o = BAD_OBJ, *p = NULL;
-    const char *name = fmt("%s", t_unique("er-prof"));
+    const char *name = t_fmt("%s", t_unique("er-prof"));
     t_cleanup("lxc profile delete %s >/dev/null 2>&1", name);
 
     /* Client options. */
@@ -262,25 +196,25 @@ LTEST(errors_bad_json_definitions_and_options) {
     /* Valid options do work. */
     lxd_client *ok = NULL;
     CHECK_OK(lxd_client_new(NULL, "{\"timeout_ms\":5000,\"project\":\"default\"}", &ok));
-    keep_client(ok);
+    t_keep_client(ok);
     CHECK(lxd_client_trusted(ok));
 
     /* Definitions. */
     EXPECT_INVALID(lxd_create(c, LXD_KIND_PROFILE, "{bad", true, &o));
-    CHECK(icontains(lxd_last_error_message(), "JSON"));
+    CHECK(t_icontains(lxd_last_error_message(), "JSON"));
     EXPECT_INVALID(lxd_profile_create(c, "", true, &o));
     EXPECT_INVALID(lxd_profile_create(c, "[1,2]", true, &o));
     EXPECT_INVALID(lxd_profile_create(c, "\"a string\"", true, &o));
     EXPECT_INVALID(lxd_profile_create(c, "{}", true, &o));
     EXPECT_INVALID(lxd_profile_create(c, "{\"name\":\"\"}", true, &o));
     EXPECT_INVALID(lxd_container_create(c, "{\"source\":{\"type\":\"none\"}}", true, &o));
-    EXPECT_INVALID(lxd_profile_create(c, fmt("{\"name\":\"%s\"", name), true, &o));
+    EXPECT_INVALID(lxd_profile_create(c, t_fmt("{\"name\":\"%s\"", name), true, &o));
     CHECK(o == BAD_OBJ);
     CHECK(t_sh("lxc profile show %s >/dev/null 2>&1", name) != 0);
 
     /* Attribute values. */
-    CHECK_OK(lxd_profile_create(c, fmt("{\"name\":\"%s\"}", name), true, &p));
-    keep_obj(p);
+    CHECK_OK(lxd_profile_create(c, t_fmt("{\"name\":\"%s\"}", name), true, &p));
+    t_keep_obj(p);
     EXPECT_INVALID(lxd_obj_set(p, "config", "{\"user.x\":"));
     EXPECT_INVALID(lxd_obj_set(p, "description", ""));
     EXPECT_INVALID(lxd_obj_set(p, "description", "unquoted"));
@@ -291,7 +225,7 @@ LTEST(errors_bad_json_definitions_and_options) {
 
 /* ---- kinds ---------------------------------------------------------------- */
 
-LTEST(errors_bad_kind_values_are_invalid_argument) {
+TEST(errors_bad_kind_values_are_invalid_argument) {
     lxd_client *c = t_client();
     const lxd_kind bad[] = {42, -1, 10, INT32_MAX, INT32_MIN};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -312,7 +246,7 @@ LTEST(errors_bad_kind_values_are_invalid_argument) {
 
 /* ---- transport ------------------------------------------------------------ */
 
-LTEST(errors_unreachable_endpoints_are_connection_errors) {
+TEST(errors_unreachable_endpoints_are_connection_errors) {
     lxd_client *nc = BAD_CLIENT;
     EXPECT_LOCAL(lxd_client_new("/nonexistent/unix.socket", NULL, &nc), LXD_ERR_CONNECTION);
     CHECK(t_contains(lxd_last_error_message(), "/nonexistent/unix.socket"));
@@ -333,7 +267,7 @@ LTEST(errors_unreachable_endpoints_are_connection_errors) {
 
     /* NULL endpoint honours $LXD_DIR. */
     const char *old = getenv("LXD_DIR");
-    char *saved = old ? fmt("%s", old) : NULL;
+    char *saved = old ? t_fmt("%s", old) : NULL;
     setenv("LXD_DIR", "/nonexistent", 1);
     lxd_status s = lxd_client_new(NULL, NULL, &nc);
     if (saved) setenv("LXD_DIR", saved, 1);
@@ -344,25 +278,25 @@ LTEST(errors_unreachable_endpoints_are_connection_errors) {
 
 /* ---- server errors -------------------------------------------------------- */
 
-LTEST(errors_not_found_carries_http_status_and_server_text) {
+TEST(errors_not_found_carries_http_status_and_server_text) {
     lxd_obj *o = BAD_OBJ;
     char *s = BAD_STR;
     const char *missing = t_unique("er-missing");
     CHECK_STATUS(lxd_instance_get(t_client(), missing, &o), LXD_ERR_NOT_FOUND);
     CHECK(lxd_last_error_http_status() == 404);
-    CHECK_MSG(icontains(lxd_last_error_message(), "not found"), "message: \"%s\"",
+    CHECK_MSG(t_icontains(lxd_last_error_message(), "not found"), "message: \"%s\"",
               lxd_last_error_message());
     CHECK(o == BAD_OBJ);
 
-    CHECK_STATUS(lxd_api(t_client(), "GET", fmt("/1.0/instances/%s", missing), NULL, &s),
+    CHECK_STATUS(lxd_api(t_client(), "GET", t_fmt("/1.0/instances/%s", missing), NULL, &s),
                  LXD_ERR_NOT_FOUND);
     CHECK(lxd_last_error_http_status() == 404);
-    CHECK(icontains(lxd_last_error_message(), "not found"));
+    CHECK(t_icontains(lxd_last_error_message(), "not found"));
     CHECK(s == BAD_STR);
 
     /* A later local failure replaces the details. */
     EXPECT_INVALID(lxd_get(t_client(), LXD_KIND_INSTANCE, NULL, &o));
-    CHECK(!icontains(lxd_last_error_message(), "not found"));
+    CHECK(!t_icontains(lxd_last_error_message(), "not found"));
     /* ... and a success leaves them alone. */
     bool b = true;
     CHECK_OK(lxd_instance_exists(t_client(), missing, &b));
@@ -387,7 +321,7 @@ static void *fresh_thread_error(void *arg) {
     return NULL;
 }
 
-LTEST(errors_last_error_message_is_never_null) {
+TEST(errors_last_error_message_is_never_null) {
     struct fresh_seen seen = {true, "unset", -1};
     pthread_t th;
     CHECK(pthread_create(&th, NULL, fresh_thread_error, &seen) == 0);
@@ -398,7 +332,7 @@ LTEST(errors_last_error_message_is_never_null) {
     CHECK(lxd_last_error_message() != NULL);
 }
 
-LTEST(errors_status_names_cover_every_code) {
+TEST(errors_status_names_cover_every_code) {
     static const char *names[] = {
         "LXD_OK",
         "LXD_ERR_INVALID_ARGUMENT",
@@ -433,7 +367,7 @@ LTEST(errors_status_names_cover_every_code) {
         CHECK_STREQ(lxd_status_name(bad[i]), "LXD_ERR_UNKNOWN_STATUS");
 }
 
-LTEST(errors_free_functions_accept_null_and_lists_bound_check) {
+TEST(errors_free_functions_accept_null_and_lists_bound_check) {
     lxd_string_free(NULL);
     lxd_obj_free(NULL);
     lxd_list_free(NULL);
@@ -441,7 +375,7 @@ LTEST(errors_free_functions_accept_null_and_lists_bound_check) {
 
     lxd_list *l = NULL;
     CHECK_OK(lxd_profile_all(t_client(), &l));
-    keep_list(l);
+    t_keep_list(l);
     size_t n = lxd_list_len(l);
     CHECK(n >= 1); /* the default profile */
     CHECK(lxd_list_get(l, 0) != NULL);
@@ -451,7 +385,7 @@ LTEST(errors_free_functions_accept_null_and_lists_bound_check) {
     CHECK(lxd_list_get(l, SIZE_MAX) == NULL);
 }
 
-LTEST(errors_version_matches_header) {
+TEST(errors_version_matches_header) {
     CHECK(lxd_version() != NULL);
     CHECK_STREQ(lxd_version(), LXD_VERSION_STRING);
     char built[64];
@@ -462,12 +396,12 @@ LTEST(errors_version_matches_header) {
 
 /* ---- raw API -------------------------------------------------------------- */
 
-LTEST(errors_raw_api_checks_and_maps_errors) {
+TEST(errors_raw_api_checks_and_maps_errors) {
     lxd_client *c = t_client();
     char *doc = NULL, *s = BAD_STR;
 
     CHECK_OK(lxd_api(c, "GET", "/1.0", NULL, &doc));
-    keep_str(doc);
+    t_keep_str(doc);
     CHECK(t_contains(doc, "\"type\":\"sync\""));
     CHECK(t_contains(doc, "\"metadata\":{"));
     CHECK(t_contains(doc, "\"api_extensions\""));
@@ -484,27 +418,27 @@ LTEST(errors_raw_api_checks_and_maps_errors) {
     CHECK(lxd_last_error_message()[0] != 0);
 
     /* An invalid body is refused before anything is sent. */
-    const char *name = fmt("%s", t_unique("er-api"));
+    const char *name = t_fmt("%s", t_unique("er-api"));
     t_cleanup("lxc profile delete %s >/dev/null 2>&1", name);
-    EXPECT_INVALID(lxd_api(c, "POST", "/1.0/profiles", fmt("{\"name\":\"%s\"", name), &s));
-    CHECK(icontains(lxd_last_error_message(), "JSON"));
+    EXPECT_INVALID(lxd_api(c, "POST", "/1.0/profiles", t_fmt("{\"name\":\"%s\"", name), &s));
+    CHECK(t_icontains(lxd_last_error_message(), "JSON"));
     CHECK(t_sh("lxc profile show %s >/dev/null 2>&1", name) != 0);
     CHECK(s == BAD_STR);
 
     /* A valid body is sent. */
     char *created = NULL;
     CHECK_OK(lxd_api(c, "POST", "/1.0/profiles",
-                     fmt("{\"name\":\"%s\",\"description\":\"via raw api\"}", name), &created));
-    keep_str(created);
+                     t_fmt("{\"name\":\"%s\",\"description\":\"via raw api\"}", name), &created));
+    t_keep_str(created);
     CHECK(t_contains(created, "\"type\":\"sync\""));
     CHECK_STREQ(t_sh_out("lxc query /1.0/profiles/%s | jq -r .description", name),
                 "via raw api");
     /* The server's own error for a duplicate, with its code. */
-    lxd_status dup = lxd_api(c, "POST", "/1.0/profiles", fmt("{\"name\":\"%s\"}", name), &s);
+    lxd_status dup = lxd_api(c, "POST", "/1.0/profiles", t_fmt("{\"name\":\"%s\"}", name), &s);
     CHECK_MSG(dup == LXD_ERR_CONFLICT || dup == LXD_ERR_API, "duplicate gave %s",
               lxd_status_name(dup));
     CHECK(lxd_last_error_http_status() >= 400);
-    CHECK(icontains(lxd_last_error_message(), "exist"));
+    CHECK(t_icontains(lxd_last_error_message(), "exist"));
     CHECK(s == BAD_STR);
 
     /* LXD 5.0.2 implements no HEAD: an error, and the connection stays usable. */
@@ -518,37 +452,37 @@ LTEST(errors_raw_api_checks_and_maps_errors) {
     }
     char *again = NULL;
     CHECK_OK(lxd_api(c, "GET", "/1.0", NULL, &again));
-    keep_str(again);
+    t_keep_str(again);
     CHECK(t_contains(again, "\"type\":\"sync\""));
 }
 
-LTEST(errors_raw_api_returns_async_documents_as_is) {
-    const char *name = fmt("%s", t_unique("er"));
+TEST(errors_raw_api_returns_async_documents_as_is) {
+    const char *name = t_fmt("%s", t_unique("er"));
     lxd_obj *c = NULL, *op = NULL;
     char *doc = NULL;
-    CHECK_OK(new_container(name, &c));
-    CHECK_OK(lxd_api(t_client(), "PUT", fmt("/1.0/instances/%s/state", name),
+    CHECK_OK(t_new_container(name, false, &c));
+    CHECK_OK(lxd_api(t_client(), "PUT", t_fmt("/1.0/instances/%s/state", name),
                      "{\"action\":\"start\",\"timeout\":-1}", &doc));
-    keep_str(doc);
+    t_keep_str(doc);
     CHECK(t_contains(doc, "\"type\":\"async\""));
     const char *p = strstr(doc, "\"operation\":\"/1.0/operations/");
     CHECK(p);
     p += strlen("\"operation\":\"/1.0/operations/");
     const char *end = strchr(p, '"');
     CHECK(end);
-    const char *id = fmt("%.*s", (int)(end - p), p);
+    const char *id = t_fmt("%.*s", (int)(end - p), p);
     CHECK_OK(lxd_operation_get(t_client(), id, &op));
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK_OK(lxd_operation_wait(op, 30));
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "RUNNING");
 }
 
 /* ---- instance action errors ----------------------------------------------- */
 
-LTEST(errors_instance_actions_in_wrong_state_report_lxd_message) {
-    const char *name = fmt("%s", t_unique("er"));
+TEST(errors_instance_actions_in_wrong_state_report_lxd_message) {
+    const char *name = t_fmt("%s", t_unique("er"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     /* Freezing or stopping a stopped instance fails. */
     lxd_status s = lxd_instance_freeze(c, -1, false, true);
@@ -565,12 +499,12 @@ LTEST(errors_instance_actions_in_wrong_state_report_lxd_message) {
     s = lxd_instance_start(c, -1, false, true);
     CHECK_MSG(s == LXD_ERR_OPERATION_FAILED || s == LXD_ERR_API, "start running: %s: %s",
               lxd_status_name(s), lxd_last_error_message());
-    CHECK_MSG(icontains(lxd_last_error_message(), "running"), "message: \"%s\"",
+    CHECK_MSG(t_icontains(lxd_last_error_message(), "running"), "message: \"%s\"",
               lxd_last_error_message());
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "RUNNING");
 
     /* Renaming a running instance is refused; the name stays. */
-    const char *other = fmt("%s", t_unique("er-renamed"));
+    const char *other = t_fmt("%s", t_unique("er-renamed"));
     t_cleanup("lxc delete -f %s >/dev/null 2>&1", other);
     s = lxd_instance_rename(c, other, true);
     CHECK_MSG(s == LXD_ERR_OPERATION_FAILED || s == LXD_ERR_API, "rename running: %s",
@@ -579,16 +513,16 @@ LTEST(errors_instance_actions_in_wrong_state_report_lxd_message) {
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "RUNNING");
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", other), "");
     /* The object did not follow a rename that did not happen. */
-    CHECK_STREQ(t_get(c, "name"), fmt("\"%s\"", name));
+    CHECK_STREQ(t_get(c, "name"), t_fmt("\"%s\"", name));
     CHECK_OK(lxd_instance_stop(c, -1, true, true));
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "STOPPED");
 }
 
-LTEST(errors_instance_and_operation_calls_on_other_kinds) {
+TEST(errors_instance_and_operation_calls_on_other_kinds) {
     lxd_obj *p = NULL;
     char *s = BAD_STR;
     CHECK_OK(lxd_profile_get(t_client(), "default", &p));
-    keep_obj(p);
+    t_keep_obj(p);
     EXPECT_INVALID(lxd_instance_start(p, -1, false, true));
     EXPECT_INVALID(lxd_instance_stop(p, -1, false, true));
     EXPECT_INVALID(lxd_instance_restart(p, -1, false, true));
@@ -604,12 +538,12 @@ LTEST(errors_instance_and_operation_calls_on_other_kinds) {
 
     lxd_obj *img = NULL;
     CHECK_OK(lxd_image_get_by_alias(t_client(), "busybox", &img));
-    keep_obj(img);
+    t_keep_obj(img);
     EXPECT_INVALID(lxd_obj_rename(img, "lxdt-never", true));
     EXPECT_INVALID(lxd_instance_start(img, -1, false, true));
 }
 
-LTEST(errors_api_extensions_and_trust) {
+TEST(errors_api_extensions_and_trust) {
     lxd_client *c = t_client();
     CHECK(lxd_client_has_api_extension(c, "instances"));
     CHECK(lxd_client_has_api_extension(c, "etag"));
@@ -620,13 +554,13 @@ LTEST(errors_api_extensions_and_trust) {
     CHECK(lxd_client_trusted(c));
     char *info = NULL;
     CHECK_OK(lxd_client_host_info(c, &info));
-    keep_str(info);
+    t_keep_str(info);
     CHECK(t_contains(info, "\"api_extensions\""));
     CHECK(t_contains(info, "\"instances\""));
     CHECK(lxd_client_has_api_extension(c, "instances"));
 }
 
-LTEST(errors_warning_mode_rejects_unknown_values) {
+TEST(errors_warning_mode_rejects_unknown_values) {
     EXPECT_INVALID(lxd_set_warning_mode(42));
     EXPECT_INVALID(lxd_set_warning_mode(-1));
     CHECK_OK(lxd_set_warning_mode(LXD_WARNINGS_NONE));
@@ -635,7 +569,7 @@ LTEST(errors_warning_mode_rejects_unknown_values) {
     lxd_set_warning_callback(NULL, NULL);
 }
 
-LTEST(errors_operation_that_no_longer_exists) {
+TEST(errors_operation_that_no_longer_exists) {
     const char *uuid = "00000000-0000-0000-0000-000000000000";
     lxd_obj *o = BAD_OBJ;
     CHECK_STATUS(lxd_operation_get(t_client(), uuid, &o), LXD_ERR_NOT_FOUND);

@@ -12,85 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- resources freed after every test, pass or fail ------------------- */
-
-enum { R_OBJ, R_LIST, R_STR, R_MEM };
-static struct {
-    int type;
-    void *p;
-} held[64];
-static int n_held;
-
-static void hold(int type, void *p) {
-    if (!p) return;
-    if (n_held == (int)(sizeof held / sizeof held[0])) abort();
-    held[n_held].type = type;
-    held[n_held++].p = p;
-}
-static lxd_obj *keep_obj(lxd_obj *o) { hold(R_OBJ, o); return o; }
-static lxd_list *keep_list(lxd_list *l) { hold(R_LIST, l); return l; }
-static char *keep_str(char *s) { hold(R_STR, s); return s; }
-static char *keep_mem(char *s) { hold(R_MEM, s); return s; }
-
-static void release_all(void) {
-    while (n_held > 0) {
-        n_held--;
-        switch (held[n_held].type) {
-        case R_OBJ: lxd_obj_free(held[n_held].p); break;
-        case R_LIST: lxd_list_free(held[n_held].p); break;
-        case R_STR: lxd_string_free(held[n_held].p); break;
-        default: free(held[n_held].p); break;
-        }
-    }
-}
-
-#define LTEST(name)                                                        \
-    static void name##_body(void);                                         \
-    TEST(name) {                                                           \
-        name##_body();                                                     \
-        release_all();                                                     \
-    }                                                                      \
-    static void name##_body(void)
-
 /* ---- helpers -------------------------------------------------------------- */
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, f);
-    if (vasprintf(&s, f, ap) < 0) abort();
-    va_end(ap);
-    return keep_mem(s);
-}
-
-static char *dup_out(const char *s) { return s ? fmt("%s", s) : NULL; }
-
-static bool icontains(const char *h, const char *n) { return h && n && strcasestr(h, n); }
-
-/* A JSON object with `member` added before its closing brace. */
-static char *json_insert(const char *obj_json, const char *member) {
-    const char *end = strrchr(obj_json, '}');
-    if (!end) return NULL;
-    bool empty = true;
-    for (const char *p = strchr(obj_json, '{') + 1; p < end; p++)
-        if (!isspace((unsigned char)*p)) empty = false;
-    return fmt("%.*s%s%s}", (int)(end - obj_json), obj_json, empty ? "" : ",", member);
-}
-
-/* The element of `l` whose attribute `attr` reads as the JSON string `value`. */
-static lxd_obj *find_in(lxd_list *l, const char *attr, const char *value) {
-    char *want = fmt("\"%s\"", value);
-    for (size_t i = 0; i < lxd_list_len(l); i++)
-        if (t_streq(t_get(lxd_list_get(l, i), attr), want)) return lxd_list_get(l, i);
-    return NULL;
-}
 
 static bool listed(lxd_status (*all)(const lxd_client *, lxd_list **), const char *attr,
                    const char *value) {
     lxd_list *l = NULL;
     if (all(t_client(), &l) != LXD_OK) return false;
-    bool found = find_in(l, attr, value) != NULL;
+    bool found = t_find_in(l, attr, value) != NULL;
     lxd_list_free(l);
     return found;
 }
@@ -98,7 +26,7 @@ static bool listed(lxd_status (*all)(const lxd_client *, lxd_list **), const cha
 static bool listed_generic(lxd_kind kind, const char *attr, const char *value) {
     lxd_list *l = NULL;
     if (lxd_all(t_client(), kind, &l) != LXD_OK) return false;
-    bool found = find_in(l, attr, value) != NULL;
+    bool found = t_find_in(l, attr, value) != NULL;
     for (size_t i = 0; i < lxd_list_len(l); i++)
         if (lxd_obj_kind(lxd_list_get(l, i)) != kind) found = false;
     lxd_list_free(l);
@@ -112,7 +40,7 @@ static int exists(lxd_status (*ex)(const lxd_client *, const char *, bool *), co
 }
 
 /* Run the command; its output (copied), or NULL. */
-static char *sh(const char *cmd) { return dup_out(t_sh_out("%s", cmd)); }
+static char *sh(const char *cmd) { return t_dup(t_sh_out("%s", cmd)); }
 
 /* Expect the get of `key` to be a 404 with the server's text. */
 #define CHECK_GET_NOT_FOUND(getter, key)                                   \
@@ -121,7 +49,7 @@ static char *sh(const char *cmd) { return dup_out(t_sh_out("%s", cmd)); }
         CHECK_STATUS(getter(t_client(), (key), &nf_), LXD_ERR_NOT_FOUND);  \
         CHECK(nf_ == (lxd_obj *)0x1);                                      \
         CHECK(lxd_last_error_http_status() == 404);                        \
-        CHECK_MSG(icontains(lxd_last_error_message(), "not found"),        \
+        CHECK_MSG(t_icontains(lxd_last_error_message(), "not found"),      \
                   "message: \"%s\"", lxd_last_error_message());            \
     } while (0)
 
@@ -130,12 +58,12 @@ static char *sh(const char *cmd) { return dup_out(t_sh_out("%s", cmd)); }
     do {                                                                   \
         lxd_obj *dup_ = NULL;                                              \
         lxd_status ds_ = (call);                                           \
-        keep_obj(ds_ == LXD_OK ? dup_ : NULL);                             \
+        t_keep_obj(ds_ == LXD_OK ? dup_ : NULL);                           \
         CHECK_MSG(ds_ == LXD_ERR_CONFLICT || ds_ == LXD_ERR_API ||         \
                       ds_ == LXD_ERR_OPERATION_FAILED,                     \
                   "duplicate create returned %s", lxd_status_name(ds_));   \
-        CHECK_MSG(icontains(lxd_last_error_message(), "exist") ||          \
-                      icontains(lxd_last_error_message(), "already"),      \
+        CHECK_MSG(t_icontains(lxd_last_error_message(), "exist") ||        \
+                      t_icontains(lxd_last_error_message(), "already"),    \
                   "message: \"%s\"", lxd_last_error_message());            \
     } while (0)
 
@@ -146,30 +74,28 @@ static const char *busybox_fingerprint(void) {
 
 /* ---- instances, containers, virtual machines ------------------------------ */
 
-LTEST(kinds_instance_container_and_vm_views_of_a_container) {
-    const char *name = dup_out(t_unique("kd"));
-    const char *quoted = fmt("\"%s\"", name);
+TEST(kinds_instance_container_and_vm_views_of_a_container) {
+    const char *name = t_dup(t_unique("kd"));
+    const char *quoted = t_fmt("\"%s\"", name);
     const char *def =
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name);
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
+        t_fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name);
     lxd_obj *c = NULL;
-    CHECK_OK(lxd_container_create(t_client(), def, true, &c));
-    keep_obj(c);
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK(lxd_obj_kind(c) == LXD_KIND_CONTAINER);
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c nt --format csv", name),
-                fmt("%s,CONTAINER", name));
+                t_fmt("%s,CONTAINER", name));
     CHECK_STREQ(t_get(c, "type"), "\"container\"");
 
     lxd_obj *i = NULL, *g = NULL, *gc = NULL;
     CHECK_OK(lxd_instance_get(t_client(), name, &i));
-    keep_obj(i);
+    t_keep_obj(i);
     CHECK(lxd_obj_kind(i) == LXD_KIND_INSTANCE);
     CHECK_STREQ(t_get(i, "name"), quoted);
     CHECK_OK(lxd_get(t_client(), LXD_KIND_INSTANCE, name, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK(lxd_obj_kind(g) == LXD_KIND_INSTANCE);
     CHECK_OK(lxd_get(t_client(), LXD_KIND_CONTAINER, name, &gc));
-    keep_obj(gc);
+    t_keep_obj(gc);
     CHECK(lxd_obj_kind(gc) == LXD_KIND_CONTAINER);
     CHECK_STREQ(t_get(gc, "config"), t_get(c, "config"));
 
@@ -184,8 +110,8 @@ LTEST(kinds_instance_container_and_vm_views_of_a_container) {
     /* The VM view holds only VMs: not this container. */
     lxd_list *vms = NULL;
     CHECK_OK(lxd_virtual_machine_all(t_client(), &vms));
-    keep_list(vms);
-    CHECK(find_in(vms, "name", name) == NULL);
+    t_keep_list(vms);
+    CHECK(t_find_in(vms, "name", name) == NULL);
     for (size_t k = 0; k < lxd_list_len(vms); k++) {
         CHECK(lxd_obj_kind(lxd_list_get(vms, k)) == LXD_KIND_VIRTUAL_MACHINE);
         CHECK_STREQ(t_get(lxd_list_get(vms, k), "type"), "\"virtual-machine\"");
@@ -196,15 +122,15 @@ LTEST(kinds_instance_container_and_vm_views_of_a_container) {
     lxd_obj *bad = (lxd_obj *)0x1;
     CHECK_STATUS(lxd_virtual_machine_create(
                      t_client(),
-                     fmt("{\"name\":\"%s\",\"type\":\"container\",\"source\":{\"type\":\"none\"}}",
-                         t_unique("kd-never")),
+                     t_fmt("{\"name\":\"%s\",\"type\":\"container\",\"source\":{\"type\":\"none\"}}",
+                           t_unique("kd-never")),
                      true, &bad),
                  LXD_ERR_INVALID_ARGUMENT);
     CHECK(bad == (lxd_obj *)0x1);
 
     /* A duplicate is refused and leaves the original alone. */
     CHECK_DUPLICATE_REFUSED(lxd_container_create(t_client(), def, true, &dup_));
-    CHECK_STREQ(t_sh_out("lxc list '^%s$' -c ns --format csv", name), fmt("%s,STOPPED", name));
+    CHECK_STREQ(t_sh_out("lxc list '^%s$' -c ns --format csv", name), t_fmt("%s,STOPPED", name));
 
     CHECK_OK(lxd_obj_delete(i, true));
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c n --format csv", name), "");
@@ -213,8 +139,8 @@ LTEST(kinds_instance_container_and_vm_views_of_a_container) {
     CHECK(!listed(lxd_container_all, "name", name));
 }
 
-LTEST(kinds_missing_keys_are_not_found_for_every_kind) {
-    const char *missing = dup_out(t_unique("kd-missing"));
+TEST(kinds_missing_keys_are_not_found_for_every_kind) {
+    const char *missing = t_dup(t_unique("kd-missing"));
     const char *hex = "00000000000000000000000000000000000000000000000000000000deadbeef";
     const char *uuid = "00000000-0000-0000-0000-000000000000";
     CHECK_GET_NOT_FOUND(lxd_instance_get, missing);
@@ -255,13 +181,13 @@ LTEST(kinds_missing_keys_are_not_found_for_every_kind) {
     }
 }
 
-LTEST(kinds_generic_all_returns_objects_of_the_kind) {
+TEST(kinds_generic_all_returns_objects_of_the_kind) {
     for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION; k++) {
         lxd_list *l = NULL;
         lxd_status s = lxd_all(t_client(), k, &l);
         CHECK_MSG(s == LXD_OK, "lxd_all(kind %d): %s: %s", k, lxd_status_name(s),
                   lxd_last_error_message());
-        keep_list(l);
+        t_keep_list(l);
         for (size_t i = 0; i < lxd_list_len(l); i++)
             CHECK_MSG(lxd_obj_kind(lxd_list_get(l, i)) == k, "item %zu of kind %d is of kind %d",
                       i, k, lxd_obj_kind(lxd_list_get(l, i)));
@@ -278,27 +204,27 @@ LTEST(kinds_generic_all_returns_objects_of_the_kind) {
 
 /* ---- images --------------------------------------------------------------- */
 
-LTEST(kinds_image_get_by_fingerprint) {
-    const char *fp = dup_out(busybox_fingerprint());
+TEST(kinds_image_get_by_fingerprint) {
+    const char *fp = t_dup(busybox_fingerprint());
     CHECK(fp);
     lxd_obj *img = NULL, *g = NULL;
     CHECK_OK(lxd_image_get(t_client(), fp, &img));
-    keep_obj(img);
+    t_keep_obj(img);
     CHECK(lxd_obj_kind(img) == LXD_KIND_IMAGE);
-    CHECK_STREQ(t_get(img, "fingerprint"), fmt("\"%s\"", fp));
+    CHECK_STREQ(t_get(img, "fingerprint"), t_fmt("\"%s\"", fp));
     char *key = NULL;
     CHECK_OK(lxd_obj_key(img, &key));
-    keep_str(key);
+    t_keep_str(key);
     CHECK_STREQ(key, fp);
     CHECK(t_contains(t_get(img, "aliases"), "\"name\":\"busybox\""));
     const char *arch = t_sh_out("lxc image info busybox | awk '/^Architecture:/{print $2}'");
     CHECK(arch && *arch);
-    CHECK_STREQ(t_get(img, "architecture"), fmt("\"%s\"", arch));
+    CHECK_STREQ(t_get(img, "architecture"), t_fmt("\"%s\"", arch));
     CHECK_STREQ(t_get(img, "type"), "\"container\"");
     CHECK(t_contains(t_get(img, "properties"), "\"os\":\"busybox\""));
 
     CHECK_OK(lxd_get(t_client(), LXD_KIND_IMAGE, fp, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK_STREQ(t_get(g, "size"), t_sh_out("lxc query /1.0/images/%s | jq .size", fp));
     CHECK(exists(lxd_image_exists, fp) == 1);
     CHECK(listed(lxd_image_all, "fingerprint", fp));
@@ -307,54 +233,49 @@ LTEST(kinds_image_get_by_fingerprint) {
     /* ... but lxd_image_get_by_alias resolves one. */
     lxd_obj *ba = NULL;
     CHECK_OK(lxd_image_get_by_alias(t_client(), "busybox", &ba));
-    keep_obj(ba);
+    t_keep_obj(ba);
     CHECK(lxd_obj_kind(ba) == LXD_KIND_IMAGE);
-    CHECK_STREQ(t_get(ba, "fingerprint"), fmt("\"%s\"", fp));
+    CHECK_STREQ(t_get(ba, "fingerprint"), t_fmt("\"%s\"", fp));
     CHECK_GET_NOT_FOUND(lxd_image_get_by_alias, t_unique("kd-no-alias"));
 }
 
-LTEST(kinds_image_publish_update_delete) {
-    const char *name = dup_out(t_unique("kd-src"));
-    const char *alias = dup_out(t_unique("kd-img"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
+TEST(kinds_image_publish_update_delete) {
+    const char *name = t_dup(t_unique("kd-src"));
+    const char *alias = t_dup(t_unique("kd-img"));
     lxd_obj *c = NULL, *img = NULL;
-    CHECK_OK(lxd_container_create(
-        t_client(),
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name), true,
-        &c));
-    keep_obj(c);
+    CHECK_OK(t_new_container(name, false, &c));
 
     t_cleanup("lxc image delete %s >/dev/null 2>&1", alias);
     CHECK_OK(lxd_image_create(
         t_client(),
-        fmt("{\"source\":{\"type\":\"instance\",\"name\":\"%s\"},\"aliases\":[{\"name\":\"%s\"}],"
-            "\"properties\":{\"description\":\"liblxd %s\"}}",
-            name, alias, alias),
+        t_fmt("{\"source\":{\"type\":\"instance\",\"name\":\"%s\"},\"aliases\":[{\"name\":\"%s\"}],"
+              "\"properties\":{\"description\":\"liblxd %s\"}}",
+              name, alias, alias),
         true, &img));
-    keep_obj(img);
+    t_keep_obj(img);
     CHECK(lxd_obj_kind(img) == LXD_KIND_IMAGE);
-    const char *fp = sh(fmt("lxc image info %s | awk '/^Fingerprint:/{print $2}'", alias));
+    const char *fp = sh(t_fmt("lxc image info %s | awk '/^Fingerprint:/{print $2}'", alias));
     CHECK(fp && strlen(fp) == 64);
-    CHECK_STREQ(t_get(img, "fingerprint"), fmt("\"%s\"", fp));
+    CHECK_STREQ(t_get(img, "fingerprint"), t_fmt("\"%s\"", fp));
     char *key = NULL;
     CHECK_OK(lxd_obj_key(img, &key));
-    keep_str(key);
+    t_keep_str(key);
     CHECK_STREQ(key, fp);
-    CHECK(t_contains(t_get(img, "aliases"), fmt("\"name\":\"%s\"", alias)));
+    CHECK(t_contains(t_get(img, "aliases"), t_fmt("\"name\":\"%s\"", alias)));
     CHECK(exists(lxd_image_exists, fp) == 1);
     CHECK(listed_generic(LXD_KIND_IMAGE, "fingerprint", fp));
 
     /* Update a writable attribute (read-modify-write of properties). */
     const char *props = t_get(img, "properties");
     CHECK(props);
-    CHECK_OK(lxd_obj_set(img, "properties", json_insert(props, "\"liblxd.test\":\"yes\"")));
+    CHECK_OK(lxd_obj_set(img, "properties", t_json_insert(props, "\"liblxd.test\":\"yes\"")));
     CHECK(lxd_obj_dirty(img));
     CHECK_OK(lxd_obj_save(img, true));
     CHECK(!lxd_obj_dirty(img));
     CHECK_STREQ(t_sh_out("lxc query /1.0/images/%s | jq -r '.properties[\"liblxd.test\"]'", fp),
                 "yes");
     CHECK_STREQ(t_sh_out("lxc query /1.0/images/%s | jq -r .properties.description", fp),
-                fmt("liblxd %s", alias));
+                t_fmt("liblxd %s", alias));
     CHECK_STATUS(lxd_obj_set(img, "fingerprint", "\"x\""), LXD_ERR_READ_ONLY);
     CHECK_STATUS(lxd_obj_rename(img, "x", true), LXD_ERR_INVALID_ARGUMENT);
 
@@ -364,36 +285,31 @@ LTEST(kinds_image_publish_update_delete) {
     CHECK(!listed(lxd_image_all, "fingerprint", fp));
 }
 
-LTEST(kinds_image_create_without_wait_learns_fingerprint) {
-    const char *name = dup_out(t_unique("kd-src"));
-    const char *alias = dup_out(t_unique("kd-img"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
+TEST(kinds_image_create_without_wait_learns_fingerprint) {
+    const char *name = t_dup(t_unique("kd-src"));
+    const char *alias = t_dup(t_unique("kd-img"));
     lxd_obj *c = NULL, *img = NULL, *op = NULL;
-    CHECK_OK(lxd_container_create(
-        t_client(),
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name), true,
-        &c));
-    keep_obj(c);
+    CHECK_OK(t_new_container(name, false, &c));
 
     t_cleanup("lxc image delete %s >/dev/null 2>&1", alias);
     CHECK_OK(lxd_create(
         t_client(), LXD_KIND_IMAGE,
-        fmt("{\"source\":{\"type\":\"instance\",\"name\":\"%s\"},\"aliases\":[{\"name\":\"%s\"}],"
-            "\"properties\":{\"description\":\"liblxd %s\"}}",
-            name, alias, alias),
+        t_fmt("{\"source\":{\"type\":\"instance\",\"name\":\"%s\"},\"aliases\":[{\"name\":\"%s\"}],"
+              "\"properties\":{\"description\":\"liblxd %s\"}}",
+              name, alias, alias),
         false, &img));
-    keep_obj(img);
+    t_keep_obj(img);
     CHECK_OK(lxd_obj_operation(img, &op));
     CHECK(op != NULL);
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK_OK(lxd_operation_wait(op, 60));
-    const char *fp = sh(fmt("lxc image info %s | awk '/^Fingerprint:/{print $2}'", alias));
+    const char *fp = sh(t_fmt("lxc image info %s | awk '/^Fingerprint:/{print $2}'", alias));
     CHECK(fp && strlen(fp) == 64);
     /* Reading an attribute finishes what the create started. */
-    CHECK_STREQ(t_get(img, "fingerprint"), fmt("\"%s\"", fp));
+    CHECK_STREQ(t_get(img, "fingerprint"), t_fmt("\"%s\"", fp));
     char *key = NULL;
     CHECK_OK(lxd_obj_key(img, &key));
-    keep_str(key);
+    t_keep_str(key);
     CHECK_STREQ(key, fp);
     CHECK_OK(lxd_obj_delete(img, true));
     CHECK(t_sh("lxc image info %s >/dev/null 2>&1", alias) != 0);
@@ -401,17 +317,17 @@ LTEST(kinds_image_create_without_wait_learns_fingerprint) {
 
 /* ---- profiles ------------------------------------------------------------- */
 
-LTEST(kinds_profile_create_update_rename_delete) {
-    const char *name = dup_out(t_unique("kd-prof"));
-    const char *renamed = dup_out(t_unique("kd-prof-renamed"));
+TEST(kinds_profile_create_update_rename_delete) {
+    const char *name = t_dup(t_unique("kd-prof"));
+    const char *renamed = t_dup(t_unique("kd-prof-renamed"));
     const char *def =
-        fmt("{\"name\":\"%s\",\"description\":\"made by liblxd\",\"config\":{\"user.k\":\"v\"}}",
-            name);
+        t_fmt("{\"name\":\"%s\",\"description\":\"made by liblxd\",\"config\":{\"user.k\":\"v\"}}",
+              name);
     t_cleanup("lxc profile delete %s >/dev/null 2>&1", name);
     t_cleanup("lxc profile delete %s >/dev/null 2>&1", renamed);
     lxd_obj *p = NULL, *g = NULL;
     CHECK_OK(lxd_profile_create(t_client(), def, true, &p));
-    keep_obj(p);
+    t_keep_obj(p);
     CHECK(lxd_obj_kind(p) == LXD_KIND_PROFILE);
     CHECK(t_sh("lxc profile list --format csv | grep -q '^%s,'", name) == 0);
     CHECK_STREQ(t_sh_out("lxc profile get %s user.k", name), "v");
@@ -421,7 +337,7 @@ LTEST(kinds_profile_create_update_rename_delete) {
     CHECK(exists(lxd_profile_exists, name) == 1);
     CHECK(listed(lxd_profile_all, "name", name));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_PROFILE, name, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK(lxd_obj_kind(g) == LXD_KIND_PROFILE);
     CHECK_STREQ(t_get(g, "config"), "{\"user.k\":\"v\"}");
 
@@ -444,7 +360,7 @@ LTEST(kinds_profile_create_update_rename_delete) {
     CHECK_OK(lxd_obj_rename(p, renamed, true));
     CHECK(t_sh("lxc profile list --format csv | grep -q '^%s,'", renamed) == 0);
     CHECK(t_sh("lxc profile list --format csv | grep -q '^%s,'", name) != 0);
-    CHECK_STREQ(t_get(p, "name"), fmt("\"%s\"", renamed));
+    CHECK_STREQ(t_get(p, "name"), t_fmt("\"%s\"", renamed));
     CHECK(exists(lxd_profile_exists, name) == 0);
 
     CHECK_OK(lxd_obj_delete(p, true));
@@ -455,17 +371,17 @@ LTEST(kinds_profile_create_update_rename_delete) {
 
 /* ---- networks ------------------------------------------------------------- */
 
-LTEST(kinds_network_bridge_create_update_delete) {
+TEST(kinds_network_bridge_create_update_delete) {
     /* Interface names are at most 15 characters. */
     char name[16];
     snprintf(name, sizeof name, "lxdt%d%d", (int)getpid() % 100000, rand() % 1000);
     t_cleanup("lxc network delete %s >/dev/null 2>&1", name);
-    const char *def = fmt("{\"name\":\"%s\",\"type\":\"bridge\",\"description\":\"liblxd net\","
-                          "\"config\":{\"ipv4.address\":\"none\",\"ipv6.address\":\"none\"}}",
-                          name);
+    const char *def = t_fmt("{\"name\":\"%s\",\"type\":\"bridge\",\"description\":\"liblxd net\","
+                              "\"config\":{\"ipv4.address\":\"none\",\"ipv6.address\":\"none\"}}",
+                            name);
     lxd_obj *n = NULL, *g = NULL;
     CHECK_OK(lxd_network_create(t_client(), def, true, &n));
-    keep_obj(n);
+    t_keep_obj(n);
     CHECK(lxd_obj_kind(n) == LXD_KIND_NETWORK);
     CHECK_STREQ(t_sh_out("lxc network get %s ipv4.address", name), "none");
     CHECK_STREQ(t_sh_out("lxc network list --format csv | grep '^%s,' | cut -d, -f2,3", name),
@@ -475,7 +391,7 @@ LTEST(kinds_network_bridge_create_update_delete) {
     CHECK(exists(lxd_network_exists, name) == 1);
     CHECK(listed(lxd_network_all, "name", name));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_NETWORK, name, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK_STREQ(t_get(g, "description"), "\"liblxd net\"");
 
     CHECK_DUPLICATE_REFUSED(lxd_network_create(t_client(), def, true, &dup_));
@@ -495,13 +411,13 @@ LTEST(kinds_network_bridge_create_update_delete) {
 
 /* ---- storage pools -------------------------------------------------------- */
 
-LTEST(kinds_storage_pool_dir_create_delete) {
-    const char *name = dup_out(t_unique("kd-pool"));
+TEST(kinds_storage_pool_dir_create_delete) {
+    const char *name = t_dup(t_unique("kd-pool"));
     t_cleanup("lxc storage delete %s >/dev/null 2>&1", name);
-    const char *def = fmt("{\"name\":\"%s\",\"driver\":\"dir\",\"description\":\"liblxd pool\"}", name);
+    const char *def = t_fmt("{\"name\":\"%s\",\"driver\":\"dir\",\"description\":\"liblxd pool\"}", name);
     lxd_obj *p = NULL, *g = NULL;
     CHECK_OK(lxd_storage_pool_create(t_client(), def, true, &p));
-    keep_obj(p);
+    t_keep_obj(p);
     CHECK(lxd_obj_kind(p) == LXD_KIND_STORAGE_POOL);
     CHECK_STREQ(t_sh_out("lxc storage list --format csv | grep '^%s,' | cut -d, -f2", name), "dir");
     CHECK_STREQ(t_get(p, "driver"), "\"dir\"");
@@ -509,7 +425,7 @@ LTEST(kinds_storage_pool_dir_create_delete) {
     CHECK(exists(lxd_storage_pool_exists, name) == 1);
     CHECK(listed(lxd_storage_pool_all, "name", name));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_STORAGE_POOL, name, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK_STREQ(t_get(g, "description"), "\"liblxd pool\"");
 
     CHECK_DUPLICATE_REFUSED(lxd_storage_pool_create(t_client(), def, true, &dup_));
@@ -524,14 +440,14 @@ LTEST(kinds_storage_pool_dir_create_delete) {
 
 /* LXD 5.0.2 sends no ETag with a storage pool: a save must still work (the
  * re-read comparison guards it), not fail for want of an ETag. */
-LTEST(kinds_storage_pool_update_saves_without_server_etag) {
-    const char *name = dup_out(t_unique("kd-pool"));
+TEST(kinds_storage_pool_update_saves_without_server_etag) {
+    const char *name = t_dup(t_unique("kd-pool"));
     t_cleanup("lxc storage delete %s >/dev/null 2>&1", name);
     lxd_obj *p = NULL;
     CHECK_OK(lxd_storage_pool_create(
-        t_client(), fmt("{\"name\":\"%s\",\"driver\":\"dir\"}", name), true, &p));
-    keep_obj(p);
-    const char *source = dup_out(t_sh_out("lxc storage get %s source", name));
+        t_client(), t_fmt("{\"name\":\"%s\",\"driver\":\"dir\"}", name), true, &p));
+    t_keep_obj(p);
+    const char *source = t_dup(t_sh_out("lxc storage get %s source", name));
     CHECK(source && *source);
 
     CHECK_OK(lxd_obj_set(p, "description", "\"updated pool\""));
@@ -551,16 +467,16 @@ LTEST(kinds_storage_pool_update_saves_without_server_etag) {
 
 /* ---- projects ------------------------------------------------------------- */
 
-LTEST(kinds_project_create_update_scoped_client_delete) {
-    const char *name = dup_out(t_unique("kd-proj"));
-    const char *prof = dup_out(t_unique("kd-projprof"));
+TEST(kinds_project_create_update_scoped_client_delete) {
+    const char *name = t_dup(t_unique("kd-proj"));
+    const char *prof = t_dup(t_unique("kd-projprof"));
     t_cleanup("lxc project delete %s >/dev/null 2>&1", name);
-    const char *def = fmt("{\"name\":\"%s\",\"description\":\"liblxd project\","
-                          "\"config\":{\"features.images\":\"false\",\"features.profiles\":\"true\"}}",
-                          name);
+    const char *def = t_fmt("{\"name\":\"%s\",\"description\":\"liblxd project\","
+                            "\"config\":{\"features.images\":\"false\",\"features.profiles\":\"true\"}}",
+                            name);
     lxd_obj *p = NULL, *g = NULL;
     CHECK_OK(lxd_project_create(t_client(), def, true, &p));
-    keep_obj(p);
+    t_keep_obj(p);
     CHECK(lxd_obj_kind(p) == LXD_KIND_PROJECT);
     CHECK(t_sh("lxc project list --format csv | grep -q '^%s,'", name) == 0);
     CHECK_STREQ(t_sh_out("lxc project get %s features.images", name), "false");
@@ -568,7 +484,7 @@ LTEST(kinds_project_create_update_scoped_client_delete) {
     CHECK(exists(lxd_project_exists, name) == 1);
     CHECK(listed(lxd_project_all, "name", name));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_PROJECT, name, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK_STREQ(t_get(g, "description"), "\"liblxd project\"");
 
     CHECK_DUPLICATE_REFUSED(lxd_project_create(t_client(), def, true, &dup_));
@@ -581,10 +497,10 @@ LTEST(kinds_project_create_update_scoped_client_delete) {
 
     /* A client scoped to the project creates its profiles there. */
     lxd_client *pc = NULL;
-    CHECK_OK(lxd_client_new(NULL, fmt("{\"project\":\"%s\"}", name), &pc));
+    CHECK_OK(lxd_client_new(NULL, t_fmt("{\"project\":\"%s\"}", name), &pc));
     t_cleanup("lxc profile delete --project %s %s >/dev/null 2>&1", name, prof);
     lxd_obj *pp = NULL;
-    lxd_status s = lxd_profile_create(pc, fmt("{\"name\":\"%s\"}", prof), true, &pp);
+    lxd_status s = lxd_profile_create(pc, t_fmt("{\"name\":\"%s\"}", prof), true, &pp);
     lxd_obj_free(pp);
     bool in_project = false, in_default = true;
     lxd_status s1 = lxd_profile_exists(pc, prof, &in_project);
@@ -617,51 +533,51 @@ static char *pem_body(const char *path) {
             if (!isspace((unsigned char)*p)) out[n++] = *p;
     }
     fclose(f);
-    return keep_mem(out);
+    return t_keep_mem(out);
 }
 
-LTEST(kinds_certificate_create_update_delete) {
+TEST(kinds_certificate_create_update_delete) {
     char dir[] = "/tmp/lxdt-cert-XXXXXX";
     CHECK(mkdtemp(dir));
     t_cleanup("rm -rf %s", dir);
     CHECK(t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
                "-subj /CN=liblxd-kinds -keyout %s/k.pem -out %s/c.pem >/dev/null 2>&1",
                dir, dir) == 0);
-    const char *fp = sh(fmt("openssl x509 -in %s/c.pem -noout -fingerprint -sha256 | cut -d= -f2 "
-                            "| tr -d : | tr A-F a-f",
-                            dir));
+    const char *fp = sh(t_fmt("openssl x509 -in %s/c.pem -noout -fingerprint -sha256 | cut -d= -f2 "
+                              "| tr -d : | tr A-F a-f",
+                              dir));
     CHECK(fp && strlen(fp) == 64);
-    const char *body = pem_body(fmt("%s/c.pem", dir));
+    const char *body = pem_body(t_fmt("%s/c.pem", dir));
     CHECK(body && strlen(body) > 100);
-    const char *name = dup_out(t_unique("kd-cert"));
-    const char *renamed = dup_out(t_unique("kd-cert-renamed"));
+    const char *name = t_dup(t_unique("kd-cert"));
+    const char *renamed = t_dup(t_unique("kd-cert-renamed"));
     const char *def =
-        fmt("{\"type\":\"client\",\"name\":\"%s\",\"certificate\":\"%s\"}", name, body);
+        t_fmt("{\"type\":\"client\",\"name\":\"%s\",\"certificate\":\"%s\"}", name, body);
 
     t_cleanup("lxc config trust remove %s >/dev/null 2>&1", fp);
     lxd_obj *c = NULL, *g = NULL;
     CHECK_OK(lxd_certificate_create(t_client(), def, true, &c));
-    keep_obj(c);
+    t_keep_obj(c);
     CHECK(lxd_obj_kind(c) == LXD_KIND_CERTIFICATE);
-    CHECK_STREQ(t_get(c, "fingerprint"), fmt("\"%s\"", fp));
+    CHECK_STREQ(t_get(c, "fingerprint"), t_fmt("\"%s\"", fp));
     char *key = NULL;
     CHECK_OK(lxd_obj_key(c, &key));
-    keep_str(key);
+    t_keep_str(key);
     CHECK_STREQ(key, fp);
-    CHECK_STREQ(t_get(c, "name"), fmt("\"%s\"", name));
+    CHECK_STREQ(t_get(c, "name"), t_fmt("\"%s\"", name));
     CHECK_STREQ(t_get(c, "type"), "\"client\"");
     CHECK(t_sh("lxc config trust list --format csv | grep -q ',%s,.*,%.12s,'", name, fp) == 0);
     CHECK(exists(lxd_certificate_exists, fp) == 1);
     CHECK(listed(lxd_certificate_all, "fingerprint", fp));
     CHECK(listed_generic(LXD_KIND_CERTIFICATE, "name", name));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_CERTIFICATE, fp, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK(t_contains(t_get(g, "certificate"), "BEGIN CERTIFICATE"));
 
     CHECK_DUPLICATE_REFUSED(lxd_certificate_create(t_client(), def, true, &dup_));
 
     /* Update its (writable) name. */
-    CHECK_OK(lxd_obj_set(c, "name", fmt("\"%s\"", renamed)));
+    CHECK_OK(lxd_obj_set(c, "name", t_fmt("\"%s\"", renamed)));
     CHECK_OK(lxd_obj_save(c, true));
     CHECK_STREQ(t_sh_out("lxc query /1.0/certificates/%s | jq -r .name", fp), renamed);
     CHECK(t_sh("lxc config trust list --format csv | grep -q ',%s,'", renamed) == 0);
@@ -674,37 +590,37 @@ LTEST(kinds_certificate_create_update_delete) {
 
 /* ---- operations ----------------------------------------------------------- */
 
-LTEST(kinds_operation_get_all_exists) {
-    const char *name = dup_out(t_unique("kd-op"));
+TEST(kinds_operation_get_all_exists) {
+    const char *name = t_dup(t_unique("kd-op"));
     t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = NULL, *op = NULL, *g = NULL, *gg = NULL;
     CHECK_OK(lxd_container_create(
         t_client(),
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name), false,
+        t_fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name), false,
         &c));
-    keep_obj(c);
+    t_keep_obj(c);
     CHECK_OK(lxd_obj_operation(c, &op));
     CHECK(op != NULL);
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK(lxd_obj_kind(op) == LXD_KIND_OPERATION);
     char *id = NULL;
     CHECK_OK(lxd_obj_key(op, &id));
-    keep_str(id);
+    t_keep_str(id);
     CHECK(strlen(id) > 0);
 
     /* LXD knows it (running, or finished within the last few seconds). */
     CHECK_STREQ(t_sh_out("lxc query /1.0/operations/%s | jq -r .id", id), id);
     CHECK_OK(lxd_operation_get(t_client(), id, &g));
-    keep_obj(g);
+    t_keep_obj(g);
     CHECK(lxd_obj_kind(g) == LXD_KIND_OPERATION);
-    CHECK_STREQ(t_get(g, "id"), fmt("\"%s\"", id));
+    CHECK_STREQ(t_get(g, "id"), t_fmt("\"%s\"", id));
     CHECK_STREQ(t_get(g, "description"), "\"Creating instance\"");
-    CHECK(t_contains(t_get(g, "resources"), fmt("/1.0/instances/%s", name)));
+    CHECK(t_contains(t_get(g, "resources"), t_fmt("/1.0/instances/%s", name)));
     CHECK(exists(lxd_operation_exists, id) == 1);
     CHECK(listed(lxd_operation_all, "id", id));
     CHECK(listed_generic(LXD_KIND_OPERATION, "id", id));
     CHECK_OK(lxd_get(t_client(), LXD_KIND_OPERATION, id, &gg));
-    keep_obj(gg);
+    t_keep_obj(gg);
 
     CHECK_OK(lxd_operation_wait(op, 60));
     CHECK_STREQ(t_get(op, "status"), "\"Success\"");

@@ -10,80 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- resources freed after every test, pass or fail ------------------- */
-
-enum { R_OBJ, R_LIST, R_STR, R_MEM };
-static struct {
-    int type;
-    void *p;
-} held[64];
-static int n_held;
-
-static void hold(int type, void *p) {
-    if (!p) return;
-    if (n_held == (int)(sizeof held / sizeof held[0])) abort();
-    held[n_held].type = type;
-    held[n_held++].p = p;
-}
-static lxd_obj *keep_obj(lxd_obj *o) { hold(R_OBJ, o); return o; }
-static lxd_list *keep_list(lxd_list *l) { hold(R_LIST, l); return l; }
-static char *keep_str(char *s) { hold(R_STR, s); return s; }
-static char *keep_mem(char *s) { hold(R_MEM, s); return s; }
-
-static void release_all(void) {
-    while (n_held > 0) {
-        n_held--;
-        switch (held[n_held].type) {
-        case R_OBJ: lxd_obj_free(held[n_held].p); break;
-        case R_LIST: lxd_list_free(held[n_held].p); break;
-        case R_STR: lxd_string_free(held[n_held].p); break;
-        default: free(held[n_held].p); break;
-        }
-    }
-}
-
-/* A test whose liblxd resources are released after it, even when it fails. */
-#define LTEST(name)                                                        \
-    static void name##_body(void);                                         \
-    TEST(name) {                                                           \
-        name##_body();                                                     \
-        release_all();                                                     \
-    }                                                                      \
-    static void name##_body(void)
-
 /* ---- helpers -------------------------------------------------------------- */
-
-/* Register the cleanup of container `name`, then create it (stopped) from busybox. */
-static lxd_status new_container(const char *name, lxd_obj **out) {
-    char def[256];
-    snprintf(def, sizeof def,
-             "{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name);
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
-    lxd_status s = lxd_container_create(t_client(), def, true, out);
-    if (s == LXD_OK) keep_obj(*out);
-    return s;
-}
-
-/* A JSON object with `member` ("\"k\":\"v\"") added before its closing brace. */
-static char *json_insert(const char *obj_json, const char *member) {
-    const char *end = strrchr(obj_json, '}');
-    if (!end) return NULL;
-    bool empty = true;
-    for (const char *p = strchr(obj_json, '{') + 1; p < end; p++)
-        if (*p != ' ' && *p != '\n' && *p != '\t') empty = false;
-    char *out = NULL;
-    if (asprintf(&out, "%.*s%s%s}", (int)(end - obj_json), obj_json, empty ? "" : ",",
-                 member) < 0)
-        abort();
-    return keep_mem(out);
-}
 
 /* Set `config` to the object's current config plus `member` (read-modify-write,
  * keeping LXD's volatile keys). */
 static lxd_status set_config_plus(lxd_obj *o, const char *member) {
     const char *cfg = t_get(o, "config");
     if (!cfg) return LXD_ERR_INTERNAL;
-    return lxd_obj_set(o, "config", json_insert(cfg, member));
+    return lxd_obj_set(o, "config", t_json_insert(cfg, member));
 }
 
 /* The state column of `lxc list` for exactly this instance ("" if absent). */
@@ -102,22 +36,14 @@ static const char *lxc_description(const char *name) {
     return s ? s : "(lxc failed)";
 }
 
-static lxd_obj *find_by_name(lxd_list *l, const char *name) {
-    char want[128];
-    snprintf(want, sizeof want, "\"%s\"", name);
-    for (size_t i = 0; i < lxd_list_len(l); i++)
-        if (t_streq(t_get(lxd_list_get(l, i), "name"), want)) return lxd_list_get(l, i);
-    return NULL;
-}
-
 /* ---- tests ---------------------------------------------------------------- */
 
-LTEST(lifecycle_seed_walkthrough_read_set_rollback_save) {
+TEST(lifecycle_seed_walkthrough_read_set_rollback_save) {
     char name[96], quoted[128];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     snprintf(quoted, sizeof quoted, "\"%s\"", name);
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK_STREQ(lxc_state(name), "STOPPED");
 
     const char *cfg = t_get(c, "config");
@@ -159,11 +85,11 @@ LTEST(lifecycle_seed_walkthrough_read_set_rollback_save) {
     CHECK_STREQ(lxc_config_get(name, "user.liblxd"), "x");
 }
 
-LTEST(lifecycle_sync_keeps_local_changes_and_sees_server_changes) {
+TEST(lifecycle_sync_keeps_local_changes_and_sees_server_changes) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     CHECK_OK(lxd_obj_set(c, "description", "\"local only\""));
     CHECK_MSG(t_sh("lxc config set %s user.viacli=42", name) == 0, "lxc config set failed");
@@ -184,11 +110,11 @@ LTEST(lifecycle_sync_keeps_local_changes_and_sees_server_changes) {
     CHECK_STREQ(lxc_config_get(name, "user.viacli"), "42");
 }
 
-LTEST(lifecycle_save_with_nothing_dirty_sends_nothing) {
+TEST(lifecycle_save_with_nothing_dirty_sends_nothing) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK(!lxd_obj_dirty(c));
 
     CHECK_MSG(t_sh("lxc config set %s user.ext=1", name) == 0, "lxc config set failed");
@@ -204,13 +130,13 @@ LTEST(lifecycle_save_with_nothing_dirty_sends_nothing) {
     CHECK(op == NULL);
 }
 
-LTEST(lifecycle_save_after_concurrent_change_fails_precondition) {
+TEST(lifecycle_save_after_concurrent_change_fails_precondition) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *created = NULL, *a = NULL;
-    CHECK_OK(new_container(name, &created));
+    CHECK_OK(t_new_container(name, false, &created));
     CHECK_OK(lxd_container_get(t_client(), name, &a));
-    keep_obj(a);
+    t_keep_obj(a);
 
     CHECK_MSG(t_sh("lxc config set %s user.other=1", name) == 0, "lxc config set failed");
     CHECK_OK(set_config_plus(a, "\"user.mine\":\"a\""));
@@ -244,15 +170,15 @@ LTEST(lifecycle_save_after_concurrent_change_fails_precondition) {
     CHECK_STREQ(lxc_config_get(name, "user.mine"), "a");
 }
 
-LTEST(lifecycle_list_object_save_detects_change_after_listing) {
+TEST(lifecycle_list_object_save_detects_change_after_listing) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *created = NULL;
     lxd_list *all = NULL;
-    CHECK_OK(new_container(name, &created));
+    CHECK_OK(t_new_container(name, false, &created));
     CHECK_OK(lxd_container_all(t_client(), &all));
-    keep_list(all);
-    lxd_obj *c = find_by_name(all, name);
+    t_keep_list(all);
+    lxd_obj *c = t_find_in(all, "name", name);
     CHECK_MSG(c != NULL, "%s not in lxd_container_all", name);
 
     CHECK_MSG(t_sh("lxc config set %s user.other=1", name) == 0, "lxc config set failed");
@@ -272,15 +198,15 @@ LTEST(lifecycle_list_object_save_detects_change_after_listing) {
     CHECK_STREQ(lxc_config_get(name, "user.other"), "1");
 }
 
-LTEST(lifecycle_list_object_saves_when_unchanged_on_server) {
+TEST(lifecycle_list_object_saves_when_unchanged_on_server) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *created = NULL;
     lxd_list *all = NULL;
-    CHECK_OK(new_container(name, &created));
+    CHECK_OK(t_new_container(name, false, &created));
     CHECK_OK(lxd_instance_all(t_client(), &all));
-    keep_list(all);
-    lxd_obj *c = find_by_name(all, name);
+    t_keep_list(all);
+    lxd_obj *c = t_find_in(all, "name", name);
     CHECK_MSG(c != NULL, "%s not in lxd_instance_all", name);
 
     CHECK_OK(set_config_plus(c, "\"user.fromlist\":\"yes\""));
@@ -295,18 +221,18 @@ LTEST(lifecycle_list_object_saves_when_unchanged_on_server) {
     CHECK_STREQ(lxc_description(name), "twice");
 }
 
-LTEST(lifecycle_save_without_wait_then_save_again) {
+TEST(lifecycle_save_without_wait_then_save_again) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL, *op = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     CHECK_OK(set_config_plus(c, "\"user.nowait\":\"1\""));
     CHECK_OK(lxd_obj_save(c, false));
     CHECK(!lxd_obj_dirty(c));
     CHECK_OK(lxd_obj_operation(c, &op));
     if (op) {
-        keep_obj(op);
+        t_keep_obj(op);
         CHECK_OK(lxd_operation_wait(op, 30));
     }
     CHECK_STREQ(lxc_config_get(name, "user.nowait"), "1");
@@ -324,7 +250,7 @@ LTEST(lifecycle_save_without_wait_then_save_again) {
     op = NULL;
     CHECK_OK(lxd_obj_operation(c, &op));
     if (op) {
-        keep_obj(op);
+        t_keep_obj(op);
         CHECK_OK(lxd_operation_wait(op, 30));
     }
     CHECK_STREQ(lxc_description(name), "third");
@@ -335,11 +261,11 @@ LTEST(lifecycle_save_without_wait_then_save_again) {
     CHECK_STREQ(lxc_config_get(name, "user.other"), "1");
 }
 
-LTEST(lifecycle_start_freeze_unfreeze_restart_stop_with_wait) {
+TEST(lifecycle_start_freeze_unfreeze_restart_stop_with_wait) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK_STREQ(t_get(c, "status"), "\"Stopped\"");
 
     CHECK_OK(lxd_instance_start(c, -1, false, true));
@@ -347,7 +273,7 @@ LTEST(lifecycle_start_freeze_unfreeze_restart_stop_with_wait) {
     CHECK_STREQ(t_get(c, "status"), "\"Running\"");
     char *state = NULL;
     CHECK_OK(lxd_instance_state(c, &state));
-    keep_str(state);
+    t_keep_str(state);
     CHECK_MSG(t_contains(state, "\"status\":\"Running\""), "state: %.200s", state);
     CHECK(t_contains(state, "\"pid\":"));
 
@@ -375,15 +301,15 @@ LTEST(lifecycle_start_freeze_unfreeze_restart_stop_with_wait) {
     CHECK_STREQ(t_get(c, "status"), "\"Stopped\"");
     state = NULL;
     CHECK_OK(lxd_instance_state(c, &state));
-    keep_str(state);
+    t_keep_str(state);
     CHECK(t_contains(state, "\"status\":\"Stopped\""));
 }
 
-LTEST(lifecycle_waited_action_keeps_local_changes) {
+TEST(lifecycle_waited_action_keeps_local_changes) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK_OK(lxd_obj_set(c, "description", "\"pending\""));
     CHECK_OK(lxd_instance_start(c, -1, false, true));
     CHECK_STREQ(t_get(c, "status"), "\"Running\"");
@@ -394,11 +320,11 @@ LTEST(lifecycle_waited_action_keeps_local_changes) {
     CHECK_STREQ(lxc_state(name), "STOPPED");
 }
 
-LTEST(lifecycle_action_without_wait_returns_operation) {
+TEST(lifecycle_action_without_wait_returns_operation) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL, *op = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     /* wait=true: no operation to hand back. */
     op = (lxd_obj *)0x1;
@@ -408,11 +334,11 @@ LTEST(lifecycle_action_without_wait_returns_operation) {
     CHECK_OK(lxd_instance_start(c, -1, false, false));
     CHECK_OK(lxd_obj_operation(c, &op));
     CHECK(op != NULL);
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK(lxd_obj_kind(op) == LXD_KIND_OPERATION);
     char *id = NULL;
     CHECK_OK(lxd_obj_key(op, &id));
-    keep_str(id);
+    t_keep_str(id);
     CHECK(strlen(id) > 0);
     CHECK_OK(lxd_operation_wait(op, 30));
     CHECK_STREQ(t_get(op, "status"), "\"Success\"");
@@ -430,7 +356,7 @@ LTEST(lifecycle_action_without_wait_returns_operation) {
     CHECK(op2 == NULL);
 }
 
-LTEST(lifecycle_create_without_wait_loads_lazily) {
+TEST(lifecycle_create_without_wait_loads_lazily) {
     char name[96], def[256], quoted[128];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     snprintf(quoted, sizeof quoted, "\"%s\"", name);
@@ -439,10 +365,10 @@ LTEST(lifecycle_create_without_wait_loads_lazily) {
     t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = NULL, *op = NULL;
     CHECK_OK(lxd_container_create(t_client(), def, false, &c));
-    keep_obj(c);
+    t_keep_obj(c);
     CHECK_OK(lxd_obj_operation(c, &op));
     CHECK(op != NULL);
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK_OK(lxd_operation_wait(op, 60));
     CHECK_STREQ(lxc_state(name), "STOPPED");
     /* Attributes load on first read. */
@@ -451,13 +377,13 @@ LTEST(lifecycle_create_without_wait_loads_lazily) {
     CHECK(t_contains(t_get(c, "config"), "volatile.base_image"));
 }
 
-LTEST(lifecycle_rename_stopped_instance) {
+TEST(lifecycle_rename_stopped_instance) {
     char name[96], newname[96], quoted[128];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     snprintf(newname, sizeof newname, "%s", t_unique("lc-renamed"));
     snprintf(quoted, sizeof quoted, "\"%s\"", newname);
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     t_cleanup("lxc delete -f %s >/dev/null 2>&1", newname);
 
     CHECK_OK(lxd_instance_rename(c, newname, true));
@@ -466,7 +392,7 @@ LTEST(lifecycle_rename_stopped_instance) {
     CHECK_STREQ(t_get(c, "name"), quoted);
     char *key = NULL;
     CHECK_OK(lxd_obj_key(c, &key));
-    keep_str(key);
+    t_keep_str(key);
     CHECK_STREQ(key, newname);
     bool exists = true;
     CHECK_OK(lxd_container_exists(t_client(), name, &exists));
@@ -481,11 +407,11 @@ LTEST(lifecycle_rename_stopped_instance) {
     CHECK_STREQ(lxc_description(newname), "renamed");
 }
 
-LTEST(lifecycle_attribute_errors_leave_object_clean) {
+TEST(lifecycle_attribute_errors_leave_object_clean) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     CHECK_STATUS(lxd_obj_set(c, "name", "\"other\""), LXD_ERR_READ_ONLY);
     CHECK(lxd_last_error_message()[0] != 0);
@@ -507,11 +433,11 @@ LTEST(lifecycle_attribute_errors_leave_object_clean) {
     CHECK(!t_contains(t_get(c, "config"), "user.a"));
 }
 
-LTEST(lifecycle_failed_save_reports_lxd_message_and_stays_dirty) {
+TEST(lifecycle_failed_save_reports_lxd_message_and_stays_dirty) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     CHECK_OK(set_config_plus(c, "\"nonsense.key\":\"1\""));
     lxd_status s = lxd_obj_save(c, true);
@@ -534,11 +460,11 @@ LTEST(lifecycle_failed_save_reports_lxd_message_and_stays_dirty) {
     CHECK_STREQ(lxc_config_get(name, "user.fixed"), "1");
 }
 
-LTEST(lifecycle_calls_on_instance_deleted_elsewhere_fail_not_found) {
+TEST(lifecycle_calls_on_instance_deleted_elsewhere_fail_not_found) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK_OK(lxd_obj_set(c, "description", "\"kept\""));
     CHECK_MSG(t_sh("lxc delete -f %s", name) == 0, "lxc delete failed");
 
@@ -558,17 +484,17 @@ LTEST(lifecycle_calls_on_instance_deleted_elsewhere_fail_not_found) {
     CHECK_STREQ(lxc_state(name), "");
 }
 
-LTEST(lifecycle_to_json_then_delete) {
+TEST(lifecycle_to_json_then_delete) {
     char name[96], needle[128];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     snprintf(needle, sizeof needle, "\"name\":\"%s\"", name);
     lxd_obj *c = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
 
     CHECK_OK(lxd_obj_set(c, "description", "\"unsaved\""));
     char *json = NULL;
     CHECK_OK(lxd_obj_to_json(c, &json));
-    keep_str(json);
+    t_keep_str(json);
     CHECK(json[0] == '{');
     CHECK(t_contains(json, needle));
     CHECK(t_contains(json, "\"description\":\"unsaved\""));
@@ -589,15 +515,15 @@ LTEST(lifecycle_to_json_then_delete) {
     CHECK_STATUS(lxd_obj_delete(c, true), LXD_ERR_NOT_FOUND);
 }
 
-LTEST(lifecycle_delete_without_wait_returns_operation) {
+TEST(lifecycle_delete_without_wait_returns_operation) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
     lxd_obj *c = NULL, *op = NULL;
-    CHECK_OK(new_container(name, &c));
+    CHECK_OK(t_new_container(name, false, &c));
     CHECK_OK(lxd_obj_delete(c, false));
     CHECK_OK(lxd_obj_operation(c, &op));
     CHECK(op != NULL);
-    keep_obj(op);
+    t_keep_obj(op);
     CHECK_OK(lxd_operation_wait(op, 30));
     CHECK_STREQ(lxc_state(name), "");
 }

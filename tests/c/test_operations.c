@@ -5,16 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Container `name` from busybox, started if `start`; NULL on failure. The
+ * harness deletes it and frees the object after the test. */
 static lxd_obj *launch(const char *name, bool start) {
-    char def[256];
     lxd_obj *c = NULL;
-    snprintf(def, sizeof def, "{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name);
-    if (lxd_container_create(t_client(), def, true, &c) != LXD_OK) return NULL;
-    if (start && lxd_instance_start(c, -1, false, true) != LXD_OK) {
-        lxd_obj_free(c);
-        return NULL;
-    }
-    return c;
+    return t_new_container(name, start, &c) == LXD_OK ? c : NULL;
 }
 
 /* Start `sleep SECONDS` in the container as a background operation through
@@ -71,13 +66,11 @@ TEST(create_without_wait_gives_an_operation_and_first_read_finishes_it) {
 TEST(action_without_wait_then_operation_wait) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("opa"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = launch(name, false);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
     lxd_obj *op = NULL;
     lxd_status s = lxd_instance_start(c, -1, false, false);
     if (s == LXD_OK) s = lxd_obj_operation(c, &op);
-    if (s != LXD_OK || !op) lxd_obj_free(c);
     CHECK_OK(s);
     CHECK(op);
     s = lxd_operation_wait(op, 60);
@@ -88,7 +81,6 @@ TEST(action_without_wait_then_operation_wait) {
     lxd_status sy = lxd_obj_sync(c);
     const char *cs = t_get(c, "status");
     bool running = t_streq(cs, "\"Running\"");
-    lxd_obj_free(c);
     CHECK_OK(s);
     CHECK_MSG(st_ok, "operation status %s", st ? st : "(error)");
     CHECK_OK(sy);
@@ -99,12 +91,10 @@ TEST(action_without_wait_then_operation_wait) {
 TEST(waited_call_leaves_no_operation) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("opw"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = launch(name, true);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
     lxd_obj *op = (lxd_obj *)0x1;
     lxd_status s = lxd_obj_operation(c, &op);
-    lxd_obj_free(c);
     CHECK_OK(s);
     CHECK(op == NULL);
 }
@@ -112,10 +102,8 @@ TEST(waited_call_leaves_no_operation) {
 TEST(operation_wait_timeout_then_completion) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("opt"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = launch(name, true);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
-    lxd_obj_free(c);
     const char *id = start_sleep(name, 2);
     CHECK_MSG(id, "exec: %s", lxd_last_error_message());
     lxd_obj *op = NULL;
@@ -140,10 +128,8 @@ TEST(operation_wait_timeout_then_completion) {
 TEST(operation_that_cannot_be_cancelled_reports_lxd_refusal) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("opn"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = launch(name, true);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
-    lxd_obj_free(c);
     const char *id = start_sleep(name, 1);
     CHECK(id);
     lxd_obj *op = NULL;
@@ -163,7 +149,6 @@ TEST(operation_that_cannot_be_cancelled_reports_lxd_refusal) {
 TEST(failed_background_operation_is_operation_failed_with_lxd_message) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("opf"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     lxd_obj *c = launch(name, true);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
     /* Starting a running instance fails in LXD's background operation. */
@@ -177,7 +162,6 @@ TEST(failed_background_operation_is_operation_failed_with_lxd_message) {
     const char *err = op ? t_get(op, "err") : NULL;
     bool err_ok = err && strlen(err) > 2;
     lxd_obj_free(op);
-    lxd_obj_free(c);
     CHECK_MSG(s == LXD_ERR_OPERATION_FAILED, "start of a running instance: %s", lxd_status_name(s));
     CHECK_MSG(t_contains(msg, "already running"), "message: %s", msg);
     CHECK_OK(s2);
@@ -190,11 +174,9 @@ TEST(image_created_without_wait_learns_its_fingerprint) {
     char name[96], alias[96], def[256];
     snprintf(name, sizeof name, "%s", t_unique("opi"));
     snprintf(alias, sizeof alias, "%s", t_unique("opi-alias"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", name);
     t_cleanup("lxc image delete %s >/dev/null 2>&1", alias);
     lxd_obj *c = launch(name, false);
     CHECK_MSG(c, "launch: %s", lxd_last_error_message());
-    lxd_obj_free(c);
     snprintf(def, sizeof def, "{\"source\":{\"type\":\"instance\",\"name\":\"%s\"},\"aliases\":[{\"name\":\"%s\"}]}",
              name, alias);
     lxd_obj *img = NULL;

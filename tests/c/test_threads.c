@@ -12,55 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- resources freed after every test, pass or fail ------------------- */
-
-enum { R_OBJ, R_LIST, R_STR, R_MEM, R_CLIENT };
-static struct {
-    int type;
-    void *p;
-} held[64];
-static int n_held;
-
-static void hold(int type, void *p) {
-    if (!p) return;
-    if (n_held == (int)(sizeof held / sizeof held[0])) abort();
-    held[n_held].type = type;
-    held[n_held++].p = p;
-}
-static lxd_obj *keep_obj(lxd_obj *o) { hold(R_OBJ, o); return o; }
-static char *keep_mem(char *s) { hold(R_MEM, s); return s; }
-
-static void release_all(void) {
-    while (n_held > 0) {
-        n_held--;
-        switch (held[n_held].type) {
-        case R_OBJ: lxd_obj_free(held[n_held].p); break;
-        case R_LIST: lxd_list_free(held[n_held].p); break;
-        case R_STR: lxd_string_free(held[n_held].p); break;
-        case R_CLIENT: lxd_client_free(held[n_held].p); break;
-        default: free(held[n_held].p); break;
-        }
-    }
-}
-
-#define LTEST(name)                                                        \
-    static void name##_body(void);                                         \
-    TEST(name) {                                                           \
-        name##_body();                                                     \
-        release_all();                                                     \
-    }                                                                      \
-    static void name##_body(void)
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, f);
-    if (vasprintf(&s, f, ap) < 0) abort();
-    va_end(ap);
-    return keep_mem(s);
-}
-
 /* ---- per-thread failure record (first failure wins) -------------------- */
 
 struct failure {
@@ -203,15 +154,10 @@ out:
     return NULL;
 }
 
-LTEST(threads_one_client_shared_by_eight_threads) {
-    const char *container = fmt("%s", t_unique("th"));
-    t_cleanup("lxc delete -f %s >/dev/null 2>&1", container);
+TEST(threads_one_client_shared_by_eight_threads) {
+    const char *container = t_fmt("%s", t_unique("th"));
     lxd_obj *c = NULL;
-    CHECK_OK(lxd_container_create(
-        t_client(),
-        fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", container),
-        true, &c));
-    keep_obj(c);
+    CHECK_OK(t_new_container(container, false, &c));
 
     static struct worker w[N_THREADS];
     pthread_t th[N_THREADS];
@@ -235,8 +181,8 @@ LTEST(threads_one_client_shared_by_eight_threads) {
     for (int i = 0; i < N_THREADS; i++) {
         CHECK(w[i].iterations_done == N_ITER);
         CHECK_STREQ(t_sh_out("lxc profile get %s user.iter", w[i].profile),
-                    fmt("%d", N_ITER - 1));
-        CHECK_STREQ(t_sh_out("lxc profile get %s user.thread", w[i].profile), fmt("%d", i));
+                    t_fmt("%d", N_ITER - 1));
+        CHECK_STREQ(t_sh_out("lxc profile get %s user.thread", w[i].profile), t_fmt("%d", i));
     }
     /* The shared client still works for the main thread. */
     CHECK_OK(lxd_obj_sync(c));
@@ -276,7 +222,7 @@ static void *err_probe_main(void *arg) {
     return NULL;
 }
 
-LTEST(threads_error_details_are_thread_local) {
+TEST(threads_error_details_are_thread_local) {
     pthread_barrier_t barrier;
     CHECK(pthread_barrier_init(&barrier, NULL, 2) == 0);
     static struct err_probe a, b;
@@ -285,7 +231,7 @@ LTEST(threads_error_details_are_thread_local) {
     a.client = b.client = t_client();
     a.barrier = b.barrier = &barrier;
     a.provoke_not_found = true;
-    a.missing = fmt("%s", t_unique("th-missing"));
+    a.missing = t_fmt("%s", t_unique("th-missing"));
     b.provoke_not_found = false;
 
     /* The main thread's own last error, to check it is untouched. */
@@ -359,8 +305,8 @@ out:
     return NULL;
 }
 
-LTEST(threads_one_object_shared_by_two_threads) {
-    const char *name = fmt("%s", t_unique("th-shared"));
+TEST(threads_one_object_shared_by_two_threads) {
+    const char *name = t_fmt("%s", t_unique("th-shared"));
     t_cleanup("lxc profile delete %s >/dev/null 2>&1", name);
     /* The object comes from a private client freed before the threads run:
      * objects keep what they need of their client alive. */
@@ -368,10 +314,10 @@ LTEST(threads_one_object_shared_by_two_threads) {
     lxd_obj *obj = NULL;
     CHECK_OK(lxd_client_new(NULL, NULL, &pc));
     lxd_status s = lxd_profile_create(
-        pc, fmt("{\"name\":\"%s\",\"config\":{\"user.shared\":\"1\"}}", name), true, &obj);
+        pc, t_fmt("{\"name\":\"%s\",\"config\":{\"user.shared\":\"1\"}}", name), true, &obj);
     lxd_client_free(pc);
     CHECK_OK(s);
-    keep_obj(obj);
+    t_keep_obj(obj);
 
     static struct sharer r, w;
     memset(&r, 0, sizeof r);
@@ -391,9 +337,9 @@ LTEST(threads_one_object_shared_by_two_threads) {
 
     /* The last save (iteration 199) wrote v199 and left nothing dirty. */
     CHECK(!lxd_obj_dirty(obj));
-    CHECK_STREQ(t_get(obj, "description"), fmt("\"v%d\"", N_SHARED_ITER - 1));
+    CHECK_STREQ(t_get(obj, "description"), t_fmt("\"v%d\"", N_SHARED_ITER - 1));
     CHECK_STREQ(t_sh_out("lxc query /1.0/profiles/%s | jq -r .description", name),
-                fmt("v%d", N_SHARED_ITER - 1));
+                t_fmt("v%d", N_SHARED_ITER - 1));
     CHECK_STREQ(t_sh_out("lxc profile get %s user.shared", name), "1");
 }
 
@@ -420,7 +366,7 @@ out:
     return NULL;
 }
 
-LTEST(threads_clients_created_and_freed_concurrently) {
+TEST(threads_clients_created_and_freed_concurrently) {
     static struct opener o[N_THREADS];
     pthread_t th[N_THREADS];
     memset(o, 0, sizeof o);
