@@ -27,16 +27,20 @@ cargo build --release --quiet
 LIBDIR="$ROOT/target/release"
 ln -sf liblxd.so "$LIBDIR/liblxd.so.0"
 
+mkdir -p build/tests
 if [ -z "$FILTER" ]; then
     step "Rust unit tests and header check"
-    cargo test --release --quiet 2>&1 | tee build/cargo-test.log | grep -E '^(test result|running|error|test .* FAILED|failures)' || true
-    if grep -qE 'test result: FAILED|error(\[|:)' build/cargo-test.log; then
-        echo "cargo test failed"; cat build/cargo-test.log; exit 1
+    set +e
+    cargo test --release >build/cargo-test.log 2>&1
+    rc=$?
+    set -e
+    grep -E '^(test result|     Running)' build/cargo-test.log || true
+    if [ "$rc" -ne 0 ]; then
+        echo "!!! cargo test failed (exit $rc):"; cat build/cargo-test.log; exit 1
     fi
 fi
 
 step "header compiles as C11 and C++17 with -Wall -Wextra -Werror"
-mkdir -p build/tests
 printf '#include "lxd.h"\nint main(void){return lxd_version()==0;}\n' > build/tests/header_c.c
 gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude build/tests/header_c.c -L"$LIBDIR" -llxd -o build/tests/header_c
 printf '#include "lxd.h"\nint main(){return lxd_version()==nullptr;}\n' > build/tests/header_cpp.cpp
