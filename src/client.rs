@@ -110,6 +110,14 @@ impl ApiResponse {
         self.doc.get("metadata").unwrap_or(&Value::Null)
     }
 
+    /// Take the `metadata` out of the response, without copying it.
+    pub fn into_metadata(mut self) -> Value {
+        self.doc
+            .get_mut("metadata")
+            .map(Value::take)
+            .unwrap_or(Value::Null)
+    }
+
     pub fn is_async(&self) -> bool {
         self.doc.get("type").and_then(Value::as_str) == Some("async")
     }

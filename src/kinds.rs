@@ -58,8 +58,12 @@ pub struct KindInfo {
     pub class: &'static str,
     /// The name in C function names (`lxd_<c_name>_get`).
     pub c_name: &'static str,
-    /// Collection path under /1.0.
+    /// Collection path under /1.0 (lists and creates).
     pub endpoint: &'static str,
+    /// Path under /1.0 of single objects. The typed instance kinds use
+    /// `instances` (LXD answers it faster than its `containers` alias, and
+    /// the type is checked on every fetch).
+    pub item_endpoint: &'static str,
     /// The attribute that names an object in URLs.
     pub key: &'static str,
     pub attrs: &'static [Attr],
@@ -105,6 +109,7 @@ const fn instance_like(
         class,
         c_name,
         endpoint,
+        item_endpoint: "instances",
         key: "name",
         attrs: INSTANCE_ATTRS,
         project_scoped: true,
@@ -135,6 +140,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Image",
         c_name: "image",
         endpoint: "images",
+        item_endpoint: "images",
         key: "fingerprint",
         attrs: &[
             ro("aliases"),
@@ -164,6 +170,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Profile",
         c_name: "profile",
         endpoint: "profiles",
+        item_endpoint: "profiles",
         key: "name",
         attrs: &[
             rw("config"),
@@ -182,6 +189,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Network",
         c_name: "network",
         endpoint: "networks",
+        item_endpoint: "networks",
         key: "name",
         attrs: &[
             rw("config"),
@@ -203,6 +211,7 @@ static KINDS: [KindInfo; 10] = [
         class: "StoragePool",
         c_name: "storage_pool",
         endpoint: "storage-pools",
+        item_endpoint: "storage-pools",
         key: "name",
         attrs: &[
             rw("config"),
@@ -223,6 +232,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Project",
         c_name: "project",
         endpoint: "projects",
+        item_endpoint: "projects",
         key: "name",
         attrs: &[rw("config"), rw("description"), ro("name"), ro("used_by")],
         project_scoped: false,
@@ -235,6 +245,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Certificate",
         c_name: "certificate",
         endpoint: "certificates",
+        item_endpoint: "certificates",
         key: "fingerprint",
         attrs: &[
             rw("certificate"),
@@ -254,6 +265,7 @@ static KINDS: [KindInfo; 10] = [
         class: "Operation",
         c_name: "operation",
         endpoint: "operations",
+        item_endpoint: "operations",
         key: "id",
         attrs: &[
             ro("class"),

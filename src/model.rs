@@ -38,7 +38,7 @@ pub struct Object {
 }
 
 fn url(info: &KindInfo, key: &str) -> String {
-    format!("/1.0/{}/{}", info.endpoint, encode_component(key))
+    format!("/1.0/{}/{}", info.item_endpoint, encode_component(key))
 }
 
 fn collection(client: &Client, info: &KindInfo, query: &str) -> String {
@@ -67,12 +67,12 @@ fn check_schema(info: &KindInfo, attrs: &Map<String, Value>) {
     }
 }
 
-fn as_object(value: &Value, what: &str) -> Result<Map<String, Value>> {
+fn as_object(value: Value, what: &str) -> Result<Map<String, Value>> {
     match value {
-        Value::Object(m) => Ok(m.clone()),
+        Value::Object(m) => Ok(m),
         other => Err(Error::protocol(format!(
             "{what}: expected a JSON object, got {}",
-            kind_of(other)
+            kind_of(&other)
         ))),
     }
 }
@@ -210,26 +210,28 @@ impl Object {
             &[],
             None,
         )?;
-        let items: Vec<Value> = match resp.metadata() {
-            Value::Array(a) => a.clone(),
+        let items: Vec<Value> = match resp.into_metadata() {
+            Value::Array(a) => a,
             // Operations come grouped by status: {"running": [...], "success": [...]}.
             Value::Object(groups) if kind == Kind::Operation => groups
-                .values()
-                .filter_map(Value::as_array)
+                .into_iter()
+                .filter_map(|(_, v)| match v {
+                    Value::Array(a) => Some(a),
+                    _ => None,
+                })
                 .flatten()
-                .cloned()
                 .collect(),
             Value::Null if kind == Kind::Operation => Vec::new(),
             other => {
                 return Err(Error::protocol(format!(
                     "list of {}: expected an array, got {}",
                     info.class,
-                    kind_of(other)
+                    kind_of(&other)
                 )));
             }
         };
         items
-            .iter()
+            .into_iter()
             .filter(|v| match info.instance_type {
                 // Belt and braces: the typed endpoints already filter.
                 Some(t) => v
@@ -615,8 +617,7 @@ impl Object {
         Ok(self
             .client
             .request("GET", &path, None, &[], None)?
-            .metadata()
-            .clone())
+            .into_metadata())
     }
 
     // ----- operations -------------------------------------------------------
@@ -700,18 +701,19 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
     let info = kind.info();
     let path = scoped(client, info, url(info, key));
     let resp = client.request("GET", &path, None, &[], None)?;
-    let attrs = as_object(resp.metadata(), info.class)?;
+    let etag = resp.etag.clone();
+    let attrs = as_object(resp.into_metadata(), info.class)?;
     let actual_type = attrs.get("type").and_then(Value::as_str);
     if let (Some(want), Some(actual)) = (info.instance_type, actual_type)
         && want != actual
     {
         return Err(Error {
             kind: ErrorKind::NotFound,
-            message: format!("{key:?} is a {actual}, not a {}", info.class),
+            message: format!("{} {key:?} not found (it is a {actual})", info.class),
             http_status: 404,
         });
     }
-    Ok((attrs, resp.etag))
+    Ok((attrs, etag))
 }
 
 #[cfg(test)]

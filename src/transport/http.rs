@@ -297,10 +297,10 @@ mod tests {
                 }
             }
             let mut c = Cursor::new(buf.clone());
-            if let Ok(Some(mut resp)) = read_head(&mut c) {
-                if read_body(&mut c, &mut resp, "GET").is_ok() {
-                    let _ = crate::client::decode_response(resp.status, &resp.body);
-                }
+            if let Ok(Some(mut resp)) = read_head(&mut c)
+                && read_body(&mut c, &mut resp, "GET").is_ok()
+            {
+                let _ = crate::client::decode_response(resp.status, &resp.body);
             }
             let _ = crate::client::decode_response(200, &buf);
         }
