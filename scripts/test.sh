@@ -17,9 +17,13 @@ step() { printf '\n==> %s\n' "$*"; }
 step "LXD"
 bash scripts/lxd-env.sh
 
-if ! command -v valgrind >/dev/null || ! command -v openssl >/dev/null || ! command -v g++ >/dev/null; then
-    step "installing valgrind, openssl, g++"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind openssl g++ >/dev/null
+# Tools the tests use besides LXD: valgrind, openssl (certificates), g++
+# (header check), jq (reading lxc query output).
+missing=()
+for tool in valgrind openssl g++ jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+    step "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 step "build (release)"
