@@ -97,8 +97,22 @@ for src in tests/c/test_*.c; do
 done
 
 step "leftover check"
-left=$(lxc list --format csv -c n 2>/dev/null | grep -c '^lxdt-' || true)
-[ "$left" -eq 0 ] || { echo "!!! $left test instances left behind:"; lxc list --format csv -c n | grep '^lxdt-'; failed_programs+=(leftovers); }
+# Every object a test creates is named lxdt-*; none may survive the tests.
+leftovers=$(
+    {
+        lxc list --all-projects --format csv -c n
+        lxc profile list --format csv | cut -d, -f1
+        lxc network list --format csv | cut -d, -f1
+        lxc storage list --format csv | cut -d, -f1
+        lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//'
+        lxc image list --format csv -c l | tr ',' '\n'
+        lxc config trust list --format csv | cut -d, -f2
+    } 2>/dev/null | grep '^lxdt-' || true
+)
+if [ -n "$leftovers" ]; then
+    echo "!!! test objects left behind:"; echo "$leftovers"
+    failed_programs+=(leftovers)
+fi
 
 echo
 if [ "${#failed_programs[@]}" -gt 0 ]; then
