@@ -396,11 +396,10 @@ impl Client {
         if bytes.is_some() {
             all_headers.push(("Content-Type", "application/json"));
         }
-        let host = self.inner.transport.endpoint().host_header();
         let req = Request {
             method,
             target: path,
-            host: &host,
+            host: self.inner.transport.host_header(),
             headers: &all_headers,
             body: bytes.as_deref(),
         };
@@ -467,8 +466,8 @@ impl Client {
         };
         let path = self.with_project(&path);
         let resp = self.request("GET", &path, None, &[], Some(read_timeout))?;
-        let op = match resp.metadata() {
-            Value::Object(m) => m.clone(),
+        let op = match resp.into_metadata() {
+            Value::Object(m) => m,
             _ => return Err(Error::protocol("operation wait returned no operation")),
         };
         operation_outcome(&op)?;

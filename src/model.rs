@@ -28,6 +28,13 @@ struct State {
     pending: Option<String>,
 }
 
+impl State {
+    /// The current value of an attribute: the local change, else the server's.
+    fn current(&self, name: &str) -> Option<&Value> {
+        self.dirty.get(name).or_else(|| self.server.get(name))
+    }
+}
+
 /// One LXD object of any kind. Methods lock the object, so one object can
 /// be used from several threads (calls on it are serialised).
 #[derive(Debug)]
@@ -37,25 +44,27 @@ pub struct Object {
     state: Mutex<State>,
 }
 
-fn url(info: &KindInfo, key: &str) -> String {
-    format!("/1.0/{}/{}", info.item_endpoint, encode_component(key))
-}
-
-fn collection(client: &Client, info: &KindInfo, query: &str) -> String {
-    let path = format!("/1.0/{}{query}", info.endpoint);
-    if info.project_scoped {
-        client.with_project(&path)
-    } else {
-        path
-    }
-}
-
 fn scoped(client: &Client, info: &KindInfo, path: String) -> String {
     if info.project_scoped {
         client.with_project(&path)
     } else {
         path
     }
+}
+
+/// The collection path of a kind, with `query` (e.g. `?recursion=1`).
+fn collection(client: &Client, info: &KindInfo, query: &str) -> String {
+    scoped(client, info, format!("/1.0/{}{query}", info.endpoint))
+}
+
+/// The path of one object, or of `suffix` under it (e.g. `/state`).
+fn item(client: &Client, info: &KindInfo, key: &str, suffix: &str) -> String {
+    let path = format!(
+        "/1.0/{}/{}{suffix}",
+        info.item_endpoint,
+        encode_component(key)
+    );
+    scoped(client, info, path)
 }
 
 /// Warn about attributes the kind's schema lacks (they stay readable).
@@ -328,12 +337,12 @@ impl Object {
     pub fn get_attr(&self, name: &str) -> Result<Value> {
         let info = self.info();
         let mut st = self.lock();
-        if let Some(v) = st.dirty.get(name).or_else(|| st.server.get(name)) {
+        if let Some(v) = st.current(name) {
             return Ok(v.clone());
         }
         if !st.loaded {
             self.sync_locked(&mut st)?;
-            if let Some(v) = st.dirty.get(name).or_else(|| st.server.get(name)) {
+            if let Some(v) = st.current(name) {
                 return Ok(v.clone());
             }
         }
@@ -485,7 +494,7 @@ impl Object {
             }
         };
         let body = put_body(info, &st);
-        let path = scoped(&self.client, info, url(info, &key));
+        let path = item(&self.client, info, &key, "");
         let resp = self.client.request(
             "PUT",
             &path,
@@ -496,19 +505,13 @@ impl Object {
         // Whatever the outcome, the server's ETag has moved on or is unknown.
         st.etag = None;
         // A failed operation leaves the local changes dirty, to fix and retry.
-        let finished = self.client.finish(&resp, wait)?;
+        self.record(&mut st, &resp, wait)?;
         // The server has the new values now (what it stores may differ in
         // detail: the sync below, or the next save's re-read, sees that).
         let dirty = std::mem::take(&mut st.dirty);
         st.server.extend(dirty);
-        match finished {
-            Finished::Done(_) => {
-                st.pending = None;
-                if wait {
-                    self.sync_locked(&mut st)?;
-                }
-            }
-            Finished::Pending(op) => st.pending = Some(op),
+        if wait {
+            self.sync_locked(&mut st)?;
         }
         Ok(())
     }
@@ -518,11 +521,12 @@ impl Object {
         let info = self.info();
         let mut st = self.lock();
         let key = self.resolve_key(&mut st)?;
-        let path = scoped(&self.client, info, url(info, &key));
+        let path = item(&self.client, info, &key, "");
         let resp = self.client.request("DELETE", &path, None, &[], None)?;
         self.record(&mut st, &resp, wait)
     }
 
+    /// Wait for, or remember, the background operation a response started.
     fn record(&self, st: &mut State, resp: &ApiResponse, wait: bool) -> Result<()> {
         match self.client.finish(resp, wait)? {
             Finished::Done(_) => st.pending = None,
@@ -545,7 +549,7 @@ impl Object {
         }
         let mut st = self.lock();
         let key = self.resolve_key(&mut st)?;
-        let path = scoped(&self.client, info, url(info, &key));
+        let path = item(&self.client, info, &key, "");
         let body = serde_json::json!({ "name": new_name });
         let resp = self.client.request("POST", &path, Some(&body), &[], None)?;
         // A failed rename leaves the object on its old name. Without wait,
@@ -567,7 +571,7 @@ impl Object {
 
     // ----- instances --------------------------------------------------------
 
-    fn require_instance(&self) -> Result<()> {
+    pub(crate) fn require_instance(&self) -> Result<()> {
         if self.kind.is_instance() {
             Ok(())
         } else {
@@ -592,7 +596,7 @@ impl Object {
         let info = self.info();
         let mut st = self.lock();
         let key = self.resolve_key(&mut st)?;
-        let path = scoped(&self.client, info, format!("{}/state", url(info, &key)));
+        let path = item(&self.client, info, &key, "/state");
         let body = serde_json::json!({
             "action": action,
             "timeout": timeout_s,
@@ -613,7 +617,7 @@ impl Object {
         let info = self.info();
         let mut st = self.lock();
         let key = self.resolve_key(&mut st)?;
-        let path = scoped(&self.client, info, format!("{}/state", url(info, &key)));
+        let path = item(&self.client, info, &key, "/state");
         Ok(self
             .client
             .request("GET", &path, None, &[], None)?
@@ -672,10 +676,7 @@ impl Object {
 /// The body of a save: every writable attribute, local changes winning.
 fn put_body(info: &KindInfo, st: &State) -> Map<String, Value> {
     info.writable()
-        .filter_map(|a| {
-            let v = st.dirty.get(a).or_else(|| st.server.get(a))?;
-            Some((a.to_string(), v.clone()))
-        })
+        .filter_map(|a| Some((a.to_string(), st.current(a)?.clone())))
         .collect()
 }
 
@@ -699,7 +700,7 @@ fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
 /// an instance of another type is "not found".
 fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, Option<String>)> {
     let info = kind.info();
-    let path = scoped(client, info, url(info, key));
+    let path = item(client, info, key, "");
     let resp = client.request("GET", &path, None, &[], None)?;
     let etag = resp.etag.clone();
     let attrs = as_object(resp.into_metadata(), info.class)?;

@@ -335,12 +335,7 @@ pub unsafe extern "C" fn lxd_instance_rename(
 ) -> lxd_status {
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
-        if !o.kind().is_instance() {
-            return Err(Error::invalid(format!(
-                "{} is not an instance",
-                o.info().class
-            )));
-        }
+        o.require_instance()?;
         let name = unsafe { arg_str(new_name, "new_name") }?;
         o.rename(name, wait)
     })

@@ -187,6 +187,11 @@ impl Transport {
         &self.endpoint
     }
 
+    /// The Host header for this endpoint (computed once).
+    pub fn host_header(&self) -> &str {
+        &self.host_header
+    }
+
     fn connect(&self) -> Result<Conn> {
         let stream = match &self.endpoint {
             Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
