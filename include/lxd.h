@@ -42,6 +42,25 @@
 typedef struct lxd_client lxd_client;
 
 /**
+ * An open event stream (opaque), from `lxd_events_open`. Calls on one
+ * stream are serialised. Free with `lxd_events_free`.
+ */
+typedef struct lxd_events lxd_events;
+
+/**
+ * The outcome of `lxd_instance_exec` (opaque): exit code, stdout and
+ * stderr. Free with `lxd_exec_result_free`.
+ */
+typedef struct lxd_exec_result lxd_exec_result;
+
+/**
+ * An interactive command on a terminal (opaque), from
+ * `lxd_instance_exec_interactive`. Calls on one session are serialised.
+ * Free with `lxd_exec_session_free`.
+ */
+typedef struct lxd_exec_session lxd_exec_session;
+
+/**
  * A list of objects (opaque), from `lxd_all` or a typed `_all`. Free with `lxd_list_free`.
  */
 typedef struct lxd_list lxd_list;
@@ -64,6 +83,28 @@ typedef int32_t lxd_status;
  * The kind of an LXD object, as passed to the generic managers. Values are fixed.
  */
 typedef int32_t lxd_kind;
+
+/**
+ * Called with each chunk of output of `lxd_instance_exec_stream` as it
+ * arrives, on the calling thread. `stream` is 1 (stdout) or 2 (stderr);
+ * `data` is valid only during the call. Return 0 to go on; any other value
+ * stops the command (it is sent SIGKILL) and the call returns
+ * `LXD_ERR_CANCELLED`.
+ */
+typedef int (*lxd_output_cb)(int stream,
+                             const uint8_t *data,
+                             size_t len,
+                             void *user_data);
+
+/**
+ * Progress of `lxd_instance_file_push` and `lxd_instance_file_pull`: bytes
+ * of file content done so far and in all, called on the calling thread as
+ * data moves. Return 0 to go on; any other value stops the transfer, which
+ * then returns `LXD_ERR_CANCELLED` (what was written stays).
+ */
+typedef int (*lxd_progress_cb)(uint64_t done,
+                               uint64_t total,
+                               void *user_data);
 
 /**
  * Receives a warning about an attribute the server sent that this
@@ -163,7 +204,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_ERR_PROTOCOL 14
 
 /**
- * A background operation was cancelled.
+ * A background operation was cancelled, or a caller's callback asked to stop.
  */
 #define LXD_ERR_CANCELLED 15
 
@@ -171,6 +212,11 @@ typedef int32_t lxd_warning_mode;
  * A bug in liblxd (a caught Rust panic). Please report it.
  */
 #define LXD_ERR_INTERNAL 16
+
+/**
+ * A file transfer refused a path: a server-supplied name or symlink that would land outside the destination folder.
+ */
+#define LXD_ERR_UNSAFE_PATH 17
 
 /**
  * Instances of any type (`/1.0/instances`); pylxd class `Instance`. Keyed by name.
@@ -934,6 +980,259 @@ lxd_status lxd_operation_wait(struct lxd_obj *op,
  * @return `LXD_OK`, or the server's refusal (e.g. `LXD_ERR_API`).
  */
 lxd_status lxd_operation_cancel(struct lxd_obj *op);
+
+/**
+ * Run a command in a running instance and collect its output.
+ *
+ * Returns once the command has ended and all its output has arrived: no
+ * sleeps, no polling. Stdout and stderr are kept apart and byte-exact.
+ *
+ * @param instance a container or virtual machine.
+ * @param command_json the command as a JSON array of strings, e.g.
+ *   `["sh", "-c", "echo hi"]`. It is run directly, not through a shell.
+ * @param options_json NULL, or a JSON object with any of:
+ *   `environment` (object of strings), `cwd` (string), `user` and `group`
+ *   (numeric ids), `timeout_ms` (number; 0 or absent: no limit).
+ * @param stdin_data bytes fed to the command's standard input, which then
+ *   reaches end of file; may be NULL when `stdin_len` is 0.
+ * @param out receives the result, to free with `lxd_exec_result_free`.
+ * @return `LXD_OK` whatever the exit code (read it from the result);
+ *   `LXD_ERR_NOT_FOUND` when the command does not exist in the instance;
+ *   `LXD_ERR_TIMEOUT` when `timeout_ms` passed first: the command is then
+ *   sent SIGKILL through LXD's control channel and its output is dropped;
+ *   `LXD_ERR_API` (e.g. 400) when the instance is not running.
+ */
+lxd_status lxd_instance_exec(struct lxd_obj *instance,
+                             const char *command_json,
+                             const char *options_json,
+                             const uint8_t *stdin_data,
+                             size_t stdin_len,
+                             struct lxd_exec_result **out);
+
+/**
+ * Run a command as `lxd_instance_exec` does, but hand its output to
+ * `on_output` chunk by chunk as it arrives (on this thread) instead of
+ * collecting it: for long-running commands and large output.
+ *
+ * @param on_output may be NULL to discard the output.
+ * @param exit_code receives the command's exit code.
+ * @return as `lxd_instance_exec`; `LXD_ERR_CANCELLED` when `on_output`
+ *   returned non-zero (the command was sent SIGKILL).
+ */
+lxd_status lxd_instance_exec_stream(struct lxd_obj *instance,
+                                    const char *command_json,
+                                    const char *options_json,
+                                    const uint8_t *stdin_data,
+                                    size_t stdin_len,
+                                    lxd_output_cb on_output,
+                                    void *user_data,
+                                    int *exit_code);
+
+/**
+ * The exit code of the command (-1 for NULL).
+ */
+int lxd_exec_result_exit_code(const struct lxd_exec_result *result);
+
+/**
+ * The command's standard output: `*len` bytes (`len` may be NULL), followed
+ * by a NUL byte that is not counted, so text output can be used as a C
+ * string. Owned by the result. NULL (and `*len` 0) for a NULL result.
+ */
+const uint8_t *lxd_exec_result_stdout(const struct lxd_exec_result *result,
+                                      size_t *len);
+
+/**
+ * The command's standard error, as `lxd_exec_result_stdout`.
+ */
+const uint8_t *lxd_exec_result_stderr(const struct lxd_exec_result *result,
+                                      size_t *len);
+
+/**
+ * Free an exec result. NULL is a no-op.
+ */
+void lxd_exec_result_free(struct lxd_exec_result *result);
+
+/**
+ * Start a command on a terminal (a pty), as `lxc exec` does without `-T`:
+ * stdout and stderr arrive mixed on the terminal; input is written with
+ * `lxd_exec_session_write`.
+ *
+ * @param options_json as `lxd_instance_exec` (no `timeout_ms`: use the
+ *   timeouts of read and wait), plus `width` and `height` (the terminal's
+ *   size; 80×24 by default).
+ * @param out receives the session, to free with `lxd_exec_session_free`.
+ */
+lxd_status lxd_instance_exec_interactive(struct lxd_obj *instance,
+                                         const char *command_json,
+                                         const char *options_json,
+                                         struct lxd_exec_session **out);
+
+/**
+ * Write bytes to the session's terminal (the command's input). Blocks
+ * until they are sent, up to the client's timeout.
+ */
+lxd_status lxd_exec_session_write(struct lxd_exec_session *session,
+                                  const uint8_t *data,
+                                  size_t len);
+
+/**
+ * Read terminal output: waits up to `timeout_ms` (negative: no limit; 0:
+ * only what has arrived) for some, then copies at most `cap` bytes to
+ * `buf` and their number to `*got`.
+ * @return `LXD_OK` with `*got` > 0 for output; `LXD_OK` with `*got` 0 at
+ *   the end of output (the command ended); `LXD_ERR_TIMEOUT` when nothing
+ *   came in time.
+ */
+lxd_status lxd_exec_session_read(struct lxd_exec_session *session,
+                                 uint8_t *buf,
+                                 size_t cap,
+                                 int timeout_ms,
+                                 size_t *got);
+
+/**
+ * Tell the command its terminal is now `width` columns by `height` rows
+ * (through LXD's control channel; the command sees SIGWINCH).
+ */
+lxd_status lxd_exec_session_resize(struct lxd_exec_session *session,
+                                   uint32_t width,
+                                   uint32_t height);
+
+/**
+ * Send signal `signal` (e.g. 15 for SIGTERM) to the command.
+ */
+lxd_status lxd_exec_session_signal(struct lxd_exec_session *session,
+                                   int signal);
+
+/**
+ * Wait up to `timeout_ms` (negative: no limit) for the command to end.
+ * Output arriving meanwhile is kept for `lxd_exec_session_read`.
+ * @param exit_code receives the exit code.
+ * @return `LXD_ERR_TIMEOUT` if it is still running (the session stays usable).
+ */
+lxd_status lxd_exec_session_wait(struct lxd_exec_session *session,
+                                 int timeout_ms,
+                                 int *exit_code);
+
+/**
+ * Free a session. If its command is still running, LXD kills it (closing
+ * the control channel does that). NULL is a no-op.
+ */
+void lxd_exec_session_free(struct lxd_exec_session *session);
+
+/**
+ * Write `len` bytes to file `path` in the instance, creating or replacing it.
+ * @param path absolute, in the instance.
+ * @param options_json NULL, or an object with any of `mode` (a number such
+ *   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
+ *   (true: add to the end of an existing file instead of replacing it).
+ */
+lxd_status lxd_instance_file_put(struct lxd_obj *instance,
+                                 const char *path,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 const char *options_json);
+
+/**
+ * Read file `path` of the instance into memory (a symlink is followed).
+ * For large files prefer `lxd_instance_file_pull`, which streams to disk.
+ * @param data receives the bytes, followed by a NUL that is not counted;
+ *   free with `lxd_bytes_free`.
+ * @param len receives the number of bytes.
+ * @return `LXD_ERR_NOT_FOUND` when there is no such path;
+ *   `LXD_ERR_INVALID_ARGUMENT` when it is a folder.
+ */
+lxd_status lxd_instance_file_get(struct lxd_obj *instance,
+                                 const char *path,
+                                 uint8_t **data,
+                                 size_t *len);
+
+/**
+ * Free bytes returned by `lxd_instance_file_get`. NULL is a no-op.
+ */
+void lxd_bytes_free(uint8_t *data);
+
+/**
+ * Remove file (or empty folder) `path` in the instance.
+ */
+lxd_status lxd_instance_file_delete(struct lxd_obj *instance,
+                                    const char *path);
+
+/**
+ * Create folder `path` in the instance. An existing folder is not an error.
+ * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
+ *   (as `lxd_instance_file_put`) and `parents` (true: create missing
+ *   parent folders too, as `mkdir -p`).
+ */
+lxd_status lxd_instance_file_mkdir(struct lxd_obj *instance,
+                                   const char *path,
+                                   const char *options_json);
+
+/**
+ * Copy local file or folder `local_path` to `remote_path` in the instance
+ * (the copy is made at `remote_path`, not inside it). Folders are copied
+ * with everything in them; symlinks inside are copied as symlinks; a
+ * symlink named by `local_path` is followed. Streams from disk: memory
+ * stays flat whatever the size.
+ * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
+ *   applied to every entry (without `mode`, each keeps its local mode).
+ * @param progress NULL, or called as data is sent; `total` is known from the start.
+ */
+lxd_status lxd_instance_file_push(struct lxd_obj *instance,
+                                  const char *local_path,
+                                  const char *remote_path,
+                                  const char *options_json,
+                                  lxd_progress_cb progress,
+                                  void *user_data);
+
+/**
+ * Copy `remote_path` in the instance (a file, or a folder with everything
+ * in it) to `local_path` (made at that path; an existing folder there is
+ * merged into). Streams to disk. A symlink named by `remote_path` is
+ * followed; symlinks inside a folder are recreated when they point inside
+ * the pulled tree.
+ *
+ * Safety: the whole remote tree is checked before anything is written. A
+ * name the server lists that is not a plain file name (`..`, `a/b`, …) or
+ * a symlink pointing outside the pulled tree makes the pull fail with
+ * `LXD_ERR_UNSAFE_PATH`, and nothing is written outside `local_path`
+ * (nor, then, inside it).
+ * @param progress NULL, or called as data arrives; `total` grows by each
+ *   file's size when its transfer starts (LXD tells sizes only then).
+ */
+lxd_status lxd_instance_file_pull(struct lxd_obj *instance,
+                                  const char *remote_path,
+                                  const char *local_path,
+                                  lxd_progress_cb progress,
+                                  void *user_data);
+
+/**
+ * Listen to the server's events (`/1.0/events`), as pylxd's
+ * `client.events()`. Events that happen after this returns are queued for
+ * `lxd_events_next` (by the kernel and the server; read them steadily).
+ * @param types NULL for every type, or a comma list such as
+ *   "lifecycle,operation" (the server filters; also "logging").
+ * @param out receives the stream, to free with `lxd_events_free`.
+ */
+lxd_status lxd_events_open(struct lxd_client *client,
+                           const char *types,
+                           struct lxd_events **out);
+
+/**
+ * The next event, as LXD's JSON (`type`, `timestamp`, `metadata`, …),
+ * waiting up to `timeout_ms` (negative: no limit; 0: only one already
+ * there).
+ * @param event_json receives a string to free with `lxd_string_free`.
+ * @return `LXD_ERR_TIMEOUT` when no event came in time (the stream stays
+ *   usable); `LXD_ERR_CONNECTION` when the server closed it.
+ */
+lxd_status lxd_events_next(struct lxd_events *events,
+                           int timeout_ms,
+                           char **event_json);
+
+/**
+ * Close an event stream. NULL is a no-op.
+ */
+void lxd_events_free(struct lxd_events *events);
 
 /**
  * Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores

@@ -243,6 +243,15 @@ impl Client {
         }
     }
 
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// The per-request timeout of this client.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
     /// A client that never connected, for tests of code that must not
     /// make requests: any request fails with a connection error.
     #[cfg(test)]

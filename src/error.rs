@@ -24,6 +24,7 @@ pub enum ErrorKind {
     Protocol,
     Cancelled,
     Internal,
+    UnsafePath,
 }
 
 /// An error with its kind, a human message (the server's own text where the
@@ -97,6 +98,19 @@ impl Error {
             _ => "connection failure",
         };
         Error::new(kind, format!("{context}: {what}: {err}"))
+    }
+
+    /// An error of the local file system (a file to push, a folder to pull
+    /// into), as opposed to the connection.
+    pub fn from_local_io(context: &str, err: &std::io::Error) -> Error {
+        use std::io::ErrorKind as Io;
+        let kind = match err.kind() {
+            Io::NotFound => ErrorKind::NotFound,
+            Io::PermissionDenied => ErrorKind::Forbidden,
+            Io::AlreadyExists => ErrorKind::Conflict,
+            _ => ErrorKind::InvalidArgument,
+        };
+        Error::new(kind, format!("{context}: {err}"))
     }
 
     pub fn with_context(mut self, context: &str) -> Error {

@@ -10,6 +10,10 @@ pub mod kinds;
 pub mod model;
 pub mod transport;
 pub mod warnings;
+pub mod ws;
+pub mod exec;
+pub mod files;
+pub mod events;
 
 pub use client::{Client, Options};
 pub use error::{Error, ErrorKind, Result};

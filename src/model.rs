@@ -611,6 +611,15 @@ impl Object {
         Ok(())
     }
 
+    /// The path of `suffix` under this instance (e.g. `/exec`, `/files`),
+    /// project included, once a pending create has finished.
+    pub(crate) fn instance_path(&self, suffix: &str) -> Result<String> {
+        self.require_instance()?;
+        let mut st = self.lock();
+        let key = self.resolve_key(&mut st)?;
+        Ok(item(&self.client, self.info(), &key, suffix))
+    }
+
     /// `GET …/state`: the instance's runtime state document.
     pub fn instance_state(&self) -> Result<Value> {
         self.require_instance()?;

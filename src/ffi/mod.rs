@@ -7,6 +7,7 @@
 
 mod client;
 mod object;
+mod stream;
 mod typed;
 mod warnings;
 
@@ -20,6 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use client::*;
 pub use object::*;
+pub use stream::*;
 pub use typed::*;
 pub use warnings::*;
 
@@ -57,12 +59,14 @@ pub const LXD_ERR_READ_ONLY: lxd_status = 12;
 pub const LXD_ERR_EXTENSION_MISSING: lxd_status = 13;
 /// The server's response was malformed (not HTTP, not JSON, missing fields).
 pub const LXD_ERR_PROTOCOL: lxd_status = 14;
-/// A background operation was cancelled.
+/// A background operation was cancelled, or a caller's callback asked to stop.
 pub const LXD_ERR_CANCELLED: lxd_status = 15;
 /// A bug in liblxd (a caught Rust panic). Please report it.
 pub const LXD_ERR_INTERNAL: lxd_status = 16;
+/// A file transfer refused a path: a server-supplied name or symlink that would land outside the destination folder.
+pub const LXD_ERR_UNSAFE_PATH: lxd_status = 17;
 
-const STATUS_NAMES: [&CStr; 17] = [
+const STATUS_NAMES: [&CStr; 18] = [
     c"LXD_OK",
     c"LXD_ERR_INVALID_ARGUMENT",
     c"LXD_ERR_CONNECTION",
@@ -80,6 +84,7 @@ const STATUS_NAMES: [&CStr; 17] = [
     c"LXD_ERR_PROTOCOL",
     c"LXD_ERR_CANCELLED",
     c"LXD_ERR_INTERNAL",
+    c"LXD_ERR_UNSAFE_PATH",
 ];
 
 fn status_of(kind: ErrorKind) -> lxd_status {
@@ -100,6 +105,7 @@ fn status_of(kind: ErrorKind) -> lxd_status {
         ErrorKind::Protocol => LXD_ERR_PROTOCOL,
         ErrorKind::Cancelled => LXD_ERR_CANCELLED,
         ErrorKind::Internal => LXD_ERR_INTERNAL,
+        ErrorKind::UnsafePath => LXD_ERR_UNSAFE_PATH,
     }
 }
 
@@ -290,6 +296,7 @@ mod tests {
             ErrorKind::Protocol,
             ErrorKind::Cancelled,
             ErrorKind::Internal,
+            ErrorKind::UnsafePath,
         ]
         .into_iter()
         .enumerate()

@@ -41,8 +41,18 @@ const MAX_HEAD: usize = 64 * 1024;
 
 /// Serialise a request head and body in one buffer, so it leaves in one write.
 pub fn encode_request(req: &Request<'_>) -> Vec<u8> {
+    encode_with_length(req, None)
+}
+
+/// Serialise only the head of a request whose body of `len` bytes the
+/// caller streams after it (`req.body` is ignored).
+pub fn encode_head(req: &Request<'_>, len: u64) -> Vec<u8> {
+    encode_with_length(req, Some(len))
+}
+
+fn encode_with_length(req: &Request<'_>, streamed: Option<u64>) -> Vec<u8> {
     let body_len = req.body.map_or(0, |b| b.len());
-    let mut out = Vec::with_capacity(256 + body_len);
+    let mut out = Vec::with_capacity(256 + if streamed.is_some() { 0 } else { body_len });
     let _ = write!(
         out,
         "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: liblxd/{}\r\nAccept: application/json\r\n",
@@ -54,7 +64,9 @@ pub fn encode_request(req: &Request<'_>) -> Vec<u8> {
     for (k, v) in req.headers {
         let _ = write!(out, "{k}: {v}\r\n");
     }
-    if let Some(body) = req.body {
+    if let Some(len) = streamed {
+        let _ = write!(out, "Content-Length: {len}\r\n\r\n");
+    } else if let Some(body) = req.body {
         let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
         out.extend_from_slice(body);
     } else if matches!(req.method, "POST" | "PUT" | "PATCH") {
@@ -138,21 +150,41 @@ pub fn read_head(r: &mut impl BufRead) -> io::Result<Option<Response>> {
 
 /// Read the body that the head announces into `resp.body`.
 pub fn read_body(r: &mut impl BufRead, resp: &mut Response, method: &str) -> io::Result<()> {
-    if method == "HEAD" || resp.status / 100 == 1 || resp.status == 204 || resp.status == 304 {
+    let mut body = std::mem::take(&mut resp.body);
+    let result = read_body_to(r, resp, method, &mut body);
+    resp.body = body;
+    result
+}
+
+/// Whether a response to `method` carries a body at all.
+fn has_body(resp: &Response, method: &str) -> bool {
+    !(method == "HEAD" || resp.status / 100 == 1 || resp.status == 204 || resp.status == 304)
+}
+
+/// Copy the body that the head announces into `sink`, streaming: memory
+/// stays at one buffer whatever the size. A body that runs to EOF clears
+/// `resp.keep_alive`.
+pub fn read_body_to(
+    r: &mut impl BufRead,
+    resp: &mut Response,
+    method: &str,
+    sink: &mut dyn Write,
+) -> io::Result<()> {
+    if !has_body(resp, method) {
         return Ok(());
     }
     let chunked = resp
         .header("transfer-encoding")
         .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     if chunked {
-        return read_chunked(r, &mut resp.body);
+        return read_chunked(r, sink);
     }
     if let Some(len) = resp.header("content-length") {
         let len: u64 = len
             .parse()
             .map_err(|_| bad(format!("bad Content-Length {len:?}")))?;
-        let got = r.take(len).read_to_end(&mut resp.body)?;
-        if (got as u64) < len {
+        let got = io::copy(&mut r.take(len), sink)?;
+        if got < len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "connection closed inside the response body",
@@ -161,11 +193,11 @@ pub fn read_body(r: &mut impl BufRead, resp: &mut Response, method: &str) -> io:
         return Ok(());
     }
     resp.keep_alive = false;
-    r.read_to_end(&mut resp.body)?;
+    io::copy(r, sink)?;
     Ok(())
 }
 
-fn read_chunked(r: &mut impl BufRead, body: &mut Vec<u8>) -> io::Result<()> {
+fn read_chunked(r: &mut impl BufRead, body: &mut dyn Write) -> io::Result<()> {
     let mut line = String::new();
     loop {
         let mut budget = 1024;
@@ -187,8 +219,8 @@ fn read_chunked(r: &mut impl BufRead, body: &mut Vec<u8>) -> io::Result<()> {
                 }
             }
         }
-        let got = r.take(size as u64).read_to_end(body)?;
-        if got < size {
+        let got = io::copy(&mut r.take(size as u64), body)?;
+        if got < size as u64 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "connection closed inside a chunk",

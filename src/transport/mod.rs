@@ -6,6 +6,7 @@ pub mod tls;
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -108,13 +109,31 @@ fn split_host_port(hostport: &str) -> Option<(String, u16)> {
 }
 
 /// One open connection.
-enum Stream {
+pub enum Stream {
     Unix(UnixStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
+impl AsFd for Stream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Stream::Unix(s) => s.as_fd(),
+            Stream::Tls(s) => s.sock.as_fd(),
+        }
+    }
+}
+
 impl Stream {
-    fn set_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+    /// Switch the socket between blocking and non-blocking reads and writes.
+    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_nonblocking(on),
+            Stream::Tls(s) => s.sock.set_nonblocking(on),
+        }
+    }
+
+    /// Bound each blocking read and write (None: no limit).
+    pub fn set_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
             Stream::Unix(s) => {
                 s.set_read_timeout(t)?;
@@ -193,6 +212,11 @@ impl Transport {
     }
 
     fn connect(&self) -> Result<Conn> {
+        Ok(BufReader::with_capacity(16 * 1024, self.open_stream()?))
+    }
+
+    /// A new connection of its own, outside the pool (for websockets).
+    pub fn open_stream(&self) -> Result<Stream> {
         let stream = match &self.endpoint {
             Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
                 Error::from_io(&format!("cannot connect to {}", path.display()), &e)
@@ -239,11 +263,22 @@ impl Transport {
                 Stream::Tls(Box::new(tls))
             }
         };
-        Ok(BufReader::with_capacity(16 * 1024, stream))
+        Ok(stream)
     }
 
     fn checkout(&self) -> Option<Conn> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    /// A pooled connection that still looks open (an idle connection the
+    /// server closed reads as ready), or a new one.
+    fn checkout_live(&self) -> Result<Conn> {
+        while let Some(conn) = self.checkout() {
+            if conn.buffer().is_empty() && !ready_now(conn.get_ref()) {
+                return Ok(conn);
+            }
+        }
+        self.connect()
     }
 
     fn checkin(&self, conn: Conn) {
@@ -312,6 +347,178 @@ impl Transport {
             self.checkin(conn);
         }
         Ok(resp)
+    }
+}
+
+/// A request body streamed from a reader: exactly `len` bytes.
+pub struct Upload<'a> {
+    pub reader: &'a mut dyn Read,
+    pub len: u64,
+}
+
+/// Where a streamed response body goes: into `sink` when `accept` says so
+/// after seeing the head, otherwise into `Response::body` (error documents).
+pub struct Download<'a> {
+    pub sink: &'a mut dyn Write,
+    pub accept: &'a dyn Fn(&Response) -> bool,
+}
+
+/// Marks an error raised by the caller's reader or writer (a local file,
+/// a progress callback), as opposed to the connection.
+#[derive(Debug)]
+pub struct LocalIoError(pub io::Error);
+
+impl std::fmt::Display for LocalIoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl std::error::Error for LocalIoError {}
+
+struct LocalWriter<'a>(&'a mut dyn Write, Option<io::Error>);
+
+impl Write for LocalWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(|e| {
+            self.1 = Some(e);
+            io::Error::other("the local writer failed")
+        })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl Transport {
+    /// Send one request whose body is streamed from `upload`, and stream
+    /// the response body into `download` when it accepts the head. Memory
+    /// stays at a buffer or two whatever the sizes. Errors of the caller's
+    /// own reader or writer come back as io errors wrapping [`LocalIoError`].
+    pub fn send_streaming(
+        &self,
+        req: &Request<'_>,
+        upload: Option<Upload<'_>>,
+        download: Option<Download<'_>>,
+        timeout: Option<Duration>,
+    ) -> Result<Response> {
+        let ctx = || format!("{} {}", req.method, req.target);
+        let head = match &upload {
+            Some(u) => http::encode_head(req, u.len),
+            None => http::encode_request(req),
+        };
+        let mut conn = self.checkout_live()?;
+        conn.get_ref()
+            .set_timeout(timeout)
+            .map_err(|e| Error::from_io(&ctx(), &e))?;
+        let sent = conn
+            .get_mut()
+            .write_all(&head)
+            .and_then(|_| conn.get_mut().flush());
+        if let Err(e) = sent {
+            if !matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            ) {
+                return Err(map_exchange_error(&ctx(), e));
+            }
+            // Closed under us between the check and the write: once more on
+            // a new connection (nothing of the body was read yet).
+            conn = self.connect()?;
+            conn.get_ref()
+                .set_timeout(timeout)
+                .map_err(|e| Error::from_io(&ctx(), &e))?;
+            conn.get_mut()
+                .write_all(&head)
+                .map_err(|e| map_exchange_error(&ctx(), e))?;
+        }
+        let mut body_error = None;
+        if let Some(u) = upload {
+            body_error = copy_body(u, conn.get_mut()).err();
+        }
+        if let Some(e) = &body_error {
+            if let Some(local) = local_error(e) {
+                return Err(Error::from_local_io(&ctx(), local));
+            }
+            // The server may have answered early (an error) and closed;
+            // its answer says more than the broken pipe does.
+        }
+        let mut resp = match http::read_head(&mut conn) {
+            Ok(Some(resp)) => resp,
+            Ok(None) => {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "{}: the server closed the connection without answering",
+                        ctx()
+                    ),
+                ));
+            }
+            Err(e) => return Err(map_exchange_error(&ctx(), e)),
+        };
+        let result = match download {
+            Some(d) if (d.accept)(&resp) => {
+                let mut w = LocalWriter(d.sink, None);
+                let r = http::read_body_to(&mut conn, &mut resp, req.method, &mut w);
+                match (r, w.1.take()) {
+                    (Ok(()), _) => Ok(()),
+                    (Err(_), Some(local)) => Err(io::Error::new(local.kind(), LocalIoError(local))),
+                    (Err(e), None) => Err(e),
+                }
+            }
+            _ => http::read_body(&mut conn, &mut resp, req.method),
+        };
+        result.map_err(|e| match local_error(&e) {
+            Some(local) => Error::from_local_io(&ctx(), local),
+            None => map_exchange_error(&ctx(), e),
+        })?;
+        if resp.keep_alive && body_error.is_none() {
+            self.checkin(conn);
+        }
+        Ok(resp)
+    }
+}
+
+fn local_error(e: &io::Error) -> Option<&io::Error> {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<LocalIoError>())
+        .map(|l| &l.0)
+}
+
+/// Copy exactly `u.len` bytes of the upload to the connection.
+fn copy_body(u: Upload<'_>, out: &mut Stream) -> io::Result<()> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = u.len;
+    while left > 0 {
+        let want = buf.len().min(left as usize);
+        let n = match u.reader.read(&mut buf[..want]) {
+            Ok(0) => {
+                let e = io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the local file became shorter while it was sent",
+                );
+                return Err(io::Error::new(e.kind(), LocalIoError(e)));
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io::Error::new(e.kind(), LocalIoError(e))),
+        };
+        out.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    out.flush()
+}
+
+/// Whether a socket is readable (or closed) right now, without blocking.
+pub fn ready_now(fd: &impl AsFd) -> bool {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let mut fds = [PollFd::new(fd, PollFlags::IN)];
+    let zero = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match poll(&mut fds, Some(&zero)) {
+        Ok(n) => n > 0,
+        Err(_) => true,
     }
 }
 

@@ -1,0 +1,520 @@
+//! Running commands in instances (`POST /1.0/instances/{name}/exec` with
+//! `wait-for-websocket`): one websocket per stream plus the control socket.
+//!
+//! The calling thread drives every socket itself through non-blocking I/O
+//! and poll(2): no helper threads, no sleeps, no polling of the operation.
+//! A run ends when LXD has closed stdout and stderr (it does once the
+//! command has exited and its output is drained); the exit code then comes
+//! from `/1.0/operations/{id}/wait`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use tungstenite::Message;
+
+use crate::client::{Client, encode_component};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Object;
+use crate::ws::{Ws, wait_ready};
+
+/// The signal sent to a command whose time ran out or whose caller asked
+/// to stop.
+const SIGKILL: i32 = 9;
+/// Stdin goes out in messages of at most this size.
+const STDIN_CHUNK: usize = 128 * 1024;
+
+/// Options of an exec, from JSON (`options_json` in the C API).
+#[derive(Debug, Default, Clone)]
+pub struct ExecOptions {
+    pub environment: Map<String, Value>,
+    pub cwd: Option<String>,
+    pub user: Option<u32>,
+    pub group: Option<u32>,
+    /// None: no limit.
+    pub timeout: Option<Duration>,
+    /// Terminal size of an interactive session.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ExecOptions {
+    /// Parse `{"environment": {..}, "cwd": "/", "user": 0, "group": 0,
+    /// "timeout_ms": 1000, "width": 80, "height": 24}`; every key is
+    /// optional, unknown keys are refused.
+    pub fn from_json(text: Option<&str>) -> Result<ExecOptions> {
+        let mut opts = ExecOptions {
+            width: 80,
+            height: 24,
+            ..ExecOptions::default()
+        };
+        let Some(text) = text else { return Ok(opts) };
+        let map = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(Error::invalid("exec options must be a JSON object")),
+            Err(e) => return Err(Error::invalid(format!("exec options are not valid JSON: {e}"))),
+        };
+        let uint = |k: &str, v: &Value| -> Result<u32> {
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| Error::invalid(format!("exec option {k:?} must be a number ≥ 0")))
+        };
+        for (k, v) in &map {
+            match k.as_str() {
+                "environment" => {
+                    let env = v.as_object().ok_or_else(|| {
+                        Error::invalid("exec option \"environment\" must be an object of strings")
+                    })?;
+                    if env.values().any(|v| !v.is_string()) {
+                        return Err(Error::invalid(
+                            "exec option \"environment\" must be an object of strings",
+                        ));
+                    }
+                    opts.environment = env.clone();
+                }
+                "cwd" => {
+                    opts.cwd = Some(
+                        v.as_str()
+                            .ok_or_else(|| Error::invalid("exec option \"cwd\" must be a string"))?
+                            .to_string(),
+                    )
+                }
+                "user" => opts.user = Some(uint(k, v)?),
+                "group" => opts.group = Some(uint(k, v)?),
+                "timeout_ms" => {
+                    let ms = v.as_u64().ok_or_else(|| {
+                        Error::invalid("exec option \"timeout_ms\" must be a number ≥ 0")
+                    })?;
+                    opts.timeout = (ms > 0).then(|| Duration::from_millis(ms));
+                }
+                "width" => opts.width = uint(k, v)?,
+                "height" => opts.height = uint(k, v)?,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown exec option {other:?} (known: environment, cwd, user, group, timeout_ms, width, height)"
+                    )));
+                }
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// Parse a command given as a JSON array of strings.
+pub fn parse_command(text: &str) -> Result<Vec<String>> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("command is not valid JSON: {e}")))?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| Error::invalid("command must be a JSON array of strings"))?;
+    if items.is_empty() {
+        return Err(Error::invalid("command is empty"));
+    }
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| Error::invalid("command must be a JSON array of strings"))
+        })
+        .collect()
+}
+
+/// Which output stream a chunk came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout = 1,
+    Stderr = 2,
+}
+
+/// An exec started on the server, its websockets not yet connected.
+struct Started {
+    client: Client,
+    command: String,
+    op: String,
+    fds: Map<String, Value>,
+}
+
+impl Started {
+    fn begin(obj: &Object, command: &[String], opts: &ExecOptions, interactive: bool) -> Result<Started> {
+        let path = obj.instance_path("/exec")?;
+        let client = obj.client().clone();
+        let mut body = json!({
+            "command": command,
+            "environment": opts.environment,
+            "wait-for-websocket": true,
+            "interactive": interactive,
+            "record-output": false,
+            "width": if interactive { opts.width } else { 0 },
+            "height": if interactive { opts.height } else { 0 },
+        });
+        if let Some(u) = opts.user {
+            body["user"] = json!(u);
+        }
+        if let Some(g) = opts.group {
+            body["group"] = json!(g);
+        }
+        if let Some(cwd) = &opts.cwd {
+            body["cwd"] = json!(cwd);
+        }
+        let resp = client.request("POST", &path, Some(&body), &[], None)?;
+        let op = resp
+            .operation_id()
+            .ok_or_else(|| Error::protocol("exec did not start an operation"))?;
+        let fds = resp
+            .metadata()
+            .pointer("/metadata/fds")
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or_else(|| Error::protocol("exec operation named no websockets"))?;
+        let command = command.first().cloned().unwrap_or_default();
+        Ok(Started { client, command, op, fds })
+    }
+
+    fn connect(&self, fd: &str) -> Result<Ws> {
+        let secret = self
+            .fds
+            .get(fd)
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::protocol(format!("exec operation has no websocket {fd:?}")))?;
+        let path = self.client.with_project(&format!(
+            "/1.0/operations/{}/websocket?secret={}",
+            encode_component(&self.op),
+            encode_component(secret)
+        ));
+        self.client.websocket(&path)
+    }
+
+    /// Wait for the operation and read the command's exit code.
+    fn exit_code(&self, deadline: Option<Instant>) -> Result<i32> {
+        let timeout_s = match deadline {
+            None => -1,
+            Some(d) => d
+                .saturating_duration_since(Instant::now())
+                .as_secs()
+                .saturating_add(1)
+                .min(i32::MAX as u64) as i32,
+        };
+        let op = match self.client.wait_operation(&self.op, timeout_s) {
+            Ok(op) => op,
+            // The command failed to start: LXD fails the operation with its
+            // reason ("Command not found" when execve found no such file).
+            Err(e) if e.kind == ErrorKind::OperationFailed => {
+                let kind = if e.message.eq_ignore_ascii_case("command not found") {
+                    ErrorKind::NotFound
+                } else {
+                    ErrorKind::OperationFailed
+                };
+                return Err(Error::new(
+                    kind,
+                    format!("exec of {:?} failed: {}", self.command, e.message),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if op.get("status").and_then(Value::as_str) == Some("Running") {
+            return Err(Error::new(ErrorKind::Timeout, "the command is still running"));
+        }
+        op.get("metadata")
+            .and_then(|m| m.get("return"))
+            .and_then(Value::as_i64)
+            .map(|c| c as i32)
+            .ok_or_else(|| Error::protocol("exec operation ended without a return code"))
+    }
+}
+
+/// Send a signal through the control websocket.
+fn send_signal(control: &mut Ws, signal: i32, deadline: Option<Instant>) -> Result<()> {
+    let msg = json!({"command": "signal", "signal": signal}).to_string();
+    control.send(Message::text(msg), deadline)
+}
+
+fn timed_out(timeout: Option<Duration>) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "the command did not end within {} ms; it was sent SIGKILL",
+            timeout.map_or(0, |t| t.as_millis())
+        ),
+    )
+}
+
+/// Run `command` in instance `obj`, feeding it `stdin` (then end of file)
+/// and handing each chunk of output to `on_output` as it arrives, on this
+/// thread. `on_output` returns false to stop: the command is then sent
+/// SIGKILL and the call fails with `Cancelled`. Returns the exit code.
+///
+/// When `opts.timeout` passes first, the command is sent SIGKILL and the
+/// call fails with `Timeout`.
+pub fn run(
+    obj: &Object,
+    command: &[String],
+    opts: &ExecOptions,
+    stdin: &[u8],
+    on_output: &mut dyn FnMut(Stream, &[u8]) -> bool,
+) -> Result<i32> {
+    let deadline = opts.timeout.map(|t| Instant::now() + t);
+    let started = Started::begin(obj, command, opts, false)?;
+    // LXD starts the command once 0, 1 and 2 are connected; the control
+    // socket first, so that a signal can always be sent.
+    let mut control = started.connect("control")?;
+    let mut streams = [
+        started.connect("0")?,
+        started.connect("1")?,
+        started.connect("2")?,
+    ];
+    let mut sent = 0usize;
+    let mut stdin_closed = false;
+    let outcome: Result<()> = (|| {
+        loop {
+            // Stdin: one chunk at a time once the previous one is written,
+            // so memory stays flat; then close, which is end of file.
+            let stdin_ws = &mut streams[0];
+            if !stdin_ws.write_pending() && !stdin_ws.finished() {
+                if sent < stdin.len() {
+                    let end = (sent + STDIN_CHUNK).min(stdin.len());
+                    stdin_ws.queue(Message::binary(stdin[sent..end].to_vec()))?;
+                    sent = end;
+                } else if !stdin_closed {
+                    stdin_ws.close()?;
+                    stdin_closed = true;
+                }
+            }
+            // Read everything that is there now.
+            for (i, which) in [(1, Stream::Stdout), (2, Stream::Stderr)] {
+                while let Some(msg) = streams[i].try_read()? {
+                    match msg {
+                        Message::Binary(b) if !b.is_empty() => {
+                            if !on_output(which, &b) {
+                                return Err(Error::new(
+                                    ErrorKind::Cancelled,
+                                    "the output callback stopped the command; it was sent SIGKILL",
+                                ));
+                            }
+                        }
+                        Message::Text(t) if !t.is_empty() => {
+                            if !on_output(which, t.as_bytes()) {
+                                return Err(Error::new(
+                                    ErrorKind::Cancelled,
+                                    "the output callback stopped the command; it was sent SIGKILL",
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            while control.try_read()?.is_some() {}
+            while streams[0].try_read()?.is_some() {}
+            if streams[1].finished() && streams[2].finished() {
+                return Ok(());
+            }
+            let mut want = Vec::with_capacity(4);
+            for ws in streams.iter() {
+                if !ws.finished() || ws.write_pending() {
+                    want.push((ws.fd(), !ws.finished(), ws.write_pending()));
+                }
+            }
+            if !control.finished() {
+                want.push((control.fd(), true, control.write_pending()));
+            }
+            if wait_ready(&want, deadline)?.is_none() {
+                return Err(timed_out(opts.timeout));
+            }
+            for ws in streams.iter_mut() {
+                if ws.write_pending() {
+                    ws.flush()?;
+                }
+            }
+            if control.write_pending() {
+                control.flush()?;
+            }
+        }
+    })();
+    match outcome {
+        Ok(()) => {
+            let code = started.exit_code(deadline);
+            let _ = control.close();
+            if matches!(&code, Err(e) if e.kind == ErrorKind::Timeout) {
+                let _ = send_signal(&mut control, SIGKILL, Some(Instant::now() + Duration::from_secs(1)));
+                return Err(timed_out(opts.timeout));
+            }
+            code
+        }
+        Err(e) => {
+            if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Cancelled) {
+                let _ = send_signal(&mut control, SIGKILL, Some(Instant::now() + Duration::from_secs(1)));
+            }
+            let _ = control.close();
+            Err(e)
+        }
+    }
+}
+
+/// An interactive command on a terminal (`interactive: true`): one
+/// websocket carries the terminal both ways, the control socket carries
+/// window sizes and signals.
+pub struct Session {
+    started: Started,
+    pty: Ws,
+    control: Ws,
+    /// Output read from the socket but not yet handed to the caller.
+    pending: Vec<u8>,
+    pending_at: usize,
+    exit: Option<i32>,
+}
+
+impl Session {
+    pub fn open(obj: &Object, command: &[String], opts: &ExecOptions) -> Result<Session> {
+        let started = Started::begin(obj, command, opts, true)?;
+        let control = started.connect("control")?;
+        let pty = started.connect("0")?;
+        Ok(Session {
+            started,
+            pty,
+            control,
+            pending: Vec::new(),
+            pending_at: 0,
+            exit: None,
+        })
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        Some(Instant::now() + self.started.client.timeout())
+    }
+
+    /// Write bytes to the terminal (the command's input).
+    pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        if self.pty.finished() {
+            return Err(Error::new(ErrorKind::Connection, "the session's terminal is closed"));
+        }
+        let deadline = self.deadline();
+        for chunk in data.chunks(STDIN_CHUNK) {
+            self.pty.send(Message::binary(chunk.to_vec()), deadline)?;
+        }
+        Ok(())
+    }
+
+    /// Take in whatever output the socket has now; true if any came.
+    fn pump(&mut self) -> Result<bool> {
+        let mut got = false;
+        while let Some(msg) = self.pty.try_read()? {
+            match msg {
+                Message::Binary(b) => {
+                    got |= !b.is_empty();
+                    self.pending.extend_from_slice(&b);
+                }
+                Message::Text(t) => {
+                    got |= !t.is_empty();
+                    self.pending.extend_from_slice(t.as_bytes());
+                }
+                Message::Close(_) => got = true,
+                _ => {}
+            }
+        }
+        while self.control.try_read()?.is_some() {}
+        Ok(got)
+    }
+
+    /// Read terminal output into `buf`, waiting up to `timeout` (None: no
+    /// limit) for some to come. Ok(0) at end of output (the command ended);
+    /// `Timeout` when nothing came in time.
+    pub fn read(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> Result<usize> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if self.pending_at < self.pending.len() {
+                let n = buf.len().min(self.pending.len() - self.pending_at);
+                buf[..n].copy_from_slice(&self.pending[self.pending_at..self.pending_at + n]);
+                self.pending_at += n;
+                if self.pending_at == self.pending.len() {
+                    self.pending.clear();
+                    self.pending_at = 0;
+                }
+                return Ok(n);
+            }
+            if self.pump()? {
+                continue;
+            }
+            if self.pty.finished() {
+                return Ok(0);
+            }
+            let fds = [
+                (self.pty.fd(), true, self.pty.write_pending()),
+                (self.control.fd(), !self.control.finished(), false),
+            ];
+            if wait_ready(&fds, deadline)?.is_none() {
+                return Err(Error::new(ErrorKind::Timeout, "no terminal output within the timeout"));
+            }
+            if self.pty.write_pending() {
+                self.pty.flush()?;
+            }
+        }
+    }
+
+    /// Tell the command its terminal now has `width` × `height` cells.
+    pub fn resize(&mut self, width: u32, height: u32) -> Result<()> {
+        if width == 0 || height == 0 {
+            return Err(Error::invalid("width and height must be at least 1"));
+        }
+        let msg = json!({
+            "command": "window-resize",
+            "args": {"width": width.to_string(), "height": height.to_string()},
+        })
+        .to_string();
+        let deadline = self.deadline();
+        self.control.send(Message::text(msg), deadline)
+    }
+
+    /// Send a signal (e.g. 15 for SIGTERM) to the command.
+    pub fn signal(&mut self, signal: i32) -> Result<()> {
+        if !(1..=64).contains(&signal) {
+            return Err(Error::invalid(format!("{signal} is not a signal number")));
+        }
+        let deadline = self.deadline();
+        send_signal(&mut self.control, signal, deadline)
+    }
+
+    /// Wait up to `timeout` (None: no limit) for the command to end and
+    /// return its exit code. Output that arrives meanwhile is kept for
+    /// `read`.
+    pub fn wait(&mut self, timeout: Option<Duration>) -> Result<i32> {
+        if let Some(code) = self.exit {
+            return Ok(code);
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while !self.pty.finished() {
+            if self.pump()? {
+                continue;
+            }
+            if self.pty.finished() {
+                break;
+            }
+            let fds = [
+                (self.pty.fd(), true, self.pty.write_pending()),
+                (self.control.fd(), !self.control.finished(), false),
+            ];
+            if wait_ready(&fds, deadline)?.is_none() {
+                return Err(Error::new(ErrorKind::Timeout, "the command is still running"));
+            }
+            if self.pty.write_pending() {
+                self.pty.flush()?;
+            }
+        }
+        let code = self.started.exit_code(deadline)?;
+        self.exit = Some(code);
+        let _ = self.control.close();
+        Ok(code)
+    }
+
+    /// Whether the command has ended and its exit code was read.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit
+    }
+}
+
+impl Drop for Session {
+    /// Closing the control socket of a running command makes LXD kill it.
+    fn drop(&mut self) {
+        let _ = self.pty.close();
+        let _ = self.control.close();
+    }
+}

@@ -1,0 +1,787 @@
+//! Files in instances (`/1.0/instances/{name}/files?path=…`): bytes in and
+//! out, and streamed, recursive push and pull of local paths.
+//!
+//! Transfers stream: a file goes from disk to the socket (and back) through
+//! one buffer, so memory stays flat whatever the size. A recursive pull
+//! first walks the remote tree and checks every name and symlink the server
+//! supplies; anything that would land outside the destination refuses the
+//! whole pull (`UnsafePath`) before a single byte is written.
+
+use std::cell::{Cell, RefCell};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, symlink};
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::client::{Client, decode_response, encode_component};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Object;
+use crate::transport::{Download, Request, Response, Upload};
+
+/// Deepest tree a recursive transfer follows.
+const MAX_DEPTH: usize = 256;
+
+/// Options of put, push and mkdir, from JSON.
+#[derive(Debug, Default, Clone)]
+pub struct FileOptions {
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// Append to the file instead of replacing it (put only).
+    pub append: bool,
+    /// Create missing parent folders (mkdir only).
+    pub parents: bool,
+}
+
+impl FileOptions {
+    /// Parse `{"mode": 420 | "0644", "uid": 0, "gid": 0, …}` allowing only
+    /// the keys in `allowed`.
+    pub fn from_json(text: Option<&str>, allowed: &[&str]) -> Result<FileOptions> {
+        let mut opts = FileOptions::default();
+        let Some(text) = text else { return Ok(opts) };
+        let map = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(Error::invalid("file options must be a JSON object")),
+            Err(e) => return Err(Error::invalid(format!("file options are not valid JSON: {e}"))),
+        };
+        let id = |k: &str, v: &Value| -> Result<u32> {
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| Error::invalid(format!("file option {k:?} must be a number ≥ 0")))
+        };
+        let flag = |k: &str, v: &Value| -> Result<bool> {
+            v.as_bool()
+                .ok_or_else(|| Error::invalid(format!("file option {k:?} must be true or false")))
+        };
+        for (k, v) in &map {
+            if !allowed.contains(&k.as_str()) {
+                return Err(Error::invalid(format!(
+                    "unknown file option {k:?} here (known: {})",
+                    allowed.join(", ")
+                )));
+            }
+            match k.as_str() {
+                "mode" => opts.mode = Some(parse_mode(v)?),
+                "uid" => opts.uid = Some(id(k, v)?),
+                "gid" => opts.gid = Some(id(k, v)?),
+                "append" => opts.append = flag(k, v)?,
+                "parents" => opts.parents = flag(k, v)?,
+                _ => unreachable!("allowed keys are handled above"),
+            }
+        }
+        Ok(opts)
+    }
+
+    fn headers(&self, kind: &'static str) -> Vec<(&'static str, String)> {
+        let mut h = vec![("X-LXD-type", kind.to_string())];
+        if let Some(m) = self.mode {
+            h.push(("X-LXD-mode", format!("{m:04o}")));
+        }
+        if let Some(u) = self.uid {
+            h.push(("X-LXD-uid", u.to_string()));
+        }
+        if let Some(g) = self.gid {
+            h.push(("X-LXD-gid", g.to_string()));
+        }
+        if kind == "file" {
+            h.push(("X-LXD-write", if self.append { "append" } else { "overwrite" }.into()));
+        }
+        h
+    }
+}
+
+/// A mode as a number (420) or an octal string ("0644", "644").
+fn parse_mode(v: &Value) -> Result<u32> {
+    let mode = match v {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => u32::from_str_radix(s.trim_start_matches("0o"), 8).ok(),
+        _ => None,
+    };
+    mode.filter(|m| *m <= 0o7777).ok_or_else(|| {
+        Error::invalid("file option \"mode\" must be a number or an octal string up to 07777")
+    })
+}
+
+/// What the server says a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileType {
+    File,
+    Directory,
+    Symlink,
+}
+
+fn file_type(resp: &Response) -> Result<FileType> {
+    match resp.header("x-lxd-type") {
+        Some("file") => Ok(FileType::File),
+        Some("directory") => Ok(FileType::Directory),
+        Some("symlink") => Ok(FileType::Symlink),
+        other => Err(Error::protocol(format!(
+            "the server gave file type {other:?}"
+        ))),
+    }
+}
+
+/// Reports progress; `false` from the caller's callback stops the transfer.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
+
+struct Meter<'a> {
+    done: Cell<u64>,
+    total: Cell<u64>,
+    progress: RefCell<Option<Progress<'a>>>,
+    stopped: Cell<bool>,
+}
+
+impl<'a> Meter<'a> {
+    fn new(total: u64, progress: Option<Progress<'a>>) -> Meter<'a> {
+        Meter {
+            done: Cell::new(0),
+            total: Cell::new(total),
+            progress: RefCell::new(progress),
+            stopped: Cell::new(false),
+        }
+    }
+
+    /// Count `n` more bytes and report; false when the callback says stop.
+    fn add(&self, n: u64) -> bool {
+        self.done.set(self.done.get() + n);
+        let mut progress = self.progress.borrow_mut();
+        let go_on = match progress.as_mut() {
+            Some(p) => p(self.done.get(), self.total.get()),
+            None => true,
+        };
+        if !go_on {
+            self.stopped.set(true);
+        }
+        go_on
+    }
+
+    /// Report without counting (e.g. at the start); Err when stopped.
+    fn report(&self) -> Result<()> {
+        if self.add(0) {
+            Ok(())
+        } else {
+            Err(self.check(Error::new(ErrorKind::Cancelled, "")))
+        }
+    }
+
+    fn cancelled() -> io::Error {
+        io::Error::other("the progress callback stopped the transfer")
+    }
+
+    /// Replace an error by `Cancelled` when the callback caused it.
+    fn check(&self, e: Error) -> Error {
+        if self.stopped.get() {
+            Error::new(ErrorKind::Cancelled, "the progress callback stopped the transfer")
+        } else {
+            e
+        }
+    }
+}
+
+struct MeteredReader<'a, 'm, R> {
+    inner: R,
+    meter: &'a Meter<'m>,
+}
+
+impl<R: Read> Read for MeteredReader<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 && !self.meter.add(n as u64) {
+            return Err(Meter::cancelled());
+        }
+        Ok(n)
+    }
+}
+
+struct MeteredWriter<'a, 'm, W> {
+    inner: W,
+    meter: &'a Meter<'m>,
+}
+
+impl<W: Write> Write for MeteredWriter<'_, '_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if n > 0 && !self.meter.add(n as u64) {
+            return Err(Meter::cancelled());
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// One instance's file endpoint.
+struct Files {
+    client: Client,
+    base: String,
+}
+
+impl Files {
+    fn of(obj: &Object) -> Result<Files> {
+        let base = obj.instance_path("/files")?;
+        Ok(Files {
+            client: obj.client().clone(),
+            base,
+        })
+    }
+
+    fn target(&self, remote: &str) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}path={}", self.base, encode_component(remote))
+    }
+
+    /// One request; an error status becomes the server's error.
+    fn send(
+        &self,
+        method: &str,
+        remote: &str,
+        headers: &[(&str, String)],
+        upload: Option<Upload<'_>>,
+        download: Option<Download<'_>>,
+    ) -> Result<Response> {
+        let target = self.target(remote);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let req = Request {
+            method,
+            target: &target,
+            host: self.client.transport().host_header(),
+            headers: &headers,
+            body: None,
+        };
+        let resp = self.client.transport().send_streaming(
+            &req,
+            upload,
+            download,
+            Some(self.client.timeout()),
+        )?;
+        if resp.status >= 400 {
+            let err = decode_response(resp.status, &resp.body)
+                .err()
+                .unwrap_or_else(|| Error::from_http(resp.status, "request failed"));
+            let err = if err.kind == ErrorKind::NotFound {
+                Error {
+                    message: format!("{remote}: no such file or folder ({})", err.message),
+                    ..err
+                }
+            } else {
+                err.with_context(&format!("{method} {remote}"))
+            };
+            return Err(err);
+        }
+        Ok(resp)
+    }
+
+    /// GET a path, streaming a file's content into `sink`; folders and
+    /// symlinks come back in the response body.
+    fn get_into(&self, remote: &str, sink: &mut dyn Write) -> Result<(FileType, Response)> {
+        self.get_sized(remote, sink, &|_| {})
+    }
+
+    /// `get_into`, telling `on_size` a file's size before its content.
+    fn get_sized(
+        &self,
+        remote: &str,
+        sink: &mut dyn Write,
+        on_size: &dyn Fn(u64),
+    ) -> Result<(FileType, Response)> {
+        let accept = |r: &Response| {
+            let file = r.status < 300 && r.header("x-lxd-type") == Some("file");
+            if file {
+                on_size(r.header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0));
+            }
+            file
+        };
+        let resp = self.send(
+            "GET",
+            remote,
+            &[],
+            None,
+            Some(Download {
+                sink,
+                accept: &accept,
+            }),
+        )?;
+        Ok((file_type(&resp)?, resp))
+    }
+
+    /// What the path is, without its content.
+    fn stat(&self, remote: &str) -> Result<FileType> {
+        let resp = self.send("HEAD", remote, &[], None, None)?;
+        file_type(&resp)
+    }
+
+    fn list(&self, remote: &str, resp: &Response) -> Result<Vec<String>> {
+        let doc = decode_response(resp.status, &resp.body)?;
+        let names = doc
+            .get("metadata")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::protocol(format!("{remote}: the folder listing is not a list")))?;
+        names
+            .iter()
+            .map(|n| {
+                n.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Error::protocol(format!("{remote}: a folder entry is not a name")))
+            })
+            .collect()
+    }
+
+    fn post(
+        &self,
+        remote: &str,
+        headers: &[(&str, String)],
+        upload: Option<Upload<'_>>,
+    ) -> Result<()> {
+        self.send("POST", remote, headers, upload, None).map(|_| ())
+    }
+}
+
+fn check_remote(remote: &str) -> Result<()> {
+    if !remote.starts_with('/') {
+        return Err(Error::invalid(format!(
+            "remote path {remote:?} must be absolute"
+        )));
+    }
+    Ok(())
+}
+
+/// Write `data` to `remote` in the instance (replacing it, or appending).
+pub fn put(obj: &Object, remote: &str, data: &[u8], opts: &FileOptions) -> Result<()> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    let mut reader = data;
+    files.post(
+        remote,
+        &opts.headers("file"),
+        Some(Upload {
+            reader: &mut reader,
+            len: data.len() as u64,
+        }),
+    )
+}
+
+/// The content of file `remote`. A symlink is followed.
+pub fn get(obj: &Object, remote: &str) -> Result<Vec<u8>> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    let mut path = remote.to_string();
+    for _ in 0..40 {
+        let mut data = Vec::new();
+        let (kind, resp) = files.get_into(&path, &mut data)?;
+        match kind {
+            FileType::File => return Ok(data),
+            FileType::Directory => {
+                return Err(Error::invalid(format!("{path} is a folder, not a file")));
+            }
+            FileType::Symlink => path = symlink_target(&path, &resp.body)?,
+        }
+    }
+    Err(Error::invalid(format!("{remote}: too many levels of symlinks")))
+}
+
+/// Resolve a symlink's target (LXD sends it absolute; a relative one is
+/// taken from the link's folder).
+fn symlink_target(link: &str, body: &[u8]) -> Result<String> {
+    let target = std::str::from_utf8(body)
+        .map_err(|_| Error::protocol(format!("{link}: the symlink target is not UTF-8")))?
+        .trim_end_matches('\n');
+    if target.is_empty() {
+        return Err(Error::protocol(format!("{link}: empty symlink target")));
+    }
+    if target.starts_with('/') {
+        return Ok(target.to_string());
+    }
+    let parent = Path::new(link).parent().unwrap_or(Path::new("/"));
+    Ok(normalize(&parent.join(target)))
+}
+
+/// `a/./b/../c` → `a/c`, lexically; never above the root.
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str().unwrap_or("")),
+            Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Remove file (or empty folder) `remote`.
+pub fn delete(obj: &Object, remote: &str) -> Result<()> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    files.send("DELETE", remote, &[], None, None).map(|_| ())
+}
+
+/// Create folder `remote` (and, with `parents`, any missing parent).
+pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    if opts.parents {
+        let mut path = String::new();
+        let parts: Vec<&str> = remote.split('/').filter(|p| !p.is_empty()).collect();
+        for (i, part) in parts.iter().enumerate() {
+            path.push('/');
+            path.push_str(part);
+            if i + 1 == parts.len() {
+                break;
+            }
+            match files.stat(&path) {
+                Ok(FileType::Directory) => continue,
+                Ok(_) => return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("{path} exists and is not a folder"),
+                )),
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    files.post(&path, &FileOptions::default().headers("directory"), None)?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    files.post(remote, &opts.headers("directory"), None)
+}
+
+// ----- push -----------------------------------------------------------------
+
+/// One local entry to push, in walking order (folders before their content).
+enum LocalEntry {
+    Dir { remote: String, mode: u32 },
+    File { local: PathBuf, remote: String, mode: u32, len: u64 },
+    Symlink { remote: String, target: String },
+}
+
+fn walk_local(local: &Path, remote: &str, depth: usize, out: &mut Vec<LocalEntry>, top: bool) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(format!("{}: folders nested too deep", local.display())));
+    }
+    let ctx = || format!("local path {}", local.display());
+    // The path named by the caller is followed if it is a symlink; inside
+    // a tree, symlinks are pushed as symlinks.
+    let meta = if top { fs::metadata(local) } else { fs::symlink_metadata(local) }
+        .map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    let mode = meta.mode() & 0o7777;
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(local).map_err(|e| Error::from_local_io(&ctx(), &e))?;
+        let target = target
+            .to_str()
+            .ok_or_else(|| Error::invalid(format!("{}: symlink target is not UTF-8", ctx())))?;
+        out.push(LocalEntry::Symlink { remote: remote.to_string(), target: target.to_string() });
+    } else if meta.is_dir() {
+        out.push(LocalEntry::Dir { remote: remote.to_string(), mode });
+        let mut names: Vec<_> = fs::read_dir(local)
+            .map_err(|e| Error::from_local_io(&ctx(), &e))?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()
+            .map_err(|e| Error::from_local_io(&ctx(), &e))?;
+        names.sort();
+        for name in names {
+            let name_str = name
+                .to_str()
+                .ok_or_else(|| Error::invalid(format!("{}: a name in it is not UTF-8", ctx())))?;
+            let child_remote = format!("{}/{}", remote.trim_end_matches('/'), name_str);
+            walk_local(&local.join(&name), &child_remote, depth + 1, out, false)?;
+        }
+    } else if meta.is_file() {
+        out.push(LocalEntry::File { local: local.to_path_buf(), remote: remote.to_string(), mode, len: meta.len() });
+    } else {
+        return Err(Error::invalid(format!("{}: not a file, folder or symlink", ctx())));
+    }
+    Ok(())
+}
+
+/// Copy local `local` (a file, or a folder with everything in it) to
+/// `remote` in the instance. `opts` mode/uid/gid apply to every entry;
+/// without a mode, each keeps its local mode.
+pub fn push(obj: &Object, local: &Path, remote: &str, opts: &FileOptions, progress: Option<Progress<'_>>) -> Result<()> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    let mut entries = Vec::new();
+    walk_local(local, remote, 0, &mut entries, true)?;
+    let total = entries
+        .iter()
+        .map(|e| if let LocalEntry::File { len, .. } = e { *len } else { 0 })
+        .sum();
+    let meter = Meter::new(total, progress);
+    meter.report()?;
+    for entry in entries {
+        let with_mode = |mode: u32| FileOptions { mode: opts.mode.or(Some(mode)), ..opts.clone() };
+        match entry {
+            LocalEntry::Dir { remote, mode, .. } => {
+                files.post(&remote, &with_mode(mode).headers("directory"), None)?;
+            }
+            LocalEntry::Symlink { remote, target } => {
+                let mut reader = target.as_bytes();
+                let headers = FileOptions { mode: None, ..opts.clone() }.headers("symlink");
+                files.post(&remote, &headers, Some(Upload { reader: &mut reader, len: target.len() as u64 }))?;
+            }
+            LocalEntry::File { local, remote, mode, len } => {
+                let file = fs::File::open(&local)
+                    .map_err(|e| Error::from_local_io(&format!("local path {}", local.display()), &e))?;
+                let mut reader = MeteredReader { inner: file, meter: &meter };
+                let sent = files.post(&remote, &with_mode(mode).headers("file"), Some(Upload { reader: &mut reader, len }));
+                sent.map_err(|e| meter.check(e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ----- pull -----------------------------------------------------------------
+
+/// One remote entry to pull, checked, in walking order.
+#[derive(Debug)]
+enum RemoteEntry {
+    Dir { rel: PathBuf },
+    File { remote: String, rel: PathBuf },
+    /// A symlink inside the tree: `target` is relative to the link's folder.
+    Symlink { rel: PathBuf, target: PathBuf },
+}
+
+/// A name the server listed in a folder must be one plain path component.
+fn check_name(folder: &str, name: &str) -> Result<()> {
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.contains('\0');
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::UnsafePath,
+            format!("refusing to pull: the server listed {name:?} in {folder}, which is not a plain file name"),
+        ))
+    }
+}
+
+/// Where `target` (absolute, in the instance) sits relative to the folder
+/// of the link at `link_rel` inside the tree rooted at `root`; None when it
+/// lies outside the tree.
+fn link_inside(root: &str, link_rel: &Path, target: &str) -> Option<PathBuf> {
+    let root = normalize(Path::new(root));
+    let target = normalize(Path::new(target));
+    let inside = if root == "/" {
+        target.trim_start_matches('/').to_string()
+    } else {
+        target.strip_prefix(&format!("{root}/"))?.to_string()
+    };
+    let target_parts: Vec<&str> = inside.split('/').filter(|p| !p.is_empty()).collect();
+    let link_dir: Vec<String> = link_rel
+        .parent()
+        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let common = link_dir
+        .iter()
+        .zip(&target_parts)
+        .take_while(|(a, b)| a.as_str() == **b)
+        .count();
+    let mut rel = PathBuf::new();
+    for _ in common..link_dir.len() {
+        rel.push("..");
+    }
+    for p in &target_parts[common..] {
+        rel.push(p);
+    }
+    if rel.as_os_str().is_empty() {
+        rel.push(".");
+    }
+    Some(rel)
+}
+
+fn walk_remote(
+    files: &Files,
+    root: &str,
+    remote: &str,
+    rel: PathBuf,
+    depth: usize,
+    out: &mut Vec<RemoteEntry>,
+) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::new(ErrorKind::UnsafePath, format!("refusing to pull: {remote} is nested too deep")));
+    }
+    // For a file only its type is asked here (HEAD); its content comes
+    // later, once the whole tree has passed the checks.
+    let (kind, resp) = match files.stat(remote)? {
+        FileType::File => (FileType::File, Response::default()),
+        _ => files.get_into(remote, &mut io::sink())?,
+    };
+    match kind {
+        FileType::File => {
+            out.push(RemoteEntry::File { remote: remote.to_string(), rel });
+        }
+        FileType::Symlink => {
+            let target = symlink_target(remote, &resp.body)?;
+            match link_inside(root, &rel, &target) {
+                Some(t) => out.push(RemoteEntry::Symlink { rel, target: t }),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::UnsafePath,
+                        format!("refusing to pull: symlink {remote} points to {target}, outside {root}"),
+                    ));
+                }
+            }
+        }
+        FileType::Directory => {
+            out.push(RemoteEntry::Dir { rel: rel.clone() });
+            let mut listing = files.list(remote, &resp)?;
+            listing.sort();
+            for name in &listing {
+                check_name(remote, name)?;
+                let child = format!("{}/{}", remote.trim_end_matches('/'), name);
+                walk_remote(files, root, &child, rel.join(name), depth + 1, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copy `remote` in the instance (a file, or a folder with everything in
+/// it) to local `local`. A symlink named by `remote` itself is followed;
+/// inside a folder, symlinks are recreated when they point inside the
+/// pulled tree and refuse the pull (`UnsafePath`) when they point outside
+/// it. The tree is checked before anything is written.
+pub fn pull(obj: &Object, remote: &str, local: &Path, progress: Option<Progress<'_>>) -> Result<()> {
+    check_remote(remote)?;
+    let files = Files::of(obj)?;
+    // Follow a symlink named by the caller (at most 40 hops, as the kernel).
+    let mut root = normalize(Path::new(remote));
+    for hop in 0.. {
+        if hop == 40 {
+            return Err(Error::invalid(format!("{remote}: too many levels of symlinks")));
+        }
+        if files.stat(&root)? != FileType::Symlink {
+            break;
+        }
+        let (_, resp) = files.get_into(&root, &mut io::sink())?;
+        root = symlink_target(&root, &resp.body)?;
+    }
+    let mut entries = Vec::new();
+    walk_remote(&files, &root, &root, PathBuf::new(), 0, &mut entries)?;
+
+    let meter = Meter::new(0, progress);
+    let mut links = Vec::new();
+    for entry in entries {
+        match entry {
+            RemoteEntry::Dir { rel } => {
+                let dest = local.join(&rel);
+                match fs::symlink_metadata(&dest) {
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => {
+                        return Err(Error::new(
+                            ErrorKind::Conflict,
+                            format!("{} exists and is not a folder", dest.display()),
+                        ));
+                    }
+                    Err(_) => fs::create_dir(&dest).map_err(|e| {
+                        Error::from_local_io(&format!("cannot create {}", dest.display()), &e)
+                    })?,
+                }
+            }
+            RemoteEntry::File { remote, rel } => {
+                let dest = if rel.as_os_str().is_empty() { local.to_path_buf() } else { local.join(&rel) };
+                pull_file(&files, &remote, &dest, &meter)?;
+            }
+            RemoteEntry::Symlink { rel, target } => links.push((rel, target)),
+        }
+    }
+    // Symlinks last, so that no file of this pull is written through one.
+    for (rel, target) in links {
+        let dest = local.join(&rel);
+        if fs::symlink_metadata(&dest).is_ok() {
+            fs::remove_file(&dest).map_err(|e| {
+                Error::from_local_io(&format!("cannot replace {}", dest.display()), &e)
+            })?;
+        }
+        symlink(&target, &dest).map_err(|e| {
+            Error::from_local_io(&format!("cannot create symlink {}", dest.display()), &e)
+        })?;
+    }
+    Ok(())
+}
+
+/// Stream one remote file into `dest` (never through a symlink at `dest`),
+/// with the remote mode. The progress total grows by the file's size as
+/// soon as the server tells it.
+fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Result<()> {
+    let ctx = || format!("cannot write {}", dest.display());
+    if fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink()) {
+        fs::remove_file(dest).map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    }
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dest)
+        .map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    let mut writer = MeteredWriter { inner: &file, meter };
+    let on_size = |len: u64| meter.total.set(meter.total.get() + len);
+    let (kind, resp) = files
+        .get_sized(remote, &mut writer, &on_size)
+        .map_err(|e| meter.check(e))?;
+    if kind != FileType::File {
+        return Err(Error::protocol(format!("{remote} changed type during the pull")));
+    }
+    meter.report()?;
+    if let Some(mode) = resp.header("x-lxd-mode").and_then(|m| u32::from_str_radix(m, 8).ok()) {
+        file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+            .map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_the_server_must_be_plain() {
+        for bad in ["", ".", "..", "a/b", "/etc", "../x", "a\0b"] {
+            let e = check_name("/root/t", bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::UnsafePath, "{bad:?}");
+        }
+        for good in ["a", ".hidden", "..x", "a b", "ü"] {
+            check_name("/root/t", good).unwrap();
+        }
+    }
+
+    #[test]
+    fn symlinks_inside_the_tree_become_relative_and_outside_ones_are_refused() {
+        let rel = |s: &str| PathBuf::from(s);
+        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t/a"), Some(rel("a")));
+        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/a"), Some(rel("../a")));
+        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/sub/x/y"), Some(rel("x/y")));
+        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/sub"), Some(rel(".")));
+        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t"), Some(rel(".")));
+        assert_eq!(link_inside("/root/t", &rel("link"), "/etc"), None);
+        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t/../../etc"), None);
+        assert_eq!(link_inside("/root/t", &rel("link"), "/root/tx/a"), None);
+        assert_eq!(link_inside("/root/t", &rel("link"), "/root"), None);
+    }
+
+    #[test]
+    fn relative_symlink_targets_resolve_from_the_link_folder() {
+        assert_eq!(symlink_target("/root/t/link", b"a").unwrap(), "/root/t/a");
+        assert_eq!(symlink_target("/root/t/link", b"../../etc").unwrap(), "/etc");
+        assert_eq!(symlink_target("/root/t/link", b"/etc").unwrap(), "/etc");
+    }
+
+    #[test]
+    fn options_accept_octal_modes_and_refuse_unknown_keys() {
+        let o = FileOptions::from_json(Some(r#"{"mode":"0640","uid":1,"gid":2}"#), &["mode", "uid", "gid"]).unwrap();
+        assert_eq!((o.mode, o.uid, o.gid), (Some(0o640), Some(1), Some(2)));
+        assert_eq!(FileOptions::from_json(Some(r#"{"mode":420}"#), &["mode"]).unwrap().mode, Some(0o644));
+        assert!(FileOptions::from_json(Some(r#"{"mode":"9"}"#), &["mode"]).is_err());
+        assert!(FileOptions::from_json(Some(r#"{"parents":true}"#), &["mode"]).is_err());
+        assert!(FileOptions::from_json(Some("[1]"), &["mode"]).is_err());
+    }
+}
