@@ -77,22 +77,33 @@ for src in tests/c/test_*.c; do
     name=$(basename "$src" .c)
     gcc "${CFLAGS[@]}" tests/c/harness.c "$src" "${LDFLAGS[@]}" -o "build/tests/$name"
 done
+# These programs run twice: over the unix socket and over HTTPS with a
+# client certificate (the harness's LIBLXD_TEST_TRANSPORT=https).
+BOTH_TRANSPORTS=" test_exec test_files test_events "
+runs=()
 for src in tests/c/test_*.c; do
     name=$(basename "$src" .c)
+    runs+=("$name:unix")
+    [[ "$BOTH_TRANSPORTS" == *" $name "* ]] && runs+=("$name:https")
+done
+for run in "${runs[@]}"; do
+    name=${run%%:*}; transport=${run##*:}
+    label=$name; [ "$transport" = https ] && label="$name (https)"
+    log="build/tests/$name-$transport.log"
     prog_filter=""
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then prog_filter="$FILTER"; fi
-    echo "--- $name ${VALGRIND:+(under valgrind)}"
+    echo "--- $label ${VALGRIND:+(under valgrind)}"
     set +e
-    (cd build/tests && "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "build/tests/$name.log"
+    (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
-    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "build/tests/$name.log" | tail -1 || true)
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)
     p=$(echo "$summary" | awk '{print $1}'); f=$(echo "$summary" | awk '{print $3}')
     total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
     if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
-        [ "$rc" -eq 99 ] && echo "!!! valgrind reported errors in $name"
-        [ -z "$summary" ] && echo "!!! $name exited $rc without a summary" && total_fail=$((total_fail + 1))
-        failed_programs+=("$name")
+        [ "$rc" -eq 99 ] && echo "!!! valgrind reported errors in $label"
+        [ -z "$summary" ] && echo "!!! $label exited $rc without a summary" && total_fail=$((total_fail + 1))
+        failed_programs+=("$label")
     fi
 done
 

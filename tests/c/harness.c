@@ -86,11 +86,68 @@ const char *t_sh_out(const char *fmt, ...) {
     return out;
 }
 
+/* ---- HTTPS mode: LIBLXD_TEST_TRANSPORT=https ------------------------------ */
+
+static struct {
+    char dir[64];
+    char fingerprint[80];
+} https_setup;
+
+static void https_teardown(void) {
+    if (https_setup.fingerprint[0])
+        t_sh("lxc config trust remove %s >/dev/null 2>&1", https_setup.fingerprint);
+    if (https_setup.dir[0]) t_sh("rm -rf '%s'", https_setup.dir);
+}
+
+/* A client certificate made for this process and trusted by LXD (removed
+ * again at exit); the client pins LXD's own server certificate. */
+static lxd_status https_client(lxd_client **out) {
+    strcpy(https_setup.dir, "/tmp/lxdt-tls-XXXXXX");
+    if (!mkdtemp(https_setup.dir)) {
+        https_setup.dir[0] = 0;
+        fprintf(stderr, "mkdtemp failed\n");
+        exit(2);
+    }
+    atexit(https_teardown);
+    char cert[128], key[128];
+    snprintf(cert, sizeof cert, "%s/cert.pem", https_setup.dir);
+    snprintf(key, sizeof key, "%s/key.pem", https_setup.dir);
+    if (t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes "
+             "-days 2 -subj /CN=liblxd-test -keyout '%s' -out '%s' >/dev/null 2>&1",
+             key, cert) != 0) {
+        fprintf(stderr, "openssl could not make a client certificate\n");
+        exit(2);
+    }
+    const char *fp = t_sh_out("openssl x509 -in '%s' -noout -fingerprint -sha256 | "
+                              "sed 's/.*=//; s/://g' | tr A-F a-f", cert);
+    if (!fp || strlen(fp) != 64) {
+        fprintf(stderr, "cannot compute the certificate's fingerprint\n");
+        exit(2);
+    }
+    snprintf(https_setup.fingerprint, sizeof https_setup.fingerprint, "%s", fp);
+    if (t_sh("lxc config trust add '%s' --name %s", cert, t_unique("trust")) != 0) {
+        fprintf(stderr, "lxc config trust add failed\n");
+        exit(2);
+    }
+    char opts[512];
+    snprintf(opts, sizeof opts,
+             "{\"cert\":\"%s\",\"key\":\"%s\",\"server_cert\":\"/var/lib/lxd/server.crt\"}",
+             cert, key);
+    return lxd_client_new("https://127.0.0.1:8443", opts, out);
+}
+
+bool t_https(void) {
+    const char *t = getenv("LIBLXD_TEST_TRANSPORT");
+    return t && strcmp(t, "https") == 0;
+}
+
 lxd_client *t_client(void) {
     if (!shared_client) {
-        lxd_status s = lxd_client_new(NULL, NULL, &shared_client);
+        lxd_status s = t_https() ? https_client(&shared_client)
+                                 : lxd_client_new(NULL, NULL, &shared_client);
         if (s != LXD_OK) {
-            fprintf(stderr, "cannot connect to the local LXD: %s: %s\n", lxd_status_name(s),
+            fprintf(stderr, "cannot connect to the local LXD (%s): %s: %s\n",
+                    t_https() ? "https" : "unix socket", lxd_status_name(s),
                     lxd_last_error_message());
             exit(2);
         }

@@ -38,8 +38,13 @@ int t_sh(const char *fmt, ...);
  * a static buffer; NULL if it failed. */
 const char *t_sh_out(const char *fmt, ...);
 
-/* The shared client on the local unix socket (created on first use). */
+/* The shared client (created on first use): on the local unix socket, or,
+ * when LIBLXD_TEST_TRANSPORT=https, over HTTPS to 127.0.0.1:8443 with a
+ * client certificate made and trusted for this process (untrusted again at
+ * exit) and LXD's server certificate pinned. */
 lxd_client *t_client(void);
+/* Whether this run uses HTTPS (LIBLXD_TEST_TRANSPORT=https). */
+bool t_https(void);
 
 /* Read attribute `attr` of `obj` as JSON into a static buffer ring; NULL on error. */
 const char *t_get(lxd_obj *obj, const char *attr);
