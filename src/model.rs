@@ -26,6 +26,9 @@ struct State {
     loaded: bool,
     /// Background operation started by the last call made without waiting.
     pending: Option<String>,
+    /// The server has shown that this object existed (an operation this
+    /// library started), even if it was never loaded.
+    existed: bool,
 }
 
 impl State {
@@ -107,6 +110,13 @@ impl Object {
     }
 
     /// An object known only by its key; its attributes load on first read.
+    /// The operation `id` that a call of this library started.
+    pub fn started_operation(client: &Client, id: &str) -> Object {
+        let op = Object::lazy(client, Kind::Operation, id);
+        op.lock().existed = true;
+        op
+    }
+
     pub fn lazy(client: &Client, kind: Kind, key: &str) -> Object {
         let info = kind.info();
         let mut server = Map::new();
@@ -648,6 +658,11 @@ impl Object {
 
     /// Wait for this operation to end (timeout_s < 0: no limit). Its
     /// attributes then hold the final state.
+    ///
+    /// LXD forgets a finished operation a few seconds after it ended. An
+    /// operation known to have existed (started by this library, or loaded
+    /// before) that the server no longer knows has therefore ended: the
+    /// wait succeeds, and the attributes stay as last seen.
     pub fn operation_wait(&self, timeout_s: i32) -> Result<()> {
         self.require_operation()?;
         let mut st = self.lock();
@@ -658,6 +673,7 @@ impl Object {
                 st.loaded = true;
                 Ok(())
             }
+            Err(e) if e.kind == ErrorKind::NotFound && (st.existed || st.loaded) => Ok(()),
             Err(e) => {
                 if e.kind == ErrorKind::OperationFailed
                     || e.kind == ErrorKind::Cancelled

@@ -3,7 +3,6 @@
 use std::ffi::c_char;
 
 use super::*;
-use crate::kinds::Kind;
 use crate::model::Object;
 
 /// One LXD object of any kind (opaque): an instance, image, profile,
@@ -239,7 +238,7 @@ pub unsafe extern "C" fn lxd_obj_operation(
         let o = unsafe { obj_ref(obj) }?;
         let out = arg_out(op_out, "op_out")?;
         *out = match o.pending_operation() {
-            Some(id) => lxd_obj::boxed(Object::lazy(o.client(), Kind::Operation, &id)),
+            Some(id) => lxd_obj::boxed(Object::started_operation(o.client(), &id)),
             None => std::ptr::null_mut(),
         };
         Ok(())
@@ -346,11 +345,17 @@ pub unsafe extern "C" fn lxd_instance_rename(
 /// the final state (`status`, `err`, `metadata`).
 ///
 /// @param timeout_s seconds to wait at most; negative: no limit.
-/// @return `LXD_OK` (succeeded); `LXD_ERR_OPERATION_FAILED` (with the
-///   operation's `err`); `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still
-///   running); `LXD_ERR_NOT_FOUND` (LXD no longer knows it: it forgets
-///   finished operations after a few seconds); `LXD_ERR_INVALID_ARGUMENT`
-///   (not an operation).
+/// LXD forgets a finished operation a few seconds after it ended. When the
+/// server no longer knows an operation that this handle knows existed (one
+/// from `lxd_obj_operation`, or one loaded before), it has ended: the wait
+/// returns `LXD_OK` and the attributes stay as last seen (the operation's
+/// effect shows in the objects it changed).
+///
+/// @return `LXD_OK` (succeeded, or ended and forgotten as above);
+///   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
+///   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running);
+///   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
+///   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_operation_wait(op: *mut lxd_obj, timeout_s: i32) -> lxd_status {
     guard(|| unsafe { obj_ref(op) }?.operation_wait(timeout_s))

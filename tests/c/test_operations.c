@@ -198,10 +198,42 @@ TEST(image_created_without_wait_learns_its_fingerprint) {
     CHECK_STREQ(fpbuf, want);
 }
 
+/* LXD forgets a finished operation a few seconds after it ends; waiting on
+ * one that liblxd started must still succeed then, while an id that never
+ * existed stays LXD_ERR_NOT_FOUND. */
+TEST(wait_on_an_operation_the_server_already_forgot_succeeds) {
+    char name[96];
+    snprintf(name, sizeof name, "%s", t_unique("opv"));
+    lxd_obj *c = launch(name, true);
+    CHECK(c);
+    lxd_obj *op = NULL;
+    CHECK_OK(lxd_instance_stop(c, -1, true, false));
+    CHECK_OK(lxd_obj_operation(c, &op));
+    CHECK(op);
+    t_keep_obj(op);
+    char *id = NULL;
+    CHECK_OK(lxd_obj_key(op, &id));
+    t_keep_str(id);
+    /* Wait (bounded, functional) until the server no longer knows it. */
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; i++) {
+        gone = t_sh("lxc query /1.0/operations/%s >/dev/null 2>&1", id) != 0;
+        if (!gone) t_sh("sleep 0.1");
+    }
+    CHECK_MSG(gone, "LXD still knows operation %s after 30 s", id);
+    CHECK_OK(lxd_operation_wait(op, 10));
+    CHECK_STREQ(t_sh_out("lxc list ^%s$ --format csv -c s", name), "STOPPED");
+    lxd_obj *never = NULL;
+    CHECK_STATUS(lxd_get(t_client(), LXD_KIND_OPERATION, "6f1d2c3b-0000-4000-8000-000000000000", &never),
+                 LXD_ERR_NOT_FOUND);
+    CHECK(never == NULL);
+}
+
 T_MAIN(T_CASE(create_without_wait_gives_an_operation_and_first_read_finishes_it),
        T_CASE(action_without_wait_then_operation_wait),
        T_CASE(waited_call_leaves_no_operation),
        T_CASE(operation_wait_timeout_then_completion),
+       T_CASE(wait_on_an_operation_the_server_already_forgot_succeeds),
        T_CASE(operation_that_cannot_be_cancelled_reports_lxd_refusal),
        T_CASE(failed_background_operation_is_operation_failed_with_lxd_message),
        T_CASE(image_created_without_wait_learns_its_fingerprint))
