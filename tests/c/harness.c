@@ -174,7 +174,7 @@ bool t_icontains(const char *h, const char *n) { return h && n && strcasestr(h, 
 
 /* ---- resources freed after every test ------------------------------------ */
 
-enum { R_OBJ, R_LIST, R_STR, R_MEM, R_CLIENT };
+enum { R_OBJ, R_LIST, R_STR, R_MEM, R_CLIENT, R_EVENTS, R_EXEC_RESULT, R_SESSION, R_BYTES };
 static struct held {
     int type;
     void *p;
@@ -197,6 +197,10 @@ lxd_list *t_keep_list(lxd_list *l) { hold(R_LIST, l); return l; }
 char *t_keep_str(char *s) { hold(R_STR, s); return s; }
 void *t_keep_mem(void *p) { hold(R_MEM, p); return p; }
 lxd_client *t_keep_client(lxd_client *c) { hold(R_CLIENT, c); return c; }
+lxd_events *t_keep_events(lxd_events *e) { hold(R_EVENTS, e); return e; }
+lxd_exec_result *t_keep_exec_result(lxd_exec_result *r) { hold(R_EXEC_RESULT, r); return r; }
+lxd_exec_session *t_keep_session(lxd_exec_session *s) { hold(R_SESSION, s); return s; }
+uint8_t *t_keep_bytes(uint8_t *b) { hold(R_BYTES, b); return b; }
 
 static void release_all(void) {
     while (n_held > 0) {
@@ -207,6 +211,10 @@ static void release_all(void) {
         case R_LIST: lxd_list_free(p); break;
         case R_STR: lxd_string_free(p); break;
         case R_CLIENT: lxd_client_free(p); break;
+        case R_EVENTS: lxd_events_free(p); break;
+        case R_EXEC_RESULT: lxd_exec_result_free(p); break;
+        case R_SESSION: lxd_exec_session_free(p); break;
+        case R_BYTES: lxd_bytes_free(p); break;
         default: free(p); break;
         }
     }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lxd.h"
@@ -63,6 +64,10 @@ lxd_list *t_keep_list(lxd_list *l);          /* lxd_list_free */
 char *t_keep_str(char *s);                   /* lxd_string_free */
 void *t_keep_mem(void *p);                   /* free */
 lxd_client *t_keep_client(lxd_client *c);    /* lxd_client_free */
+lxd_events *t_keep_events(lxd_events *e);    /* lxd_events_free */
+lxd_exec_result *t_keep_exec_result(lxd_exec_result *r); /* lxd_exec_result_free */
+lxd_exec_session *t_keep_session(lxd_exec_session *s);   /* lxd_exec_session_free */
+uint8_t *t_keep_bytes(uint8_t *b);           /* lxd_bytes_free */
 
 /* printf into a heap string freed after the test. */
 char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
