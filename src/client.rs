@@ -252,6 +252,16 @@ impl Client {
         self.inner.timeout
     }
 
+    /// A client of a test server on unix socket `path`, without the
+    /// initial `GET /1.0`.
+    #[cfg(test)]
+    pub(crate) fn for_socket(path: &std::path::Path) -> Client {
+        Client::unconnected(
+            Transport::new(Endpoint::Unix(path.into()), None, Duration::from_secs(5)),
+            &Options::default(),
+        )
+    }
+
     /// A client that never connected, for tests of code that must not
     /// make requests: any request fails with a connection error.
     #[cfg(test)]

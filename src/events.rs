@@ -53,9 +53,9 @@ impl Events {
                 match msg {
                     Message::Text(t) => return Ok(Some(t.to_string())),
                     Message::Binary(b) => {
-                        return String::from_utf8(b.to_vec()).map(Some).map_err(|_| {
-                            Error::protocol("an event was not valid UTF-8")
-                        });
+                        return String::from_utf8(b.to_vec())
+                            .map(Some)
+                            .map_err(|_| Error::protocol("an event was not valid UTF-8"));
                     }
                     Message::Close(_) => {
                         return Err(Error::new(
@@ -86,5 +86,133 @@ impl Events {
 impl Drop for Events {
     fn drop(&mut self) {
         let _ = self.ws.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against a fake websocket server on a unix socket (not LXD): what a
+    //! real daemon cannot be made to do on demand.
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::net::UnixListener;
+    use tungstenite::protocol::CloseFrame;
+    use tungstenite::protocol::frame::coding::CloseCode;
+
+    /// Serve one connection with `script` after the websocket handshake.
+    fn fake(
+        script: impl FnOnce(&mut tungstenite::WebSocket<std::os::unix::net::UnixStream>)
+        + Send
+        + 'static,
+    ) -> (tempfile::TempDir, Client) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut ws = tungstenite::accept(stream).unwrap();
+            script(&mut ws);
+        });
+        let client = Client::for_socket(&path);
+        (dir, client)
+    }
+
+    #[test]
+    fn events_then_a_dropped_connection_is_a_connection_error() {
+        let (_d, client) = fake(|ws| {
+            ws.send(Message::text(r#"{"type":"lifecycle","n":1}"#))
+                .unwrap();
+            ws.send(Message::text(r#"{"type":"lifecycle","n":2}"#))
+                .unwrap();
+            // Drop the socket without a close frame.
+            let _ = ws.get_mut().shutdown(std::net::Shutdown::Both);
+        });
+        let mut ev = client.events(Some("lifecycle")).unwrap();
+        let t = Some(Duration::from_secs(5));
+        assert!(ev.next(t).unwrap().unwrap().contains("\"n\":1"));
+        assert!(ev.next(t).unwrap().unwrap().contains("\"n\":2"));
+        let e = ev.next(t).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection, "{e:?}");
+        // And it stays an error, without blocking.
+        assert_eq!(ev.next(t).unwrap_err().kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn a_close_frame_ends_the_stream() {
+        let (_d, client) = fake(|ws| {
+            ws.close(Some(CloseFrame {
+                code: CloseCode::Away,
+                reason: "bye".into(),
+            }))
+            .unwrap();
+            while ws.read().is_ok() {}
+        });
+        let mut ev = client.events(None).unwrap();
+        let e = ev.next(Some(Duration::from_secs(5))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection);
+        assert!(e.message.contains("closed"), "{e:?}");
+    }
+
+    #[test]
+    fn an_event_that_is_not_utf8_is_a_protocol_error() {
+        let (_d, client) = fake(|ws| {
+            ws.send(Message::binary(vec![0xff, 0xfe, 0x00])).unwrap();
+            let _ = ws.read();
+        });
+        let mut ev = client.events(None).unwrap();
+        let e = ev.next(Some(Duration::from_secs(5))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol, "{e:?}");
+    }
+
+    #[test]
+    fn nothing_within_the_timeout_is_none_and_an_event_after_it_still_arrives() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (_d, client) = fake(move |ws| {
+            rx.recv().unwrap();
+            ws.send(Message::text("{\"late\":true}")).unwrap();
+            let _ = ws.read();
+        });
+        let mut ev = client.events(None).unwrap();
+        assert_eq!(ev.next(Some(Duration::from_millis(50))).unwrap(), None);
+        assert_eq!(ev.next(Some(Duration::ZERO)).unwrap(), None);
+        tx.send(()).unwrap();
+        assert_eq!(
+            ev.next(Some(Duration::from_secs(5))).unwrap().as_deref(),
+            Some("{\"late\":true}")
+        );
+    }
+
+    #[test]
+    fn a_refused_handshake_carries_the_servers_status_and_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let body = r#"{"type":"error","error":"not authorized","error_code":403}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        });
+        let e = Client::for_socket(&path).events(None).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "{e:?}");
+        assert!(e.message.contains("not authorized"), "{e:?}");
+        assert_eq!(e.http_status, 403);
+    }
+
+    #[test]
+    fn type_lists_are_checked_before_connecting() {
+        let client = Client::offline();
+        for bad in ["", " ", "a,,b", "life cycle", "lifecycle;x", "LIFECYCLE?"] {
+            let e = client.events(Some(bad)).err().unwrap();
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad:?}");
+        }
+        // A good list gets as far as connecting.
+        let e = client.events(Some("lifecycle, operation")).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Connection);
     }
 }
