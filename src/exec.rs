@@ -51,7 +51,11 @@ impl ExecOptions {
         let map = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) => return Err(Error::invalid("exec options must be a JSON object")),
-            Err(e) => return Err(Error::invalid(format!("exec options are not valid JSON: {e}"))),
+            Err(e) => {
+                return Err(Error::invalid(format!(
+                    "exec options are not valid JSON: {e}"
+                )));
+            }
         };
         let uint = |k: &str, v: &Value| -> Result<u32> {
             v.as_u64()
@@ -135,7 +139,12 @@ struct Started {
 }
 
 impl Started {
-    fn begin(obj: &Object, command: &[String], opts: &ExecOptions, interactive: bool) -> Result<Started> {
+    fn begin(
+        obj: &Object,
+        command: &[String],
+        opts: &ExecOptions,
+        interactive: bool,
+    ) -> Result<Started> {
         let path = obj.instance_path("/exec")?;
         let client = obj.client().clone();
         let mut body = json!({
@@ -167,15 +176,19 @@ impl Started {
             .cloned()
             .ok_or_else(|| Error::protocol("exec operation named no websockets"))?;
         let command = command.first().cloned().unwrap_or_default();
-        Ok(Started { client, command, op, fds })
+        Ok(Started {
+            client,
+            command,
+            op,
+            fds,
+        })
     }
 
     fn connect(&self, fd: &str) -> Result<Ws> {
-        let secret = self
-            .fds
-            .get(fd)
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::protocol(format!("exec operation has no websocket {fd:?}")))?;
+        let secret =
+            self.fds.get(fd).and_then(Value::as_str).ok_or_else(|| {
+                Error::protocol(format!("exec operation has no websocket {fd:?}"))
+            })?;
         let path = self.client.with_project(&format!(
             "/1.0/operations/{}/websocket?secret={}",
             encode_component(&self.op),
@@ -212,7 +225,10 @@ impl Started {
             Err(e) => return Err(e),
         };
         if op.get("status").and_then(Value::as_str) == Some("Running") {
-            return Err(Error::new(ErrorKind::Timeout, "the command is still running"));
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "the command is still running",
+            ));
         }
         op.get("metadata")
             .and_then(|m| m.get("return"))
@@ -335,14 +351,22 @@ pub fn run(
             let code = started.exit_code(deadline);
             let _ = control.close();
             if matches!(&code, Err(e) if e.kind == ErrorKind::Timeout) {
-                let _ = send_signal(&mut control, SIGKILL, Some(Instant::now() + Duration::from_secs(1)));
+                let _ = send_signal(
+                    &mut control,
+                    SIGKILL,
+                    Some(Instant::now() + Duration::from_secs(1)),
+                );
                 return Err(timed_out(opts.timeout));
             }
             code
         }
         Err(e) => {
             if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Cancelled) {
-                let _ = send_signal(&mut control, SIGKILL, Some(Instant::now() + Duration::from_secs(1)));
+                let _ = send_signal(
+                    &mut control,
+                    SIGKILL,
+                    Some(Instant::now() + Duration::from_secs(1)),
+                );
             }
             let _ = control.close();
             Err(e)
@@ -385,7 +409,10 @@ impl Session {
     /// Write bytes to the terminal (the command's input).
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
         if self.pty.finished() {
-            return Err(Error::new(ErrorKind::Connection, "the session's terminal is closed"));
+            return Err(Error::new(
+                ErrorKind::Connection,
+                "the session's terminal is closed",
+            ));
         }
         let deadline = self.deadline();
         for chunk in data.chunks(STDIN_CHUNK) {
@@ -442,7 +469,10 @@ impl Session {
                 (self.control.fd(), !self.control.finished(), false),
             ];
             if wait_ready(&fds, deadline)?.is_none() {
-                return Err(Error::new(ErrorKind::Timeout, "no terminal output within the timeout"));
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "no terminal output within the timeout",
+                ));
             }
             if self.pty.write_pending() {
                 self.pty.flush()?;
@@ -493,7 +523,10 @@ impl Session {
                 (self.control.fd(), !self.control.finished(), false),
             ];
             if wait_ready(&fds, deadline)?.is_none() {
-                return Err(Error::new(ErrorKind::Timeout, "the command is still running"));
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the command is still running",
+                ));
             }
             if self.pty.write_pending() {
                 self.pty.flush()?;

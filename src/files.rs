@@ -44,7 +44,11 @@ impl FileOptions {
         let map = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) => return Err(Error::invalid("file options must be a JSON object")),
-            Err(e) => return Err(Error::invalid(format!("file options are not valid JSON: {e}"))),
+            Err(e) => {
+                return Err(Error::invalid(format!(
+                    "file options are not valid JSON: {e}"
+                )));
+            }
         };
         let id = |k: &str, v: &Value| -> Result<u32> {
             v.as_u64()
@@ -86,7 +90,10 @@ impl FileOptions {
             h.push(("X-LXD-gid", g.to_string()));
         }
         if kind == "file" {
-            h.push(("X-LXD-write", if self.append { "append" } else { "overwrite" }.into()));
+            h.push((
+                "X-LXD-write",
+                if self.append { "append" } else { "overwrite" }.into(),
+            ));
         }
         h
     }
@@ -173,7 +180,10 @@ impl<'a> Meter<'a> {
     /// Replace an error by `Cancelled` when the callback caused it.
     fn check(&self, e: Error) -> Error {
         if self.stopped.get() {
-            Error::new(ErrorKind::Cancelled, "the progress callback stopped the transfer")
+            Error::new(
+                ErrorKind::Cancelled,
+                "the progress callback stopped the transfer",
+            )
         } else {
             e
         }
@@ -290,7 +300,11 @@ impl Files {
         let accept = |r: &Response| {
             let file = r.status < 300 && r.header("x-lxd-type") == Some("file");
             if file {
-                on_size(r.header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0));
+                on_size(
+                    r.header("content-length")
+                        .and_then(|l| l.parse().ok())
+                        .unwrap_or(0),
+                );
             }
             file
         };
@@ -318,13 +332,15 @@ impl Files {
         let names = doc
             .get("metadata")
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::protocol(format!("{remote}: the folder listing is not a list")))?;
+            .ok_or_else(|| {
+                Error::protocol(format!("{remote}: the folder listing is not a list"))
+            })?;
         names
             .iter()
             .map(|n| {
-                n.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| Error::protocol(format!("{remote}: a folder entry is not a name")))
+                n.as_str().map(str::to_string).ok_or_else(|| {
+                    Error::protocol(format!("{remote}: a folder entry is not a name"))
+                })
             })
             .collect()
     }
@@ -379,7 +395,9 @@ pub fn get(obj: &Object, remote: &str) -> Result<Vec<u8>> {
             FileType::Symlink => path = symlink_target(&path, &resp.body)?,
         }
     }
-    Err(Error::invalid(format!("{remote}: too many levels of symlinks")))
+    Err(Error::invalid(format!(
+        "{remote}: too many levels of symlinks"
+    )))
 }
 
 /// Resolve a symlink's target (LXD sends it absolute; a relative one is
@@ -435,10 +453,12 @@ pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
             }
             match files.stat(&path) {
                 Ok(FileType::Directory) => continue,
-                Ok(_) => return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!("{path} exists and is not a folder"),
-                )),
+                Ok(_) => {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!("{path} exists and is not a folder"),
+                    ));
+                }
                 Err(e) if e.kind == ErrorKind::NotFound => {
                     files.post(&path, &FileOptions::default().headers("directory"), None)?
                 }
@@ -453,29 +473,59 @@ pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
 
 /// One local entry to push, in walking order (folders before their content).
 enum LocalEntry {
-    Dir { remote: String, mode: u32 },
-    File { local: PathBuf, remote: String, mode: u32, len: u64 },
-    Symlink { remote: String, target: String },
+    Dir {
+        remote: String,
+        mode: u32,
+    },
+    File {
+        local: PathBuf,
+        remote: String,
+        mode: u32,
+        len: u64,
+    },
+    Symlink {
+        remote: String,
+        target: String,
+    },
 }
 
-fn walk_local(local: &Path, remote: &str, depth: usize, out: &mut Vec<LocalEntry>, top: bool) -> Result<()> {
+fn walk_local(
+    local: &Path,
+    remote: &str,
+    depth: usize,
+    out: &mut Vec<LocalEntry>,
+    top: bool,
+) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid(format!("{}: folders nested too deep", local.display())));
+        return Err(Error::invalid(format!(
+            "{}: folders nested too deep",
+            local.display()
+        )));
     }
     let ctx = || format!("local path {}", local.display());
     // The path named by the caller is followed if it is a symlink; inside
     // a tree, symlinks are pushed as symlinks.
-    let meta = if top { fs::metadata(local) } else { fs::symlink_metadata(local) }
-        .map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    let meta = if top {
+        fs::metadata(local)
+    } else {
+        fs::symlink_metadata(local)
+    }
+    .map_err(|e| Error::from_local_io(&ctx(), &e))?;
     let mode = meta.mode() & 0o7777;
     if meta.file_type().is_symlink() {
         let target = fs::read_link(local).map_err(|e| Error::from_local_io(&ctx(), &e))?;
         let target = target
             .to_str()
             .ok_or_else(|| Error::invalid(format!("{}: symlink target is not UTF-8", ctx())))?;
-        out.push(LocalEntry::Symlink { remote: remote.to_string(), target: target.to_string() });
+        out.push(LocalEntry::Symlink {
+            remote: remote.to_string(),
+            target: target.to_string(),
+        });
     } else if meta.is_dir() {
-        out.push(LocalEntry::Dir { remote: remote.to_string(), mode });
+        out.push(LocalEntry::Dir {
+            remote: remote.to_string(),
+            mode,
+        });
         let mut names: Vec<_> = fs::read_dir(local)
             .map_err(|e| Error::from_local_io(&ctx(), &e))?
             .map(|e| e.map(|e| e.file_name()))
@@ -490,9 +540,17 @@ fn walk_local(local: &Path, remote: &str, depth: usize, out: &mut Vec<LocalEntry
             walk_local(&local.join(&name), &child_remote, depth + 1, out, false)?;
         }
     } else if meta.is_file() {
-        out.push(LocalEntry::File { local: local.to_path_buf(), remote: remote.to_string(), mode, len: meta.len() });
+        out.push(LocalEntry::File {
+            local: local.to_path_buf(),
+            remote: remote.to_string(),
+            mode,
+            len: meta.len(),
+        });
     } else {
-        return Err(Error::invalid(format!("{}: not a file, folder or symlink", ctx())));
+        return Err(Error::invalid(format!(
+            "{}: not a file, folder or symlink",
+            ctx()
+        )));
     }
     Ok(())
 }
@@ -500,33 +558,75 @@ fn walk_local(local: &Path, remote: &str, depth: usize, out: &mut Vec<LocalEntry
 /// Copy local `local` (a file, or a folder with everything in it) to
 /// `remote` in the instance. `opts` mode/uid/gid apply to every entry;
 /// without a mode, each keeps its local mode.
-pub fn push(obj: &Object, local: &Path, remote: &str, opts: &FileOptions, progress: Option<Progress<'_>>) -> Result<()> {
+pub fn push(
+    obj: &Object,
+    local: &Path,
+    remote: &str,
+    opts: &FileOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
     let mut entries = Vec::new();
     walk_local(local, remote, 0, &mut entries, true)?;
     let total = entries
         .iter()
-        .map(|e| if let LocalEntry::File { len, .. } = e { *len } else { 0 })
+        .map(|e| {
+            if let LocalEntry::File { len, .. } = e {
+                *len
+            } else {
+                0
+            }
+        })
         .sum();
     let meter = Meter::new(total, progress);
     meter.report()?;
     for entry in entries {
-        let with_mode = |mode: u32| FileOptions { mode: opts.mode.or(Some(mode)), ..opts.clone() };
+        let with_mode = |mode: u32| FileOptions {
+            mode: opts.mode.or(Some(mode)),
+            ..opts.clone()
+        };
         match entry {
             LocalEntry::Dir { remote, mode, .. } => {
                 files.post(&remote, &with_mode(mode).headers("directory"), None)?;
             }
             LocalEntry::Symlink { remote, target } => {
                 let mut reader = target.as_bytes();
-                let headers = FileOptions { mode: None, ..opts.clone() }.headers("symlink");
-                files.post(&remote, &headers, Some(Upload { reader: &mut reader, len: target.len() as u64 }))?;
+                let headers = FileOptions {
+                    mode: None,
+                    ..opts.clone()
+                }
+                .headers("symlink");
+                files.post(
+                    &remote,
+                    &headers,
+                    Some(Upload {
+                        reader: &mut reader,
+                        len: target.len() as u64,
+                    }),
+                )?;
             }
-            LocalEntry::File { local, remote, mode, len } => {
-                let file = fs::File::open(&local)
-                    .map_err(|e| Error::from_local_io(&format!("local path {}", local.display()), &e))?;
-                let mut reader = MeteredReader { inner: file, meter: &meter };
-                let sent = files.post(&remote, &with_mode(mode).headers("file"), Some(Upload { reader: &mut reader, len }));
+            LocalEntry::File {
+                local,
+                remote,
+                mode,
+                len,
+            } => {
+                let file = fs::File::open(&local).map_err(|e| {
+                    Error::from_local_io(&format!("local path {}", local.display()), &e)
+                })?;
+                let mut reader = MeteredReader {
+                    inner: file,
+                    meter: &meter,
+                };
+                let sent = files.post(
+                    &remote,
+                    &with_mode(mode).headers("file"),
+                    Some(Upload {
+                        reader: &mut reader,
+                        len,
+                    }),
+                );
                 sent.map_err(|e| meter.check(e))?;
             }
         }
@@ -539,10 +639,18 @@ pub fn push(obj: &Object, local: &Path, remote: &str, opts: &FileOptions, progre
 /// One remote entry to pull, checked, in walking order.
 #[derive(Debug)]
 enum RemoteEntry {
-    Dir { rel: PathBuf },
-    File { remote: String, rel: PathBuf },
+    Dir {
+        rel: PathBuf,
+    },
+    File {
+        remote: String,
+        rel: PathBuf,
+    },
     /// A symlink inside the tree: `target` is relative to the link's folder.
-    Symlink { rel: PathBuf, target: PathBuf },
+    Symlink {
+        rel: PathBuf,
+        target: PathBuf,
+    },
 }
 
 /// A name the server listed in a folder must be one plain path component.
@@ -557,7 +665,9 @@ fn check_name(folder: &str, name: &str) -> Result<()> {
     } else {
         Err(Error::new(
             ErrorKind::UnsafePath,
-            format!("refusing to pull: the server listed {name:?} in {folder}, which is not a plain file name"),
+            format!(
+                "refusing to pull: the server listed {name:?} in {folder}, which is not a plain file name"
+            ),
         ))
     }
 }
@@ -576,7 +686,11 @@ fn link_inside(root: &str, link_rel: &Path, target: &str) -> Option<PathBuf> {
     let target_parts: Vec<&str> = inside.split('/').filter(|p| !p.is_empty()).collect();
     let link_dir: Vec<String> = link_rel
         .parent()
-        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let common = link_dir
         .iter()
@@ -605,7 +719,10 @@ fn walk_remote(
     out: &mut Vec<RemoteEntry>,
 ) -> Result<()> {
     if depth > MAX_DEPTH {
-        return Err(Error::new(ErrorKind::UnsafePath, format!("refusing to pull: {remote} is nested too deep")));
+        return Err(Error::new(
+            ErrorKind::UnsafePath,
+            format!("refusing to pull: {remote} is nested too deep"),
+        ));
     }
     // For a file only its type is asked here (HEAD); its content comes
     // later, once the whole tree has passed the checks.
@@ -615,7 +732,10 @@ fn walk_remote(
     };
     match kind {
         FileType::File => {
-            out.push(RemoteEntry::File { remote: remote.to_string(), rel });
+            out.push(RemoteEntry::File {
+                remote: remote.to_string(),
+                rel,
+            });
         }
         FileType::Symlink => {
             let target = symlink_target(remote, &resp.body)?;
@@ -624,7 +744,9 @@ fn walk_remote(
                 None => {
                     return Err(Error::new(
                         ErrorKind::UnsafePath,
-                        format!("refusing to pull: symlink {remote} points to {target}, outside {root}"),
+                        format!(
+                            "refusing to pull: symlink {remote} points to {target}, outside {root}"
+                        ),
                     ));
                 }
             }
@@ -648,14 +770,21 @@ fn walk_remote(
 /// inside a folder, symlinks are recreated when they point inside the
 /// pulled tree and refuse the pull (`UnsafePath`) when they point outside
 /// it. The tree is checked before anything is written.
-pub fn pull(obj: &Object, remote: &str, local: &Path, progress: Option<Progress<'_>>) -> Result<()> {
+pub fn pull(
+    obj: &Object,
+    remote: &str,
+    local: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
     // Follow a symlink named by the caller (at most 40 hops, as the kernel).
     let mut root = normalize(Path::new(remote));
     for hop in 0.. {
         if hop == 40 {
-            return Err(Error::invalid(format!("{remote}: too many levels of symlinks")));
+            return Err(Error::invalid(format!(
+                "{remote}: too many levels of symlinks"
+            )));
         }
         if files.stat(&root)? != FileType::Symlink {
             break;
@@ -686,7 +815,11 @@ pub fn pull(obj: &Object, remote: &str, local: &Path, progress: Option<Progress<
                 }
             }
             RemoteEntry::File { remote, rel } => {
-                let dest = if rel.as_os_str().is_empty() { local.to_path_buf() } else { local.join(&rel) };
+                let dest = if rel.as_os_str().is_empty() {
+                    local.to_path_buf()
+                } else {
+                    local.join(&rel)
+                };
                 pull_file(&files, &remote, &dest, &meter)?;
             }
             RemoteEntry::Symlink { rel, target } => links.push((rel, target)),
@@ -723,16 +856,24 @@ fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Res
         .custom_flags(libc::O_NOFOLLOW)
         .open(dest)
         .map_err(|e| Error::from_local_io(&ctx(), &e))?;
-    let mut writer = MeteredWriter { inner: &file, meter };
+    let mut writer = MeteredWriter {
+        inner: &file,
+        meter,
+    };
     let on_size = |len: u64| meter.total.set(meter.total.get() + len);
     let (kind, resp) = files
         .get_sized(remote, &mut writer, &on_size)
         .map_err(|e| meter.check(e))?;
     if kind != FileType::File {
-        return Err(Error::protocol(format!("{remote} changed type during the pull")));
+        return Err(Error::protocol(format!(
+            "{remote} changed type during the pull"
+        )));
     }
     meter.report()?;
-    if let Some(mode) = resp.header("x-lxd-mode").and_then(|m| u32::from_str_radix(m, 8).ok()) {
+    if let Some(mode) = resp
+        .header("x-lxd-mode")
+        .and_then(|m| u32::from_str_radix(m, 8).ok())
+    {
         file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
             .map_err(|e| Error::from_local_io(&ctx(), &e))?;
     }
@@ -757,13 +898,31 @@ mod tests {
     #[test]
     fn symlinks_inside_the_tree_become_relative_and_outside_ones_are_refused() {
         let rel = |s: &str| PathBuf::from(s);
-        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t/a"), Some(rel("a")));
-        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/a"), Some(rel("../a")));
-        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/sub/x/y"), Some(rel("x/y")));
-        assert_eq!(link_inside("/root/t", &rel("sub/link"), "/root/t/sub"), Some(rel(".")));
-        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t"), Some(rel(".")));
+        assert_eq!(
+            link_inside("/root/t", &rel("link"), "/root/t/a"),
+            Some(rel("a"))
+        );
+        assert_eq!(
+            link_inside("/root/t", &rel("sub/link"), "/root/t/a"),
+            Some(rel("../a"))
+        );
+        assert_eq!(
+            link_inside("/root/t", &rel("sub/link"), "/root/t/sub/x/y"),
+            Some(rel("x/y"))
+        );
+        assert_eq!(
+            link_inside("/root/t", &rel("sub/link"), "/root/t/sub"),
+            Some(rel("."))
+        );
+        assert_eq!(
+            link_inside("/root/t", &rel("link"), "/root/t"),
+            Some(rel("."))
+        );
         assert_eq!(link_inside("/root/t", &rel("link"), "/etc"), None);
-        assert_eq!(link_inside("/root/t", &rel("link"), "/root/t/../../etc"), None);
+        assert_eq!(
+            link_inside("/root/t", &rel("link"), "/root/t/../../etc"),
+            None
+        );
         assert_eq!(link_inside("/root/t", &rel("link"), "/root/tx/a"), None);
         assert_eq!(link_inside("/root/t", &rel("link"), "/root"), None);
     }
@@ -771,15 +930,27 @@ mod tests {
     #[test]
     fn relative_symlink_targets_resolve_from_the_link_folder() {
         assert_eq!(symlink_target("/root/t/link", b"a").unwrap(), "/root/t/a");
-        assert_eq!(symlink_target("/root/t/link", b"../../etc").unwrap(), "/etc");
+        assert_eq!(
+            symlink_target("/root/t/link", b"../../etc").unwrap(),
+            "/etc"
+        );
         assert_eq!(symlink_target("/root/t/link", b"/etc").unwrap(), "/etc");
     }
 
     #[test]
     fn options_accept_octal_modes_and_refuse_unknown_keys() {
-        let o = FileOptions::from_json(Some(r#"{"mode":"0640","uid":1,"gid":2}"#), &["mode", "uid", "gid"]).unwrap();
+        let o = FileOptions::from_json(
+            Some(r#"{"mode":"0640","uid":1,"gid":2}"#),
+            &["mode", "uid", "gid"],
+        )
+        .unwrap();
         assert_eq!((o.mode, o.uid, o.gid), (Some(0o640), Some(1), Some(2)));
-        assert_eq!(FileOptions::from_json(Some(r#"{"mode":420}"#), &["mode"]).unwrap().mode, Some(0o644));
+        assert_eq!(
+            FileOptions::from_json(Some(r#"{"mode":420}"#), &["mode"])
+                .unwrap()
+                .mode,
+            Some(0o644)
+        );
         assert!(FileOptions::from_json(Some(r#"{"mode":"9"}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some(r#"{"parents":true}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some("[1]"), &["mode"]).is_err());

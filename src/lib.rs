@@ -5,15 +5,15 @@
 
 pub mod client;
 pub mod error;
+pub mod events;
+pub mod exec;
 pub mod ffi;
+pub mod files;
 pub mod kinds;
 pub mod model;
 pub mod transport;
 pub mod warnings;
 pub mod ws;
-pub mod exec;
-pub mod files;
-pub mod events;
 
 pub use client::{Client, Options};
 pub use error::{Error, ErrorKind, Result};

@@ -135,7 +135,9 @@ impl Ws {
                 self.finished = true;
                 Ok(Some(Message::Close(None)))
             }
-            Err(WsError::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake)) => {
+            Err(WsError::Protocol(
+                tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+            )) => {
                 self.finished = true;
                 Ok(Some(Message::Close(None)))
             }
@@ -207,7 +209,10 @@ impl Ws {
 /// Wait until one of `fds` (fd, want read, want write) is ready or
 /// `deadline` passes. Returns the index of each ready entry in a bitmask,
 /// or None when the deadline passed first.
-pub fn wait_ready(fds: &[(BorrowedFd<'_>, bool, bool)], deadline: Option<Instant>) -> Result<Option<u64>> {
+pub fn wait_ready(
+    fds: &[(BorrowedFd<'_>, bool, bool)],
+    deadline: Option<Instant>,
+) -> Result<Option<u64>> {
     loop {
         let mut set: Vec<PollFd<'_>> = fds
             .iter()
@@ -227,7 +232,11 @@ pub fn wait_ready(fds: &[(BorrowedFd<'_>, bool, bool)], deadline: Option<Instant
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 // Round up, so a deadline a few µs away does not spin.
-                let left = if left.is_zero() { left } else { left.max(Duration::from_millis(1)) };
+                let left = if left.is_zero() {
+                    left
+                } else {
+                    left.max(Duration::from_millis(1))
+                };
                 Some(Timespec::try_from(left).unwrap_or(Timespec {
                     tv_sec: i64::MAX / 2,
                     tv_nsec: 0,
@@ -251,10 +260,7 @@ pub fn wait_ready(fds: &[(BorrowedFd<'_>, bool, bool)], deadline: Option<Instant
             }
             Err(rustix::io::Errno::INTR) => {}
             Err(e) => {
-                return Err(Error::new(
-                    ErrorKind::Internal,
-                    format!("poll failed: {e}"),
-                ));
+                return Err(Error::new(ErrorKind::Internal, format!("poll failed: {e}")));
             }
         }
     }

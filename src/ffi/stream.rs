@@ -21,7 +21,9 @@ unsafe fn arg_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8]
         return Ok(&[]);
     }
     if p.is_null() {
-        return Err(Error::invalid(format!("{what} is NULL but its length is {len}")));
+        return Err(Error::invalid(format!(
+            "{what} is NULL but its length is {len}"
+        )));
     }
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
@@ -65,8 +67,14 @@ pub struct lxd_exec_result {
 /// `data` is valid only during the call. Return 0 to go on; any other value
 /// stops the command (it is sent SIGKILL) and the call returns
 /// `LXD_ERR_CANCELLED`.
-pub type lxd_output_cb =
-    Option<unsafe extern "C" fn(stream: c_int, data: *const u8, len: usize, user_data: *mut c_void) -> c_int>;
+pub type lxd_output_cb = Option<
+    unsafe extern "C" fn(
+        stream: c_int,
+        data: *const u8,
+        len: usize,
+        user_data: *mut c_void,
+    ) -> c_int,
+>;
 
 struct ExecArgs {
     command: Vec<String>,
@@ -153,10 +161,16 @@ pub unsafe extern "C" fn lxd_instance_exec_stream(
         let args = unsafe { exec_args(command_json, options_json) }?;
         let stdin = unsafe { arg_bytes(stdin_data, stdin_len, "stdin_data") }?;
         let out = arg_out(exit_code, "exit_code")?;
-        let code = exec::run(obj, &args.command, &args.options, stdin, &mut |s, b| match on_output {
-            Some(cb) => unsafe { cb(s as c_int, b.as_ptr(), b.len(), user_data) == 0 },
-            None => true,
-        })?;
+        let code = exec::run(
+            obj,
+            &args.command,
+            &args.options,
+            stdin,
+            &mut |s, b| match on_output {
+                Some(cb) => unsafe { cb(s as c_int, b.as_ptr(), b.len(), user_data) == 0 },
+                None => true,
+            },
+        )?;
         *out = code;
         Ok(())
     })
@@ -165,7 +179,9 @@ pub unsafe extern "C" fn lxd_instance_exec_stream(
 /// The exit code of the command (-1 for NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_exec_result_exit_code(result: *const lxd_exec_result) -> c_int {
-    guard_value(-1, || unsafe { result.as_ref() }.map_or(-1, |r| r.exit_code))
+    guard_value(-1, || {
+        unsafe { result.as_ref() }.map_or(-1, |r| r.exit_code)
+    })
 }
 
 fn bytes_out(buf: Option<&(Vec<u8>, usize)>, len: *mut usize) -> *const u8 {
@@ -179,7 +195,10 @@ fn bytes_out(buf: Option<&(Vec<u8>, usize)>, len: *mut usize) -> *const u8 {
 /// by a NUL byte that is not counted, so text output can be used as a C
 /// string. Owned by the result. NULL (and `*len` 0) for a NULL result.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_exec_result_stdout(result: *const lxd_exec_result, len: *mut usize) -> *const u8 {
+pub unsafe extern "C" fn lxd_exec_result_stdout(
+    result: *const lxd_exec_result,
+    len: *mut usize,
+) -> *const u8 {
     guard_value(std::ptr::null(), || {
         bytes_out(unsafe { result.as_ref() }.map(|r| &r.stdout), len)
     })
@@ -187,7 +206,10 @@ pub unsafe extern "C" fn lxd_exec_result_stdout(result: *const lxd_exec_result, 
 
 /// The command's standard error, as `lxd_exec_result_stdout`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_exec_result_stderr(result: *const lxd_exec_result, len: *mut usize) -> *const u8 {
+pub unsafe extern "C" fn lxd_exec_result_stderr(
+    result: *const lxd_exec_result,
+    len: *mut usize,
+) -> *const u8 {
     guard_value(std::ptr::null(), || {
         bytes_out(unsafe { result.as_ref() }.map(|r| &r.stderr), len)
     })
@@ -298,7 +320,10 @@ pub unsafe extern "C" fn lxd_exec_session_resize(
 
 /// Send signal `signal` (e.g. 15 for SIGTERM) to the command.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_exec_session_signal(session: *mut lxd_exec_session, signal: c_int) -> lxd_status {
+pub unsafe extern "C" fn lxd_exec_session_signal(
+    session: *mut lxd_exec_session,
+    signal: c_int,
+) -> lxd_status {
     guard(|| unsafe { self::session(session) }?.signal(signal))
 }
 
@@ -335,7 +360,8 @@ pub unsafe extern "C" fn lxd_exec_session_free(session: *mut lxd_exec_session) {
 /// of file content done so far and in all, called on the calling thread as
 /// data moves. Return 0 to go on; any other value stops the transfer, which
 /// then returns `LXD_ERR_CANCELLED` (what was written stays).
-pub type lxd_progress_cb = Option<unsafe extern "C" fn(done: u64, total: u64, user_data: *mut c_void) -> c_int>;
+pub type lxd_progress_cb =
+    Option<unsafe extern "C" fn(done: u64, total: u64, user_data: *mut c_void) -> c_int>;
 
 /// Write `len` bytes to file `path` in the instance, creating or replacing it.
 /// @param path absolute, in the instance.
@@ -406,7 +432,10 @@ pub unsafe extern "C" fn lxd_bytes_free(data: *mut u8) {
 
 /// Remove file (or empty folder) `path` in the instance.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_file_delete(instance: *mut lxd_obj, path: *const c_char) -> lxd_status {
+pub unsafe extern "C" fn lxd_instance_file_delete(
+    instance: *mut lxd_obj,
+    path: *const c_char,
+) -> lxd_status {
     guard(|| {
         let obj = unsafe { self::instance(instance) }?;
         let path = unsafe { arg_str(path, "path") }?;
@@ -555,7 +584,10 @@ pub unsafe extern "C" fn lxd_events_next(
                 *out = c_string(text);
                 Ok(())
             }
-            None => Err(Error::new(ErrorKind::Timeout, "no event within the timeout")),
+            None => Err(Error::new(
+                ErrorKind::Timeout,
+                "no event within the timeout",
+            )),
         }
     })
 }
