@@ -214,7 +214,35 @@ int main(void)
     lxd_string_free(config);
     printf("lxc config get %s user.demo  ->  %s\n", name, value);
 
-    /* ---- 5. Stop and delete -------------------------------------------- */
+    /* ---- 5. Run a command and move a file -------------------------------
+     * The command is a JSON array (no shell unless you ask for one); stdin
+     * bytes go in, exit code, stdout and stderr come back separately. */
+    printf("==> running a command in %s\n", name);
+    lxd_exec_result *result = NULL;
+    const char *input = "hello from liblxd\n";
+    check(lxd_instance_exec(container, "[\"sh\",\"-c\",\"tr a-z A-Z; echo done >&2; exit 7\"]",
+                            NULL, (const uint8_t *)input, strlen(input), &result),
+          "lxd_instance_exec");
+    size_t out_len = 0, err_len = 0;
+    const uint8_t *out = lxd_exec_result_stdout(result, &out_len);
+    const uint8_t *err = lxd_exec_result_stderr(result, &err_len);
+    printf("exit code %d, stdout %.*s", lxd_exec_result_exit_code(result), (int)out_len,
+           (const char *)out);
+    printf("stderr %.*s", (int)err_len, (const char *)err);
+    lxd_exec_result_free(result);
+
+    const char *note = "written by the liblxd demo\n";
+    check(lxd_instance_file_put(container, "/root/note.txt", (const uint8_t *)note, strlen(note),
+                                "{\"mode\":\"0600\"}"),
+          "lxd_instance_file_put");
+    uint8_t *data = NULL;
+    size_t data_len = 0;
+    check(lxd_instance_file_get(container, "/root/note.txt", &data, &data_len),
+          "lxd_instance_file_get");
+    printf("/root/note.txt (%zu bytes): %s", data_len, (const char *)data); /* NUL-terminated */
+    lxd_bytes_free(data);
+
+    /* ---- 6. Stop and delete -------------------------------------------- */
     printf("==> stopping %s\n", name);
     check(lxd_instance_stop(container, 30, false, true), "lxd_instance_stop");
     print_attr(container, "status", "status");
