@@ -48,6 +48,12 @@ typedef struct lxd_client lxd_client;
 typedef struct lxd_events lxd_events;
 
 /**
+ * Events delivered to a callback on a background thread (opaque), from
+ * `lxd_events_listen`. Free with `lxd_events_listener_free`.
+ */
+typedef struct lxd_events_listener lxd_events_listener;
+
+/**
  * The outcome of `lxd_instance_exec` (opaque): exit code, stdout and
  * stderr. Free with `lxd_exec_result_free`.
  */
@@ -105,6 +111,19 @@ typedef int (*lxd_output_cb)(int stream,
 typedef int (*lxd_progress_cb)(uint64_t done,
                                uint64_t total,
                                void *user_data);
+
+/**
+ * Called by a listener (`lxd_events_listen`) on liblxd's own background
+ * thread, once per event with `status` `LXD_OK` and the event's JSON, and
+ * a last time with an error status and its message when the stream fails
+ * (e.g. `LXD_ERR_CONNECTION` when the daemon goes away). `event_json` is
+ * valid only during the call. Return 0 to go on, non-zero to stop
+ * listening. The callback must be thread-safe with respect to the rest of
+ * the program; it may call liblxd.
+ */
+typedef int (*lxd_event_cb)(lxd_status status,
+                            const char *event_json,
+                            void *user_data);
 
 /**
  * Receives a warning about an attribute the server sent that this
@@ -966,11 +985,17 @@ lxd_status lxd_instance_rename(struct lxd_obj *obj,
  * the final state (`status`, `err`, `metadata`).
  *
  * @param timeout_s seconds to wait at most; negative: no limit.
- * @return `LXD_OK` (succeeded); `LXD_ERR_OPERATION_FAILED` (with the
- *   operation's `err`); `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still
- *   running); `LXD_ERR_NOT_FOUND` (LXD no longer knows it: it forgets
- *   finished operations after a few seconds); `LXD_ERR_INVALID_ARGUMENT`
- *   (not an operation).
+ * LXD forgets a finished operation a few seconds after it ended. When the
+ * server no longer knows an operation that this handle knows existed (one
+ * from `lxd_obj_operation`, or one loaded before), it has ended: the wait
+ * returns `LXD_OK` and the attributes stay as last seen (the operation's
+ * effect shows in the objects it changed).
+ *
+ * @return `LXD_OK` (succeeded, or ended and forgotten as above);
+ *   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
+ *   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running);
+ *   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
+ *   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
  */
 lxd_status lxd_operation_wait(struct lxd_obj *op,
                               int32_t timeout_s);
@@ -1125,6 +1150,9 @@ void lxd_exec_session_free(struct lxd_exec_session *session);
  * @param options_json NULL, or an object with any of `mode` (a number such
  *   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
  *   (true: add to the end of an existing file instead of replacing it).
+ * @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
+ *   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
+ *   folder.
  */
 lxd_status lxd_instance_file_put(struct lxd_obj *instance,
                                  const char *path,
@@ -1138,8 +1166,9 @@ lxd_status lxd_instance_file_put(struct lxd_obj *instance,
  * @param data receives the bytes, followed by a NUL that is not counted;
  *   free with `lxd_bytes_free`.
  * @param len receives the number of bytes.
- * @return `LXD_ERR_NOT_FOUND` when there is no such path;
- *   `LXD_ERR_INVALID_ARGUMENT` when it is a folder.
+ * @return `LXD_ERR_NOT_FOUND` when there is no such path (also a path
+ *   through a file, or a dangling symlink); `LXD_ERR_INVALID_ARGUMENT` when
+ *   it is a folder.
  */
 lxd_status lxd_instance_file_get(struct lxd_obj *instance,
                                  const char *path,
@@ -1153,15 +1182,21 @@ void lxd_bytes_free(uint8_t *data);
 
 /**
  * Remove file (or empty folder) `path` in the instance.
+ * @return `LXD_ERR_NOT_FOUND` when there is no such path; `LXD_ERR_API`
+ *   (LXD's 500) for a folder that is not empty.
  */
 lxd_status lxd_instance_file_delete(struct lxd_obj *instance,
                                     const char *path);
 
 /**
- * Create folder `path` in the instance. An existing folder is not an error.
+ * Create folder `path` in the instance. An existing folder is not an error
+ * (a `mode`, `uid` or `gid` given is applied to it), nor is a symlink to a
+ * folder (left as it is).
  * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
  *   (as `lxd_instance_file_put`) and `parents` (true: create missing
  *   parent folders too, as `mkdir -p`).
+ * @return `LXD_ERR_CONFLICT` when a file or a symlink to one is in the way;
+ *   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`).
  */
 lxd_status lxd_instance_file_mkdir(struct lxd_obj *instance,
                                    const char *path,
@@ -1233,6 +1268,28 @@ lxd_status lxd_events_next(struct lxd_events *events,
  * Close an event stream. NULL is a no-op.
  */
 void lxd_events_free(struct lxd_events *events);
+
+/**
+ * Listen to events with a callback on a background thread, for C programs
+ * that prefer that to the pull API (`lxd_events_open`/`lxd_events_next`,
+ * which suits Go, Ruby and event loops better). The stream is open when
+ * this returns: events after that reach `callback`, in order, one at a
+ * time, on one thread of liblxd's.
+ * @param types as `lxd_events_open`.
+ * @param out receives the listener; `lxd_events_listener_free` stops it.
+ */
+lxd_status lxd_events_listen(struct lxd_client *client,
+                             const char *types,
+                             lxd_event_cb callback,
+                             void *user_data,
+                             struct lxd_events_listener **out);
+
+/**
+ * Stop a listener: no callback runs after this returns (unless called
+ * from inside the callback itself, which is allowed: then that callback
+ * is the last). NULL is a no-op.
+ */
+void lxd_events_listener_free(struct lxd_events_listener *listener);
 
 /**
  * Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores

@@ -1,6 +1,9 @@
 //! The event stream (`/1.0/events`) as a pull API: open it, then take one
 //! event at a time with a timeout. No threads: the caller's thread reads.
 
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use tungstenite::Message;
@@ -48,6 +51,15 @@ impl Events {
     /// limit). `Ok(None)` when the time passed with no event.
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<String>> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        self.next_or_wake(deadline, None)
+    }
+
+    /// `next`, also returning `Ok(None)` as soon as `wake` is readable.
+    fn next_or_wake(
+        &mut self,
+        deadline: Option<Instant>,
+        wake: Option<BorrowedFd<'_>>,
+    ) -> Result<Option<String>> {
         loop {
             while let Some(msg) = self.ws.try_read()? {
                 match msg {
@@ -73,11 +85,78 @@ impl Events {
                 ));
             }
             let want_write = self.ws.write_pending();
-            if wait_ready(&[(self.ws.fd(), true, want_write)], deadline)?.is_none() {
-                return Ok(None);
+            let mut fds = vec![(self.ws.fd(), true, want_write)];
+            fds.extend(wake.map(|w| (w, true, false)));
+            match wait_ready(&fds, deadline)? {
+                None => return Ok(None),
+                Some(ready) if ready & 0b10 != 0 => return Ok(None),
+                Some(_) => {}
             }
             if want_write {
                 self.ws.flush()?;
+            }
+        }
+    }
+}
+
+/// What a listener hands its callback: an event, or the error that ended
+/// the stream (the last call).
+pub type Delivery = Result<String>;
+
+/// Events delivered to a callback on a thread of their own (see
+/// [`Client::listen`]). Dropping it stops the thread and waits for it.
+pub struct Listener {
+    wake: UnixStream,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Client {
+    /// Open the event stream as [`Client::events`] does, then call
+    /// `callback` with each event on a new thread until the callback
+    /// returns false, the stream fails (the callback gets the error, last),
+    /// or the listener is dropped.
+    pub fn listen(
+        &self,
+        types: Option<&str>,
+        mut callback: Box<dyn FnMut(Delivery) -> bool + Send>,
+    ) -> Result<Listener> {
+        let mut events = self.events(types)?;
+        let (wake, woken) = UnixStream::pair()
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("socketpair: {e}")))?;
+        let thread = std::thread::Builder::new()
+            .name("liblxd-events".into())
+            .spawn(move || {
+                loop {
+                    match events.next_or_wake(None, Some(woken.as_fd())) {
+                        Ok(Some(event)) => {
+                            if !callback(Ok(event)) {
+                                return;
+                            }
+                        }
+                        // Woken: the listener is being dropped.
+                        Ok(None) => return,
+                        Err(e) => {
+                            callback(Err(e));
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot start a thread: {e}")))?;
+        Ok(Listener {
+            wake,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = (&self.wake).write_all(b"x");
+        if let Some(t) = self.thread.take() {
+            // A callback that drops its own listener must not join itself.
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
             }
         }
     }
@@ -94,7 +173,6 @@ mod tests {
     //! Against a fake websocket server on a unix socket (not LXD): what a
     //! real daemon cannot be made to do on demand.
     use super::*;
-    use std::io::Write;
     use std::os::unix::net::UnixListener;
     use tungstenite::protocol::CloseFrame;
     use tungstenite::protocol::frame::coding::CloseCode;
@@ -202,6 +280,46 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Forbidden, "{e:?}");
         assert!(e.message.contains("not authorized"), "{e:?}");
         assert_eq!(e.http_status, 403);
+    }
+
+    #[test]
+    fn a_listener_delivers_events_then_the_error_that_ended_the_stream() {
+        let (_d, client) = fake(|ws| {
+            for i in 0..3 {
+                ws.send(Message::text(format!("{{\"n\":{i}}}"))).unwrap();
+            }
+            let _ = ws.get_mut().shutdown(std::net::Shutdown::Both);
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let listener = client
+            .listen(None, Box::new(move |d| tx.send(d).is_ok()))
+            .unwrap();
+        let t = Duration::from_secs(5);
+        for i in 0..3 {
+            assert_eq!(
+                rx.recv_timeout(t).unwrap().unwrap(),
+                format!("{{\"n\":{i}}}")
+            );
+        }
+        assert_eq!(
+            rx.recv_timeout(t).unwrap().unwrap_err().kind,
+            ErrorKind::Connection
+        );
+        drop(listener);
+    }
+
+    #[test]
+    fn dropping_a_listener_stops_its_thread_while_it_waits() {
+        let (_d, client) = fake(|ws| {
+            // Never send anything; wait for the client to go.
+            let _ = ws.read();
+        });
+        let (tx, rx) = std::sync::mpsc::channel::<Delivery>();
+        let listener = client
+            .listen(None, Box::new(move |d| tx.send(d).is_ok()))
+            .unwrap();
+        drop(listener); // joins the thread: returns only once it has ended
+        assert!(rx.recv_timeout(Duration::from_secs(1)).is_err());
     }
 
     #[test]

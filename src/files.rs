@@ -268,9 +268,14 @@ impl Files {
             Some(self.client.timeout()),
         )?;
         if resp.status >= 400 {
-            let err = decode_response(resp.status, &resp.body)
+            let mut err = decode_response(resp.status, &resp.body)
                 .err()
                 .unwrap_or_else(|| Error::from_http(resp.status, "request failed"));
+            // LXD 5.0.2 answers a path through a file ("/file/x", ENOTDIR)
+            // with a 500; for the caller that path does not exist.
+            if err.kind == ErrorKind::Api && err.message.contains("not a directory") {
+                err.kind = ErrorKind::NotFound;
+            }
             let err = if err.kind == ErrorKind::NotFound {
                 Error {
                     message: format!("{remote}: no such file or folder ({})", err.message),
@@ -325,6 +330,20 @@ impl Files {
     fn stat(&self, remote: &str) -> Result<FileType> {
         let resp = self.send("HEAD", remote, &[], None, None)?;
         file_type(&resp)
+    }
+
+    /// Whether symlink `remote` leads (through any chain) to a folder.
+    fn follows_to_folder(&self, remote: &str) -> Result<bool> {
+        let mut path = remote.to_string();
+        for _ in 0..40 {
+            let (kind, resp) = self.get_into(&path, &mut io::sink())?;
+            match kind {
+                FileType::Directory => return Ok(true),
+                FileType::File => return Ok(false),
+                FileType::Symlink => path = symlink_target(&path, &resp.body)?,
+            }
+        }
+        Ok(false)
     }
 
     fn list(&self, remote: &str, resp: &Response) -> Result<Vec<String>> {
@@ -438,10 +457,36 @@ pub fn delete(obj: &Object, remote: &str) -> Result<()> {
     files.send("DELETE", remote, &[], None, None).map(|_| ())
 }
 
-/// Create folder `remote` (and, with `parents`, any missing parent).
+/// Create folder `remote` (and, with `parents`, any missing parent). An
+/// existing folder is fine (mode, uid and gid given are applied to it);
+/// anything else already there is `Conflict`.
 pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
+    // LXD itself accepts a "folder" over an existing file or symlink and
+    // leaves it as it was, so look first.
+    match files.stat(remote) {
+        Ok(FileType::Directory)
+        | Err(Error {
+            kind: ErrorKind::NotFound,
+            ..
+        }) => {}
+        // A symlink to a folder counts as that folder (as for `mkdir -p`);
+        // it is left as it is.
+        Ok(FileType::Symlink) if files.follows_to_folder(remote)? => return Ok(()),
+        Ok(other) => {
+            let what = if other == FileType::File {
+                "file"
+            } else {
+                "symlink"
+            };
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!("{remote} exists and is a {what}, not a folder"),
+            ));
+        }
+        Err(e) => return Err(e),
+    }
     if opts.parents {
         let mut path = String::new();
         let parts: Vec<&str> = remote.split('/').filter(|p| !p.is_empty()).collect();
@@ -453,6 +498,8 @@ pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
             }
             match files.stat(&path) {
                 Ok(FileType::Directory) => continue,
+                // A symlink to a folder is fine as a parent.
+                Ok(FileType::Symlink) if files.follows_to_folder(&path)? => continue,
                 Ok(_) => {
                     return Err(Error::new(
                         ErrorKind::Conflict,

@@ -1,7 +1,8 @@
 //! Exports for exec, files and events: the websocket and streaming side.
 
-use std::ffi::{CStr, OsStr, c_char, c_int, c_void};
+use std::ffi::{CStr, CString, OsStr, c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -368,6 +369,9 @@ pub type lxd_progress_cb =
 /// @param options_json NULL, or an object with any of `mode` (a number such
 ///   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
 ///   (true: add to the end of an existing file instead of replacing it).
+/// @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
+///   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
+///   folder.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_put(
     instance: *mut lxd_obj,
@@ -393,8 +397,9 @@ pub unsafe extern "C" fn lxd_instance_file_put(
 /// @param data receives the bytes, followed by a NUL that is not counted;
 ///   free with `lxd_bytes_free`.
 /// @param len receives the number of bytes.
-/// @return `LXD_ERR_NOT_FOUND` when there is no such path;
-///   `LXD_ERR_INVALID_ARGUMENT` when it is a folder.
+/// @return `LXD_ERR_NOT_FOUND` when there is no such path (also a path
+///   through a file, or a dangling symlink); `LXD_ERR_INVALID_ARGUMENT` when
+///   it is a folder.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_get(
     instance: *mut lxd_obj,
@@ -431,6 +436,8 @@ pub unsafe extern "C" fn lxd_bytes_free(data: *mut u8) {
 }
 
 /// Remove file (or empty folder) `path` in the instance.
+/// @return `LXD_ERR_NOT_FOUND` when there is no such path; `LXD_ERR_API`
+///   (LXD's 500) for a folder that is not empty.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_delete(
     instance: *mut lxd_obj,
@@ -443,10 +450,14 @@ pub unsafe extern "C" fn lxd_instance_file_delete(
     })
 }
 
-/// Create folder `path` in the instance. An existing folder is not an error.
+/// Create folder `path` in the instance. An existing folder is not an error
+/// (a `mode`, `uid` or `gid` given is applied to it), nor is a symlink to a
+/// folder (left as it is).
 /// @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
 ///   (as `lxd_instance_file_put`) and `parents` (true: create missing
 ///   parent folders too, as `mkdir -p`).
+/// @return `LXD_ERR_CONFLICT` when a file or a symlink to one is in the way;
+///   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_mkdir(
     instance: *mut lxd_obj,
@@ -597,5 +608,82 @@ pub unsafe extern "C" fn lxd_events_next(
 pub unsafe extern "C" fn lxd_events_free(events: *mut lxd_events) {
     if !events.is_null() {
         guard_value((), || drop(unsafe { Box::from_raw(events) }));
+    }
+}
+
+/// Called by a listener (`lxd_events_listen`) on liblxd's own background
+/// thread, once per event with `status` `LXD_OK` and the event's JSON, and
+/// a last time with an error status and its message when the stream fails
+/// (e.g. `LXD_ERR_CONNECTION` when the daemon goes away). `event_json` is
+/// valid only during the call. Return 0 to go on, non-zero to stop
+/// listening. The callback must be thread-safe with respect to the rest of
+/// the program; it may call liblxd.
+pub type lxd_event_cb = Option<
+    unsafe extern "C" fn(
+        status: lxd_status,
+        event_json: *const c_char,
+        user_data: *mut c_void,
+    ) -> c_int,
+>;
+
+/// Events delivered to a callback on a background thread (opaque), from
+/// `lxd_events_listen`. Free with `lxd_events_listener_free`.
+pub struct lxd_events_listener {
+    _listener: crate::events::Listener,
+}
+
+struct UserData(*mut c_void);
+// The caller promises (see lxd_event_cb) that its callback and data may be
+// used from liblxd's thread.
+unsafe impl Send for UserData {}
+
+/// Listen to events with a callback on a background thread, for C programs
+/// that prefer that to the pull API (`lxd_events_open`/`lxd_events_next`,
+/// which suits Go, Ruby and event loops better). The stream is open when
+/// this returns: events after that reach `callback`, in order, one at a
+/// time, on one thread of liblxd's.
+/// @param types as `lxd_events_open`.
+/// @param out receives the listener; `lxd_events_listener_free` stops it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_events_listen(
+    client: *mut lxd_client,
+    types: *const c_char,
+    callback: lxd_event_cb,
+    user_data: *mut c_void,
+    out: *mut *mut lxd_events_listener,
+) -> lxd_status {
+    guard(|| {
+        let client = &unsafe { arg_ref(client, "client") }?.client;
+        let types = unsafe { arg_opt_str(types, "types") }?;
+        let callback = callback.ok_or_else(|| Error::invalid("callback is NULL"))?;
+        let out = arg_out(out, "out")?;
+        let user = UserData(user_data);
+        let deliver = move |d: crate::events::Delivery| -> bool {
+            let user = &user;
+            let (status, text) = match d {
+                Ok(event) => (LXD_OK, event),
+                Err(e) => (super::status_of(e.kind), e.message),
+            };
+            let text = CString::new(text.replace('\0', "\\u0000")).unwrap_or_default();
+            let go_on = catch_unwind(AssertUnwindSafe(|| unsafe {
+                callback(status, text.as_ptr(), user.0) == 0
+            }));
+            go_on.unwrap_or(false) && status == LXD_OK
+        };
+        let listener = client.listen(types, Box::new(deliver))?;
+        *out = Box::into_raw(Box::new(lxd_events_listener {
+            _listener: listener,
+        }));
+        Ok(())
+    })
+}
+
+/// Stop a listener: no callback runs after this returns (unless called
+/// from inside the callback itself, which is allowed: then that callback
+/// is the last). NULL is a no-op.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_events_listener_free(listener: *mut lxd_events_listener) {
+    if !listener.is_null() {
+        guard_value((), || drop(unsafe { Box::from_raw(listener) }));
     }
 }

@@ -5,8 +5,10 @@
  * over HTTPS (scripts/test.sh sets LIBLXD_TEST_TRANSPORT). */
 #include "harness.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static lxd_events *open_events(const char *types) {
     lxd_events *ev = NULL;
@@ -173,10 +175,135 @@ TEST(bad_input_is_refused) {
     lxd_events_free(NULL);
 }
 
+/* ---- the callback form (lxd_events_listen) -------------------------------- */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls;
+    bool matched;
+    char needle[160];
+    pthread_t thread;
+    int stop_after; /* return non-zero on this call (0: never) */
+} heard = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false, "", 0, 0};
+
+static int on_event(lxd_status status, const char *json, void *user) {
+    (void)user;
+    pthread_mutex_lock(&heard.mu);
+    heard.calls++;
+    heard.thread = pthread_self();
+    if (status == LXD_OK && t_contains(json, heard.needle)) heard.matched = true;
+    int stop = heard.stop_after && heard.calls >= heard.stop_after;
+    pthread_cond_broadcast(&heard.cv);
+    pthread_mutex_unlock(&heard.mu);
+    return stop;
+}
+
+/* Wait (up to `ms`) until the listener matched the needle. */
+static bool await_match(int ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&heard.mu);
+    while (!heard.matched)
+        if (pthread_cond_timedwait(&heard.cv, &heard.mu, &until) != 0) break;
+    bool ok = heard.matched;
+    pthread_mutex_unlock(&heard.mu);
+    return ok;
+}
+
+static void reset_heard(const char *needle, int stop_after) {
+    pthread_mutex_lock(&heard.mu);
+    heard.calls = 0;
+    heard.matched = false;
+    heard.stop_after = stop_after;
+    snprintf(heard.needle, sizeof heard.needle, "%s", needle);
+    pthread_mutex_unlock(&heard.mu);
+}
+
+static int heard_calls(void) {
+    pthread_mutex_lock(&heard.mu);
+    int n = heard.calls;
+    pthread_mutex_unlock(&heard.mu);
+    return n;
+}
+
+TEST(listener_calls_back_on_its_own_thread_and_stops_when_freed) {
+    char profile[96], needle[160];
+    snprintf(profile, sizeof profile, "%s", t_unique("evl"));
+    snprintf(needle, sizeof needle, "\"source\":\"/1.0/profiles/%s\"", profile);
+    reset_heard(needle, 0);
+    lxd_events_listener *l = NULL;
+    CHECK_OK(lxd_events_listen(t_client(), "lifecycle", on_event, NULL, &l));
+    t_cleanup("lxc profile delete %s >/dev/null 2>&1; lxc profile delete %s-2 >/dev/null 2>&1",
+              profile, profile);
+    if (t_sh("lxc profile create %s >/dev/null", profile) != 0 || !await_match(2000)) {
+        lxd_events_listener_free(l);
+        CHECK_MSG(false, "the listener did not report the profile's creation within 2 s");
+    }
+    pthread_mutex_lock(&heard.mu);
+    bool other_thread = !pthread_equal(heard.thread, pthread_self());
+    pthread_mutex_unlock(&heard.mu);
+    lxd_events_listener_free(l);
+    CHECK(other_thread);
+    /* After free returns, no callback runs any more. */
+    int before = heard_calls();
+    CHECK(t_sh("lxc profile create %s-2 >/dev/null && lxc profile delete %s-2 >/dev/null", profile,
+               profile) == 0);
+    char *json = NULL;
+    lxd_events *probe = t_keep_events(open_events("lifecycle"));
+    CHECK(probe);
+    /* A pulled stream opened afterwards proves events still flow... */
+    CHECK(t_sh("lxc profile set %s user.x 1", profile) == 0);
+    CHECK_OK(lxd_events_next(probe, 2000, &json));
+    lxd_string_free(json);
+    /* ...while the freed listener saw none of them. */
+    CHECK_MSG(heard_calls() == before, "%d callbacks after lxd_events_listener_free",
+              heard_calls() - before);
+}
+
+TEST(listener_stops_when_the_callback_returns_non_zero) {
+    reset_heard("\"type\":\"lifecycle\"", 1);
+    lxd_events_listener *l = NULL;
+    CHECK_OK(lxd_events_listen(t_client(), "lifecycle", on_event, NULL, &l));
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s", t_unique("evs"));
+    t_cleanup("for i in 1 2 3; do lxc profile delete %s-$i >/dev/null 2>&1; done", prefix);
+    int rc = t_sh("for i in 1 2 3; do lxc profile create %s-$i >/dev/null || exit 1; done", prefix);
+    bool matched = await_match(2000);
+    /* Let any further events reach the stream: a pulled stream sees a
+     * marker event, created after them. */
+    lxd_events *probe = t_keep_events(open_events("lifecycle"));
+    int rc2 = t_sh("lxc profile set %s-1 user.x 1", prefix);
+    char *json = NULL;
+    lxd_status s = probe ? lxd_events_next(probe, 2000, &json) : LXD_ERR_INTERNAL;
+    lxd_string_free(json);
+    int calls = heard_calls();
+    lxd_events_listener_free(l);
+    CHECK(rc == 0 && rc2 == 0 && s == LXD_OK);
+    CHECK(matched);
+    CHECK_MSG(calls == 1, "the callback ran %d times after asking to stop at the first", calls);
+}
+
+TEST(listener_bad_input_is_refused) {
+    lxd_events_listener *l = (lxd_events_listener *)0x1;
+    CHECK_STATUS(lxd_events_listen(NULL, NULL, on_event, NULL, &l), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_events_listen(t_client(), NULL, NULL, NULL, &l), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_events_listen(t_client(), "bad type", on_event, NULL, &l), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_events_listen(t_client(), NULL, on_event, NULL, NULL), LXD_ERR_INVALID_ARGUMENT);
+    CHECK(l == (lxd_events_listener *)0x1);
+    lxd_events_listener_free(NULL);
+}
+
 T_MAIN(T_CASE(config_change_and_start_arrive_as_lifecycle_events_within_a_second),
        T_CASE(operation_filter_gives_only_operation_events),
        T_CASE(unfiltered_stream_gives_several_types),
        T_CASE(quiet_stream_times_out_and_stays_usable),
        T_CASE(events_are_queued_while_the_caller_is_not_reading),
        T_CASE(two_streams_both_see_the_same_event),
-       T_CASE(bad_input_is_refused))
+       T_CASE(bad_input_is_refused),
+       T_CASE(listener_calls_back_on_its_own_thread_and_stops_when_freed),
+       T_CASE(listener_stops_when_the_callback_returns_non_zero),
+       T_CASE(listener_bad_input_is_refused))
