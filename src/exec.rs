@@ -298,24 +298,16 @@ pub fn run(
             // Read everything that is there now.
             for (i, which) in [(1, Stream::Stdout), (2, Stream::Stderr)] {
                 while let Some(msg) = streams[i].try_read()? {
-                    match msg {
-                        Message::Binary(b) if !b.is_empty() => {
-                            if !on_output(which, &b) {
-                                return Err(Error::new(
-                                    ErrorKind::Cancelled,
-                                    "the output callback stopped the command; it was sent SIGKILL",
-                                ));
-                            }
-                        }
-                        Message::Text(t) if !t.is_empty() => {
-                            if !on_output(which, t.as_bytes()) {
-                                return Err(Error::new(
-                                    ErrorKind::Cancelled,
-                                    "the output callback stopped the command; it was sent SIGKILL",
-                                ));
-                            }
-                        }
-                        _ => {}
+                    let data: &[u8] = match &msg {
+                        Message::Binary(b) => b,
+                        Message::Text(t) => t.as_bytes(),
+                        _ => continue,
+                    };
+                    if !data.is_empty() && !on_output(which, data) {
+                        return Err(Error::new(
+                            ErrorKind::Cancelled,
+                            "the output callback stopped the command; it was sent SIGKILL",
+                        ));
                     }
                 }
             }

@@ -727,6 +727,8 @@ fn link_inside(root: &str, link_rel: &Path, target: &str) -> Option<PathBuf> {
     let target = normalize(Path::new(target));
     let inside = if root == "/" {
         target.trim_start_matches('/').to_string()
+    } else if target == root {
+        String::new()
     } else {
         target.strip_prefix(&format!("{root}/"))?.to_string()
     };

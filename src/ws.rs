@@ -4,17 +4,19 @@
 //! callers multiplex with [`wait_ready`], so one thread can drive several
 //! websockets with a deadline and no helper threads.
 
-use std::io;
+use std::io::{self, BufReader, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use tungstenite::protocol::WebSocket;
+use tungstenite::handshake::client::generate_key;
+use tungstenite::handshake::derive_accept_key;
+use tungstenite::protocol::{Role, WebSocket};
 use tungstenite::{Error as WsError, Message};
 
 use crate::client::{Client, decode_response};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::Stream;
+use crate::transport::{Request, Stream, http};
 
 /// One open websocket.
 pub struct Ws {
@@ -28,49 +30,81 @@ pub struct Ws {
 
 impl Client {
     /// Open the websocket at `path` (path and query, project included).
+    ///
+    /// The upgrade goes through the transport's own HTTP code, so that a
+    /// refusal comes back whole (status and LXD's message) and frames the
+    /// server sends right after the upgrade are kept.
     pub fn websocket(&self, path: &str) -> Result<Ws> {
         let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
-        let stream = self.transport().open_stream()?;
+        let mut stream = self.transport().open_stream()?;
         stream
             .set_timeout(Some(self.timeout()))
             .map_err(|e| Error::from_io(&what, &e))?;
-        let url = format!("ws://{}{}", self.transport().host_header(), path);
-        let mut request = tungstenite::client::IntoClientRequest::into_client_request(url.as_str())
-            .map_err(|e| Error::invalid(format!("{what}: {e}")))?;
-        if let Ok(agent) = concat!("liblxd/", env!("CARGO_PKG_VERSION")).parse() {
-            request.headers_mut().insert("User-Agent", agent);
-        }
-        let (inner, _) = match tungstenite::client::client(request, stream) {
-            Ok(pair) => pair,
-            Err(tungstenite::HandshakeError::Failure(WsError::Http(resp))) => {
-                let status = resp.status().as_u16();
-                let body = resp.body().clone().unwrap_or_default();
-                let err = match decode_response(status, &body) {
-                    Err(e) => e,
-                    Ok(_) => Error::from_http(status, "the server refused the websocket"),
-                };
-                return Err(err.with_context(&what));
-            }
-            Err(tungstenite::HandshakeError::Failure(e)) => return Err(ws_error(&what, e)),
-            Err(tungstenite::HandshakeError::Interrupted(_)) => {
+        let key = generate_key();
+        let req = Request {
+            method: "GET",
+            target: path,
+            host: self.transport().host_header(),
+            headers: &[
+                ("Connection", "Upgrade"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", &key),
+            ],
+            body: None,
+        };
+        stream
+            .write_all(&http::encode_request(&req))
+            .and_then(|_| stream.flush())
+            .map_err(|e| Error::from_io(&what, &e))?;
+        let mut reader = BufReader::with_capacity(16 * 1024, stream);
+        let mut head = match http::read_head(&mut reader) {
+            Ok(Some(head)) => head,
+            Ok(None) => {
                 return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("{what}: the handshake timed out"),
+                    ErrorKind::Connection,
+                    format!("{what}: the server closed the connection without answering"),
                 ));
             }
+            Err(e) => return Err(io_error(&what, e)),
         };
-        let ws = Ws {
-            inner,
+        if head.status != 101 {
+            http::read_body(&mut reader, &mut head, "GET").map_err(|e| io_error(&what, e))?;
+            let err = match decode_response(head.status, &head.body) {
+                Err(e) => e,
+                Ok(_) => Error::from_http(head.status, "the server refused the websocket"),
+            };
+            return Err(err.with_context(&what));
+        }
+        let accept = derive_accept_key(key.as_bytes());
+        if head.header("sec-websocket-accept") != Some(accept.as_str()) {
+            return Err(Error::protocol(format!(
+                "{what}: the server's upgrade has a wrong Sec-WebSocket-Accept"
+            )));
+        }
+        let early = reader.buffer().to_vec();
+        let stream = reader.into_inner();
+        stream
+            .set_timeout(None)
+            .and_then(|_| stream.set_nonblocking(true))
+            .map_err(|e| Error::from_io(&what, &e))?;
+        Ok(Ws {
+            inner: WebSocket::from_partially_read(stream, early, Role::Client, None),
             write_pending: false,
             finished: false,
             what,
-        };
-        ws.inner
-            .get_ref()
-            .set_timeout(None)
-            .and_then(|_| ws.inner.get_ref().set_nonblocking(true))
-            .map_err(|e| Error::from_io(&ws.what, &e))?;
-        Ok(ws)
+        })
+    }
+}
+
+fn io_error(what: &str, e: io::Error) -> Error {
+    let is_format = e
+        .get_ref()
+        .is_some_and(|i| i.downcast_ref::<http::HttpFormatError>().is_some());
+    if is_format {
+        Error::protocol(format!("{what}: {e}"))
+    } else {
+        Error::from_io(what, &e)
     }
 }
 

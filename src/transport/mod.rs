@@ -435,12 +435,11 @@ impl Transport {
         if let Some(u) = upload {
             body_error = copy_body(u, conn.get_mut()).err();
         }
-        if let Some(e) = &body_error {
-            if let Some(local) = local_error(e) {
-                return Err(Error::from_local_io(&ctx(), local));
-            }
-            // The server may have answered early (an error) and closed;
-            // its answer says more than the broken pipe does.
+        // A connection error while sending the body: the server may have
+        // answered early (an error) and closed; its answer says more than
+        // the broken pipe does, so read on.
+        if let Some(local) = body_error.as_ref().and_then(local_error) {
+            return Err(Error::from_local_io(&ctx(), local));
         }
         let mut resp = match http::read_head(&mut conn) {
             Ok(Some(resp)) => resp,
