@@ -23,34 +23,15 @@ GETS="${BENCH_GETS:-300}"
 LISTS="${BENCH_LISTS:-20}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 PREFIX=lxdbench-
-PYLXD_VERSION=2.4.2
-VENV="$ROOT/bench/.venv"
-OUT="$ROOT/target/bench"
-export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$HOME/.cargo/bin:$PATH"
-
-say() { echo "bench: $*" >&2; }
+# PYLXD_VERSION, VENV, OUT, PATH, say and the build/venv steps:
+. bench/common.sh
 
 # ------------------------------------------------------------- 1. prepare
 bash scripts/lxd-env.sh
 
-say "building liblxd (cargo build --release) ..."
-cargo build --release -q
-ln -sf liblxd.so target/release/liblxd.so.0
-mkdir -p "$OUT"
-gcc -O2 -Wall -Wextra -std=c11 -Iinclude bench/bench_liblxd.c -o "$OUT/bench_liblxd" \
-    -Ltarget/release -llxd -Wl,-rpath,"$ROOT/target/release"
-
-if ! "$VENV/bin/python" -c "import pylxd, sys; sys.exit(pylxd.__version__ != '$PYLXD_VERSION')" 2>/dev/null; then
-    say "creating $VENV with pylxd==$PYLXD_VERSION ..."
-    if ! python3 -c 'import ensurepip' 2>/dev/null; then
-        # Debian splits venv/ensurepip off python3 itself.
-        apt-get install -y -qq python3-venv >/dev/null
-    fi
-    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    # pylxd 2.4.2 installs and runs as is on Python 3.11 with the current
-    # requests/urllib3/cryptography; nothing needs pinning.
-    "$VENV/bin/pip" install -q --disable-pip-version-check "pylxd==$PYLXD_VERSION"
-fi
+bench_build_liblxd
+bench_build_c bench_liblxd
+bench_ensure_venv
 
 # ---------------------------------------------------------- 2. containers
 names=()
