@@ -409,6 +409,12 @@ impl Session {
         let deadline = self.deadline();
         for chunk in data.chunks(STDIN_CHUNK) {
             self.pty.send(Message::binary(chunk.to_vec()), deadline)?;
+            if self.pty.finished() {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    "the session's terminal closed (the command has ended)",
+                ));
+            }
         }
         Ok(())
     }

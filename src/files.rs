@@ -766,6 +766,7 @@ fn walk_remote(
     rel: PathBuf,
     depth: usize,
     out: &mut Vec<RemoteEntry>,
+    fetched: Option<(FileType, Response)>,
 ) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(Error::new(
@@ -775,9 +776,12 @@ fn walk_remote(
     }
     // For a file only its type is asked here (HEAD); its content comes
     // later, once the whole tree has passed the checks.
-    let (kind, resp) = match files.stat(remote)? {
-        FileType::File => (FileType::File, Response::default()),
-        _ => files.get_into(remote, &mut io::sink())?,
+    let (kind, resp) = match fetched {
+        Some(first) => first,
+        None => match files.stat(remote)? {
+            FileType::File => (FileType::File, Response::default()),
+            _ => files.get_into(remote, &mut io::sink())?,
+        },
     };
     match kind {
         FileType::File => {
@@ -807,7 +811,7 @@ fn walk_remote(
             for name in &listing {
                 check_name(remote, name)?;
                 let child = format!("{}/{}", remote.trim_end_matches('/'), name);
-                walk_remote(files, root, &child, rel.join(name), depth + 1, out)?;
+                walk_remote(files, root, &child, rel.join(name), depth + 1, out, None)?;
             }
         }
     }
@@ -827,24 +831,39 @@ pub fn pull(
 ) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
-    // Follow a symlink named by the caller (at most 40 hops, as the kernel).
-    let mut root = normalize(Path::new(remote));
-    for hop in 0.. {
-        if hop == 40 {
-            return Err(Error::invalid(format!(
-                "{remote}: too many levels of symlinks"
-            )));
-        }
-        if files.stat(&root)? != FileType::Symlink {
-            break;
-        }
-        let (_, resp) = files.get_into(&root, &mut io::sink())?;
-        root = symlink_target(&root, &resp.body)?;
-    }
-    let mut entries = Vec::new();
-    walk_remote(&files, &root, &root, PathBuf::new(), 0, &mut entries)?;
-
     let meter = Meter::new(0, progress);
+    // One GET: a file streams straight to `local` (a single-file pull is one
+    // request); a folder brings its listing; a symlink named by the caller
+    // is followed (at most 40 hops, as the kernel does).
+    let mut root = normalize(Path::new(remote));
+    let mut hops = 0;
+    let first = loop {
+        let (kind, resp) = fetch_file(&files, &root, local, &meter)?;
+        match kind {
+            FileType::File => return Ok(()),
+            FileType::Directory => break (kind, resp),
+            FileType::Symlink => {
+                hops += 1;
+                if hops > 40 {
+                    return Err(Error::invalid(format!(
+                        "{remote}: too many levels of symlinks"
+                    )));
+                }
+                root = symlink_target(&root, &resp.body)?;
+            }
+        }
+    };
+    let mut entries = Vec::new();
+    walk_remote(
+        &files,
+        &root,
+        &root,
+        PathBuf::new(),
+        0,
+        &mut entries,
+        Some(first),
+    )?;
+
     let mut links = Vec::new();
     for entry in entries {
         match entry {
@@ -893,31 +912,41 @@ pub fn pull(
 /// with the remote mode. The progress total grows by the file's size as
 /// soon as the server tells it.
 fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Result<()> {
-    let ctx = || format!("cannot write {}", dest.display());
-    if fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink()) {
-        fs::remove_file(dest).map_err(|e| Error::from_local_io(&ctx(), &e))?;
-    }
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(dest)
-        .map_err(|e| Error::from_local_io(&ctx(), &e))?;
-    let mut writer = MeteredWriter {
-        inner: &file,
-        meter,
-    };
-    let on_size = |len: u64| meter.total.set(meter.total.get() + len);
-    let (kind, resp) = files
-        .get_sized(remote, &mut writer, &on_size)
-        .map_err(|e| meter.check(e))?;
-    if kind != FileType::File {
-        return Err(Error::protocol(format!(
+    match fetch_file(files, remote, dest, meter)?.0 {
+        FileType::File => Ok(()),
+        _ => Err(Error::protocol(format!(
             "{remote} changed type during the pull"
-        )));
+        ))),
     }
+}
+
+/// GET `remote`: a file is written to `dest` (created only then); a folder
+/// or symlink comes back in the response, and nothing is written.
+fn fetch_file(
+    files: &Files,
+    remote: &str,
+    dest: &Path,
+    meter: &Meter<'_>,
+) -> Result<(FileType, Response)> {
+    let ctx = || format!("cannot write {}", dest.display());
+    let mut sink = LazyFile { dest, file: None };
+    let on_size = |len: u64| meter.total.set(meter.total.get() + len);
+    let (kind, resp) = {
+        let mut writer = MeteredWriter {
+            inner: &mut sink,
+            meter,
+        };
+        files
+            .get_sized(remote, &mut writer, &on_size)
+            .map_err(|e| meter.check(e))?
+    };
+    if kind != FileType::File {
+        return Ok((kind, resp));
+    }
+    let file = match sink.file {
+        Some(f) => f,
+        None => sink.open().map_err(|e| Error::from_local_io(&ctx(), &e))?,
+    };
     meter.report()?;
     if let Some(mode) = resp
         .header("x-lxd-mode")
@@ -926,7 +955,44 @@ fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Res
         file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
             .map_err(|e| Error::from_local_io(&ctx(), &e))?;
     }
-    Ok(())
+    Ok((kind, resp))
+}
+
+/// A local file opened on the first write: replaced if it exists, never
+/// written through a symlink.
+struct LazyFile<'a> {
+    dest: &'a Path,
+    file: Option<fs::File>,
+}
+
+impl LazyFile<'_> {
+    fn open(&mut self) -> io::Result<fs::File> {
+        if fs::symlink_metadata(self.dest).is_ok_and(|m| m.file_type().is_symlink()) {
+            fs::remove_file(self.dest)?;
+        }
+        fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(self.dest)
+    }
+}
+
+impl Write for LazyFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() {
+            self.file = Some(self.open()?);
+        }
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(io::Error::other("no file")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
 }
 
 #[cfg(test)]

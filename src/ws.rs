@@ -124,6 +124,19 @@ fn would_block(e: &WsError) -> bool {
     matches!(e, WsError::Io(io) if io.kind() == io::ErrorKind::WouldBlock)
 }
 
+/// The peer has gone: what we still had to say is moot (e.g. the end of
+/// stdin of a command that has already exited), not an error.
+fn peer_gone(e: &WsError) -> bool {
+    match e {
+        WsError::ConnectionClosed | WsError::AlreadyClosed => true,
+        WsError::Io(io) => matches!(
+            io.kind(),
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+        ),
+        _ => false,
+    }
+}
+
 impl Ws {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.inner.get_ref().as_fd()
@@ -184,6 +197,10 @@ impl Ws {
         match self.inner.write(msg) {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
+            Err(e) if peer_gone(&e) => {
+                self.gone();
+                return Ok(());
+            }
             Err(e) => return Err(ws_error(&self.what, e)),
         }
         self.flush()
@@ -200,9 +217,8 @@ impl Ws {
                 self.write_pending = true;
                 Ok(())
             }
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                self.write_pending = false;
-                self.finished = true;
+            Err(e) if peer_gone(&e) => {
+                self.gone();
                 Ok(())
             }
             Err(e) => Err(ws_error(&self.what, e)),
@@ -230,13 +246,18 @@ impl Ws {
         match self.inner.close(None) {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                self.finished = true;
+            Err(e) if peer_gone(&e) => {
+                self.gone();
                 return Ok(());
             }
             Err(e) => return Err(ws_error(&self.what, e)),
         }
         self.flush()
+    }
+
+    fn gone(&mut self) {
+        self.write_pending = false;
+        self.finished = true;
     }
 }
 
@@ -297,5 +318,48 @@ pub fn wait_ready(
                 return Err(Error::new(ErrorKind::Internal, format!("poll failed: {e}")));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against a fake websocket server on a unix socket (not LXD).
+    use super::*;
+    use std::os::unix::net::UnixListener;
+
+    #[test]
+    fn writing_to_a_peer_that_has_gone_ends_the_websocket_without_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let ws = tungstenite::accept(stream).unwrap();
+            drop(ws); // gone, as LXD closes stdin once the command has exited
+        });
+        let mut ws = Client::for_socket(&path).websocket("/x").unwrap();
+        server.join().unwrap();
+        // The end of input and any data to a peer that has gone are moot:
+        // never an error (this raced in exec: stdin's close frame after `true`).
+        for _ in 0..50 {
+            ws.queue(Message::binary(vec![7u8; 64 * 1024])).unwrap();
+            if ws.finished() {
+                break;
+            }
+        }
+        assert!(ws.finished());
+        ws.close().unwrap();
+        assert!(!ws.write_pending());
+    }
+
+    #[test]
+    fn wait_ready_times_out_and_reports_ready_entries() {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let soon = Some(Instant::now() + Duration::from_millis(20));
+        assert_eq!(wait_ready(&[(a.as_fd(), true, false)], soon).unwrap(), None);
+        (&b).write_all(b"x").unwrap();
+        let ready =
+            wait_ready(&[(b.as_fd(), true, false), (a.as_fd(), true, false)], None).unwrap();
+        assert_eq!(ready, Some(0b10));
     }
 }

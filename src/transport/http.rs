@@ -183,7 +183,7 @@ pub fn read_body_to(
         let len: u64 = len
             .parse()
             .map_err(|_| bad(format!("bad Content-Length {len:?}")))?;
-        let got = io::copy(&mut r.take(len), sink)?;
+        let got = copy_large(r, sink, len)?;
         if got < len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -193,8 +193,41 @@ pub fn read_body_to(
         return Ok(());
     }
     resp.keep_alive = false;
-    io::copy(r, sink)?;
+    copy_large(r, sink, u64::MAX)?;
     Ok(())
+}
+
+/// Copy up to `limit` bytes (or to EOF) with a large buffer: a `BufReader`
+/// hands reads at least as large as its own buffer straight to the socket,
+/// so a big body moves in few system calls, whatever the reader's buffer.
+fn copy_large(r: &mut impl BufRead, sink: &mut dyn Write, limit: u64) -> io::Result<u64> {
+    const CHUNK: usize = 256 * 1024;
+    let mut buf = Vec::new();
+    let mut done = 0u64;
+    while done < limit {
+        let want = (limit - done).min(CHUNK as u64) as usize;
+        if want <= 64 * 1024 {
+            // Small rest (the usual JSON document): no big buffer.
+            let got = io::copy(&mut r.take(want as u64), sink)?;
+            done += got;
+            if got < want as u64 {
+                break;
+            }
+            continue;
+        }
+        if buf.is_empty() {
+            buf = vec![0u8; CHUNK];
+        }
+        let n = match r.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        sink.write_all(&buf[..n])?;
+        done += n as u64;
+    }
+    Ok(done)
 }
 
 fn read_chunked(r: &mut impl BufRead, body: &mut dyn Write) -> io::Result<()> {
@@ -219,7 +252,7 @@ fn read_chunked(r: &mut impl BufRead, body: &mut dyn Write) -> io::Result<()> {
                 }
             }
         }
-        let got = io::copy(&mut r.take(size as u64), body)?;
+        let got = copy_large(r, body, size as u64)?;
         if got < size as u64 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
