@@ -7,6 +7,7 @@
 //! command has exited and its output is drained); the exit code then comes
 //! from `/1.0/operations/{id}/wait`.
 
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -285,7 +286,7 @@ pub fn run(
             // Stdin: one chunk at a time once the previous one is written,
             // so memory stays flat; then close, which is end of file.
             let stdin_ws = &mut streams[0];
-            if !stdin_ws.write_pending() && !stdin_ws.finished() {
+            if !stdin_ws.write_pending() && !stdin_ws.write_closed() {
                 if sent < stdin.len() {
                     let end = (sent + STDIN_CHUNK).min(stdin.len());
                     stdin_ws.queue(Message::binary(stdin[sent..end].to_vec()))?;
@@ -400,7 +401,7 @@ impl Session {
 
     /// Write bytes to the terminal (the command's input).
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
-        if self.pty.finished() {
+        if self.pty.finished() || self.pty.write_closed() {
             return Err(Error::new(
                 ErrorKind::Connection,
                 "the session's terminal is closed",
@@ -409,7 +410,7 @@ impl Session {
         let deadline = self.deadline();
         for chunk in data.chunks(STDIN_CHUNK) {
             self.pty.send(Message::binary(chunk.to_vec()), deadline)?;
-            if self.pty.finished() {
+            if self.pty.write_closed() {
                 return Err(Error::new(
                     ErrorKind::Connection,
                     "the session's terminal closed (the command has ended)",
@@ -432,7 +433,12 @@ impl Session {
                     got |= !t.is_empty();
                     self.pending.extend_from_slice(t.as_bytes());
                 }
-                Message::Close(_) => got = true,
+                Message::Close(_) => {
+                    // LXD ends the command's side only once ours is closed
+                    // too (its end of the terminal mirror waits for it).
+                    self.pty.close()?;
+                    got = true;
+                }
                 _ => {}
             }
         }
@@ -462,11 +468,7 @@ impl Session {
             if self.pty.finished() {
                 return Ok(0);
             }
-            let fds = [
-                (self.pty.fd(), true, self.pty.write_pending()),
-                (self.control.fd(), !self.control.finished(), false),
-            ];
-            if wait_ready(&fds, deadline)?.is_none() {
+            if wait_ready(&self.poll_set(), deadline)?.is_none() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "no terminal output within the timeout",
@@ -476,6 +478,16 @@ impl Session {
                 self.pty.flush()?;
             }
         }
+    }
+
+    /// The sockets to wait on: only those still open, since a socket the
+    /// peer hung up reports ready forever.
+    fn poll_set(&self) -> Vec<(BorrowedFd<'_>, bool, bool)> {
+        let mut fds = vec![(self.pty.fd(), true, self.pty.write_pending())];
+        if !self.control.finished() {
+            fds.push((self.control.fd(), true, self.control.write_pending()));
+        }
+        fds
     }
 
     /// Tell the command its terminal now has `width` × `height` cells.
@@ -516,11 +528,7 @@ impl Session {
             if self.pty.finished() {
                 break;
             }
-            let fds = [
-                (self.pty.fd(), true, self.pty.write_pending()),
-                (self.control.fd(), !self.control.finished(), false),
-            ];
-            if wait_ready(&fds, deadline)?.is_none() {
+            if wait_ready(&self.poll_set(), deadline)?.is_none() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "the command is still running",

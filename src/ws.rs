@@ -20,12 +20,65 @@ use crate::transport::{Request, Stream, http};
 
 /// One open websocket.
 pub struct Ws {
-    inner: WebSocket<Stream>,
+    inner: WebSocket<WsStream>,
     /// A frame is queued but not yet fully written.
     write_pending: bool,
-    /// The close handshake has ended (or the peer went away).
+    /// Nothing more will be read: the peer closed, sent LXD's end-of-data
+    /// marker, or the connection ended.
     finished: bool,
+    /// Nothing more can be written: the peer stopped reading (broken pipe).
+    write_closed: bool,
     what: String,
+}
+
+/// The connection under a websocket. A write to a peer that has stopped
+/// reading is swallowed and remembered instead of failing: frames the peer
+/// sent before it closed are still in the socket, and a failed automatic
+/// reply (a pong) must not make them unreadable.
+struct WsStream {
+    inner: Stream,
+    write_broken: bool,
+}
+
+impl WsStream {
+    fn broken(&mut self, e: io::Error) -> io::Result<()> {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+        ) {
+            self.write_broken = true;
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
+}
+
+impl io::Read for WsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for WsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.write_broken {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => self.broken(e).map(|_| buf.len()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.write_broken {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Ok(()) => Ok(()),
+            Err(e) => self.broken(e),
+        }
+    }
 }
 
 impl Client {
@@ -88,10 +141,15 @@ impl Client {
             .set_timeout(None)
             .and_then(|_| stream.set_nonblocking(true))
             .map_err(|e| Error::from_io(&what, &e))?;
+        let stream = WsStream {
+            inner: stream,
+            write_broken: false,
+        };
         Ok(Ws {
             inner: WebSocket::from_partially_read(stream, early, Role::Client, None),
             write_pending: false,
             finished: false,
+            write_closed: false,
             what,
         })
     }
@@ -139,12 +197,18 @@ fn peer_gone(e: &WsError) -> bool {
 
 impl Ws {
     pub fn fd(&self) -> BorrowedFd<'_> {
-        self.inner.get_ref().as_fd()
+        self.inner.get_ref().inner.as_fd()
     }
 
-    /// Whether the websocket is over (closed by either side, or gone).
+    /// Whether nothing more will be read (the peer closed, or sent LXD's
+    /// end-of-data marker, or the connection ended).
     pub fn finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether nothing more can be written (the peer stopped reading).
+    pub fn write_closed(&self) -> bool {
+        self.write_closed
     }
 
     /// Whether queued bytes are waiting for the socket to accept them.
@@ -153,17 +217,24 @@ impl Ws {
     }
 
     /// One message if a whole one is there, without blocking. `Close` comes
-    /// back once when the peer closes or the connection ends.
+    /// back once when the peer closes, the connection ends, or LXD sends its
+    /// end-of-data marker (an empty text message).
     pub fn try_read(&mut self) -> Result<Option<Message>> {
         if self.finished {
             return Ok(None);
         }
-        match self.inner.read() {
+        let read = self.inner.read();
+        self.note_broken();
+        match read {
             Ok(Message::Close(frame)) => {
                 // tungstenite has queued the close reply; push it out if it can.
                 let _ = self.inner.flush();
                 self.finished = true;
                 Ok(Some(Message::Close(frame)))
+            }
+            Ok(Message::Text(t)) if t.is_empty() => {
+                self.finished = true;
+                Ok(Some(Message::Close(None)))
             }
             Ok(msg) => Ok(Some(msg)),
             Err(e) if would_block(&e) => Ok(None),
@@ -192,9 +263,15 @@ impl Ws {
         }
     }
 
-    /// Queue a message and write what the socket takes now.
+    /// Queue a message and write what the socket takes now. To a peer that
+    /// has stopped reading this is a no-op (see `write_closed`).
     pub fn queue(&mut self, msg: Message) -> Result<()> {
-        match self.inner.write(msg) {
+        if self.write_closed {
+            return Ok(());
+        }
+        let written = self.inner.write(msg);
+        self.note_broken();
+        match written {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
             Err(e) if peer_gone(&e) => {
@@ -208,7 +285,9 @@ impl Ws {
 
     /// Write queued bytes the socket takes now.
     pub fn flush(&mut self) -> Result<()> {
-        match self.inner.flush() {
+        let flushed = self.inner.flush();
+        self.note_broken();
+        match flushed {
             Ok(()) => {
                 self.write_pending = false;
                 Ok(())
@@ -243,7 +322,12 @@ impl Ws {
 
     /// Start the close handshake (our side sends no more).
     pub fn close(&mut self) -> Result<()> {
-        match self.inner.close(None) {
+        if self.write_closed {
+            return Ok(());
+        }
+        let closed = self.inner.close(None);
+        self.note_broken();
+        match closed {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
             Err(e) if peer_gone(&e) => {
@@ -255,9 +339,16 @@ impl Ws {
         self.flush()
     }
 
+    /// The peer stopped reading: what we still had to say is moot.
     fn gone(&mut self) {
         self.write_pending = false;
-        self.finished = true;
+        self.write_closed = true;
+    }
+
+    fn note_broken(&mut self) {
+        if self.inner.get_ref().write_broken {
+            self.gone();
+        }
     }
 }
 
@@ -268,9 +359,13 @@ pub fn wait_ready(
     fds: &[(BorrowedFd<'_>, bool, bool)],
     deadline: Option<Instant>,
 ) -> Result<Option<u64>> {
+    // An entry that wants nothing is left out: poll would report a hung-up
+    // socket as ready forever, whatever it was asked.
+    let wanted: Vec<usize> = (0..fds.len()).filter(|&i| fds[i].1 || fds[i].2).collect();
     loop {
-        let mut set: Vec<PollFd<'_>> = fds
+        let mut set: Vec<PollFd<'_>> = wanted
             .iter()
+            .map(|&i| &fds[i])
             .map(|(fd, r, w)| {
                 let mut flags = PollFlags::empty();
                 if *r {
@@ -306,7 +401,7 @@ pub fn wait_ready(
             }
             Ok(_) => {
                 let mut mask = 0u64;
-                for (i, p) in set.iter().enumerate() {
+                for (p, &i) in set.iter().zip(&wanted) {
                     if !p.revents().is_empty() {
                         mask |= 1 << i;
                     }
@@ -343,13 +438,51 @@ mod tests {
         // never an error (this raced in exec: stdin's close frame after `true`).
         for _ in 0..50 {
             ws.queue(Message::binary(vec![7u8; 64 * 1024])).unwrap();
-            if ws.finished() {
+            if ws.write_closed() {
                 break;
             }
         }
-        assert!(ws.finished());
+        assert!(ws.write_closed());
         ws.close().unwrap();
         assert!(!ws.write_pending());
+    }
+
+    #[test]
+    fn frames_sent_before_the_peer_went_are_still_read() {
+        // LXD pings, sends the output and closes before a slow client reads:
+        // the automatic pong then meets a broken pipe, which must not lose
+        // the output (it once did, about one exec in five under valgrind).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = UnixListener::bind(&path).unwrap();
+        let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut ws = tungstenite::accept(stream).unwrap();
+            ws.send(Message::Ping(vec![1].into())).unwrap();
+            ws.send(Message::binary(b"hello\n".to_vec())).unwrap();
+            ws.send(Message::text("")).unwrap();
+            drop(ws);
+            sent_tx.send(()).unwrap();
+        });
+        let mut ws = Client::for_socket(&path).websocket("/x").unwrap();
+        sent_rx.recv().unwrap();
+        let mut got = Vec::new();
+        let deadline = Some(Instant::now() + Duration::from_secs(5));
+        while !ws.finished() {
+            match ws.try_read().unwrap() {
+                Some(Message::Binary(b)) => got.extend_from_slice(&b),
+                Some(_) => {}
+                None => {
+                    assert!(
+                        wait_ready(&[(ws.fd(), true, false)], deadline)
+                            .unwrap()
+                            .is_some()
+                    );
+                }
+            }
+        }
+        assert_eq!(got, b"hello\n");
     }
 
     #[test]

@@ -44,16 +44,6 @@ static lxd_obj *box(void) {
         return NULL;
     }
     ctr = c;
-    /* Warm-up (result ignored). KNOWN LIBRARY BUG 2 (src/ws.rs, Ws::try_read):
-     * when LXD has already sent a command's output and closed the websocket
-     * before the client reads it (the client is slow: the first exec of a
-     * run under valgrind), tungstenite's automatic reply to LXD's keepalive
-     * ping fails with EPIPE, try_read takes that BrokenPipe for the end of
-     * the stream and the output frames already received are dropped: the
-     * exec returns LXD_OK, exit code 0, and empty stdout. One exec first
-     * keeps that race out of the checks below. */
-    lxd_exec_result *res = NULL;
-    if (lxd_instance_exec(c, "[\"true\"]", NULL, NULL, 0, &res) == LXD_OK) lxd_exec_result_free(res);
     return ctr;
 }
 
@@ -393,22 +383,11 @@ TEST(stream_callback_stop_cancels_and_kills) {
 
 /* ---- 11: interactive sessions ----------------------------------------------- */
 
-/* KNOWN LIBRARY BUG (liblxd, src/exec.rs, Session): once the command of an
- * interactive session has ended, lxd_exec_session_wait and
- * lxd_exec_session_read never return, whatever their timeout, and spin at
- * 100% CPU. LXD 5.0.2 ends the terminal's output with an empty text message
- * on the pty websocket and closes the control websocket, but keeps the pty
- * websocket open; Session never takes the empty message as the end of
- * output, and wait_ready() returns at once for the hung-up control socket
- * (POLLHUP is reported even for events=0) without checking the deadline.
- * Until that is fixed, the checks that need a session whose command has
- * ended are skipped; LIBLXD_TEST_KNOWN_BUGS=1 runs them, on a helper thread
- * with a bound so that the bug makes them fail instead of hanging (the stuck
- * session is then left to that thread, never freed). */
-static bool known_bugs(void) {
-    const char *v = getenv("LIBLXD_TEST_KNOWN_BUGS");
-    return v && strcmp(v, "1") == 0;
-}
+/* The checks on a session whose command has ended run on a helper thread
+ * with a bound, so that a regression that makes wait or read hang (as they
+ * once did: LXD 5.0.2 ends the terminal with an empty text message and only
+ * finishes the operation once the client closes its side) fails the test
+ * instead of hanging the run; the stuck session is then left to that thread. */
 
 /* What a session whose command ended gives: wait's code (twice), whether
  * reading reached the end of output, and what a write then returns. */
@@ -460,12 +439,6 @@ static bool after_exit_bounded(struct after_exit *a) {
 /* Checks on a session whose command ended with exit code `want`; frees the
  * session unless it is stuck. */
 static void check_after_exit(lxd_exec_session *s, int want) {
-    if (!known_bugs()) {
-        printf("    skipped: exit code and end of output of an ended session (known liblxd bug, "
-               "see the comment above known_bugs(); LIBLXD_TEST_KNOWN_BUGS=1 runs them)\n");
-        lxd_exec_session_free(s);
-        return;
-    }
     /* On the heap: a stuck thread keeps using it, so it is then never freed. */
     struct after_exit *ap = calloc(1, sizeof *ap);
     if (!ap) lxd_exec_session_free(s);
