@@ -92,6 +92,9 @@ unsafe fn exec_args(command_json: *const c_char, options_json: *const c_char) ->
 ///
 /// Returns once the command has ended and all its output has arrived: no
 /// sleeps, no polling. Stdout and stderr are kept apart and byte-exact.
+/// A background process the command leaves behind that keeps stdout or
+/// stderr open keeps the call waiting until it closes them (LXD ends the
+/// streams only then, as `lxc exec` shows); redirect its output.
 ///
 /// @param instance a container or virtual machine.
 /// @param command_json the command as a JSON array of strings, e.g.
