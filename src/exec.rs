@@ -7,7 +7,6 @@
 //! command has exited and its output is drained); the exit code then comes
 //! from `/1.0/operations/{id}/wait`.
 
-use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -339,32 +338,26 @@ pub fn run(
             }
         }
     })();
-    match outcome {
-        Ok(()) => {
-            let code = started.exit_code(deadline);
-            let _ = control.close();
-            if matches!(&code, Err(e) if e.kind == ErrorKind::Timeout) {
-                let _ = send_signal(
-                    &mut control,
-                    SIGKILL,
-                    Some(Instant::now() + Duration::from_secs(1)),
-                );
-                return Err(timed_out(opts.timeout));
-            }
-            code
-        }
-        Err(e) => {
-            if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Cancelled) {
-                let _ = send_signal(
-                    &mut control,
-                    SIGKILL,
-                    Some(Instant::now() + Duration::from_secs(1)),
-                );
-            }
-            let _ = control.close();
-            Err(e)
-        }
+    let result = outcome
+        .and_then(|()| started.exit_code(deadline))
+        .map_err(|e| match e.kind {
+            ErrorKind::Timeout => timed_out(opts.timeout),
+            _ => e,
+        });
+    // A command whose time ran out, or whose caller stopped it, is killed,
+    // never left running silently. Closing the control socket comes last:
+    // LXD would kill on that too, but without saying so.
+    if let Err(e) = &result
+        && matches!(e.kind, ErrorKind::Timeout | ErrorKind::Cancelled)
+    {
+        let _ = send_signal(
+            &mut control,
+            SIGKILL,
+            Some(Instant::now() + Duration::from_secs(1)),
+        );
     }
+    let _ = control.close();
+    result
 }
 
 /// An interactive command on a terminal (`interactive: true`): one
@@ -468,26 +461,30 @@ impl Session {
             if self.pty.finished() {
                 return Ok(0);
             }
-            if wait_ready(&self.poll_set(), deadline)?.is_none() {
+            if !self.await_io(deadline)? {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "no terminal output within the timeout",
                 ));
             }
-            if self.pty.write_pending() {
-                self.pty.flush()?;
-            }
         }
     }
 
-    /// The sockets to wait on: only those still open, since a socket the
-    /// peer hung up reports ready forever.
-    fn poll_set(&self) -> Vec<(BorrowedFd<'_>, bool, bool)> {
+    /// Wait until a socket is ready or `deadline` passes (false), then
+    /// write what is queued for the terminal. Only sockets still open are
+    /// waited on: one the peer hung up would report ready forever.
+    fn await_io(&mut self, deadline: Option<Instant>) -> Result<bool> {
         let mut fds = vec![(self.pty.fd(), true, self.pty.write_pending())];
         if !self.control.finished() {
             fds.push((self.control.fd(), true, self.control.write_pending()));
         }
-        fds
+        if wait_ready(&fds, deadline)?.is_none() {
+            return Ok(false);
+        }
+        if self.pty.write_pending() {
+            self.pty.flush()?;
+        }
+        Ok(true)
     }
 
     /// Tell the command its terminal now has `width` × `height` cells.
@@ -528,14 +525,11 @@ impl Session {
             if self.pty.finished() {
                 break;
             }
-            if wait_ready(&self.poll_set(), deadline)?.is_none() {
+            if !self.await_io(deadline)? {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     "the command is still running",
                 ));
-            }
-            if self.pty.write_pending() {
-                self.pty.flush()?;
             }
         }
         let code = self.started.exit_code(deadline)?;

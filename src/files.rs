@@ -332,18 +332,32 @@ impl Files {
         file_type(&resp)
     }
 
-    /// Whether symlink `remote` leads (through any chain) to a folder.
-    fn follows_to_folder(&self, remote: &str) -> Result<bool> {
-        let mut path = remote.to_string();
-        for _ in 0..40 {
-            let (kind, resp) = self.get_into(&path, &mut io::sink())?;
-            match kind {
-                FileType::Directory => return Ok(true),
-                FileType::File => return Ok(false),
-                FileType::Symlink => path = symlink_target(&path, &resp.body)?,
+    /// GET `remote`, following symlinks (at most 40, as the kernel does):
+    /// a file's content goes to `sink`. Returns what the path finally is,
+    /// where it led, and the last response (a folder's listing).
+    fn follow(
+        &self,
+        remote: &str,
+        sink: &mut dyn Write,
+        on_size: &dyn Fn(u64),
+    ) -> Result<(FileType, String, Response)> {
+        let mut path = normalize(Path::new(remote));
+        for _ in 0..=40 {
+            let (kind, resp) = self.get_sized(&path, sink, on_size)?;
+            if kind != FileType::Symlink {
+                return Ok((kind, path, resp));
             }
+            path = symlink_target(&path, &resp.body)?;
         }
-        Ok(false)
+        Err(Error::invalid(format!(
+            "{remote}: too many levels of symlinks"
+        )))
+    }
+
+    /// Whether `remote` leads (through any symlinks) to a folder.
+    fn follows_to_folder(&self, remote: &str) -> Result<bool> {
+        let (kind, _, _) = self.follow(remote, &mut io::sink(), &|_| {})?;
+        Ok(kind == FileType::Directory)
     }
 
     fn list(&self, remote: &str, resp: &Response) -> Result<Vec<String>> {
@@ -402,21 +416,11 @@ pub fn put(obj: &Object, remote: &str, data: &[u8], opts: &FileOptions) -> Resul
 pub fn get(obj: &Object, remote: &str) -> Result<Vec<u8>> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
-    let mut path = remote.to_string();
-    for _ in 0..40 {
-        let mut data = Vec::new();
-        let (kind, resp) = files.get_into(&path, &mut data)?;
-        match kind {
-            FileType::File => return Ok(data),
-            FileType::Directory => {
-                return Err(Error::invalid(format!("{path} is a folder, not a file")));
-            }
-            FileType::Symlink => path = symlink_target(&path, &resp.body)?,
-        }
+    let mut data = Vec::new();
+    match files.follow(remote, &mut data, &|_| {})? {
+        (FileType::File, _, _) => Ok(data),
+        (_, path, _) => Err(Error::invalid(format!("{path} is a folder, not a file"))),
     }
-    Err(Error::invalid(format!(
-        "{remote}: too many levels of symlinks"
-    )))
 }
 
 /// Resolve a symlink's target (LXD sends it absolute; a relative one is
@@ -834,25 +838,11 @@ pub fn pull(
     let meter = Meter::new(0, progress);
     // One GET: a file streams straight to `local` (a single-file pull is one
     // request); a folder brings its listing; a symlink named by the caller
-    // is followed (at most 40 hops, as the kernel does).
-    let mut root = normalize(Path::new(remote));
-    let mut hops = 0;
-    let first = loop {
-        let (kind, resp) = fetch_file(&files, &root, local, &meter)?;
-        match kind {
-            FileType::File => return Ok(()),
-            FileType::Directory => break (kind, resp),
-            FileType::Symlink => {
-                hops += 1;
-                if hops > 40 {
-                    return Err(Error::invalid(format!(
-                        "{remote}: too many levels of symlinks"
-                    )));
-                }
-                root = symlink_target(&root, &resp.body)?;
-            }
-        }
-    };
+    // is followed.
+    let (kind, root, resp) = fetch_file(&files, remote, local, &meter, true)?;
+    if kind == FileType::File {
+        return Ok(());
+    }
     let mut entries = Vec::new();
     walk_remote(
         &files,
@@ -861,7 +851,7 @@ pub fn pull(
         PathBuf::new(),
         0,
         &mut entries,
-        Some(first),
+        Some((kind, resp)),
     )?;
 
     let mut links = Vec::new();
@@ -912,7 +902,7 @@ pub fn pull(
 /// with the remote mode. The progress total grows by the file's size as
 /// soon as the server tells it.
 fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Result<()> {
-    match fetch_file(files, remote, dest, meter)?.0 {
+    match fetch_file(files, remote, dest, meter, false)?.0 {
         FileType::File => Ok(()),
         _ => Err(Error::protocol(format!(
             "{remote} changed type during the pull"
@@ -920,28 +910,35 @@ fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Res
     }
 }
 
-/// GET `remote`: a file is written to `dest` (created only then); a folder
-/// or symlink comes back in the response, and nothing is written.
+/// GET `remote` (following symlinks when `follow`): a file is written to
+/// `dest` (created only then); a folder or symlink comes back in the
+/// response, and nothing is written. Also returns the path it led to.
 fn fetch_file(
     files: &Files,
     remote: &str,
     dest: &Path,
     meter: &Meter<'_>,
-) -> Result<(FileType, Response)> {
+    follow: bool,
+) -> Result<(FileType, String, Response)> {
     let ctx = || format!("cannot write {}", dest.display());
     let mut sink = LazyFile { dest, file: None };
     let on_size = |len: u64| meter.total.set(meter.total.get() + len);
-    let (kind, resp) = {
+    let (kind, path, resp) = {
         let mut writer = MeteredWriter {
             inner: &mut sink,
             meter,
         };
-        files
-            .get_sized(remote, &mut writer, &on_size)
-            .map_err(|e| meter.check(e))?
+        let fetched = if follow {
+            files.follow(remote, &mut writer, &on_size)
+        } else {
+            files
+                .get_sized(remote, &mut writer, &on_size)
+                .map(|(kind, resp)| (kind, remote.to_string(), resp))
+        };
+        fetched.map_err(|e| meter.check(e))?
     };
     if kind != FileType::File {
-        return Ok((kind, resp));
+        return Ok((kind, path, resp));
     }
     let file = match sink.file {
         Some(f) => f,
@@ -955,7 +952,7 @@ fn fetch_file(
         file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
             .map_err(|e| Error::from_local_io(&ctx(), &e))?;
     }
-    Ok((kind, resp))
+    Ok((kind, path, resp))
 }
 
 /// A local file opened on the first write: replaced if it exists, never

@@ -182,6 +182,16 @@ fn would_block(e: &WsError) -> bool {
     matches!(e, WsError::Io(io) if io.kind() == io::ErrorKind::WouldBlock)
 }
 
+fn ended_without_close(e: &WsError) -> bool {
+    match e {
+        WsError::Io(io) => io.kind() == io::ErrorKind::UnexpectedEof,
+        WsError::Protocol(p) => {
+            *p == tungstenite::error::ProtocolError::ResetWithoutClosingHandshake
+        }
+        _ => false,
+    }
+}
+
 /// The peer has gone: what we still had to say is moot (e.g. the end of
 /// stdin of a command that has already exited), not an error.
 fn peer_gone(e: &WsError) -> bool {
@@ -225,53 +235,48 @@ impl Ws {
         }
         let read = self.inner.read();
         self.note_broken();
-        match read {
+        let frame = match read {
+            // tungstenite has queued the close reply; push it out if it can.
             Ok(Message::Close(frame)) => {
-                // tungstenite has queued the close reply; push it out if it can.
                 let _ = self.inner.flush();
-                self.finished = true;
-                Ok(Some(Message::Close(frame)))
+                frame
             }
-            Ok(Message::Text(t)) if t.is_empty() => {
-                self.finished = true;
-                Ok(Some(Message::Close(None)))
-            }
-            Ok(msg) => Ok(Some(msg)),
-            Err(e) if would_block(&e) => Ok(None),
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                self.finished = true;
-                Ok(Some(Message::Close(None)))
-            }
-            Err(WsError::Io(io))
-                if matches!(
-                    io.kind(),
-                    io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::BrokenPipe
-                        | io::ErrorKind::UnexpectedEof
-                ) =>
-            {
-                self.finished = true;
-                Ok(Some(Message::Close(None)))
-            }
-            Err(WsError::Protocol(
-                tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
-            )) => {
-                self.finished = true;
-                Ok(Some(Message::Close(None)))
-            }
-            Err(e) => Err(ws_error(&self.what, e)),
-        }
+            // LXD's end-of-data marker.
+            Ok(Message::Text(t)) if t.is_empty() => None,
+            Ok(msg) => return Ok(Some(msg)),
+            Err(e) if would_block(&e) => return Ok(None),
+            // The connection ended without a close frame.
+            Err(e) if peer_gone(&e) || ended_without_close(&e) => None,
+            Err(e) => return Err(ws_error(&self.what, e)),
+        };
+        self.finished = true;
+        Ok(Some(Message::Close(frame)))
     }
 
     /// Queue a message and write what the socket takes now. To a peer that
     /// has stopped reading this is a no-op (see `write_closed`).
     pub fn queue(&mut self, msg: Message) -> Result<()> {
+        self.write_with(|ws| ws.write(msg))
+    }
+
+    /// Start the close handshake (our side sends no more).
+    pub fn close(&mut self) -> Result<()> {
+        self.write_with(|ws| ws.close(None))
+    }
+
+    /// Run one of tungstenite's writing calls, then write what the socket
+    /// takes now. Would-block leaves bytes queued; a peer that has gone
+    /// ends our writing quietly.
+    fn write_with(
+        &mut self,
+        op: impl FnOnce(&mut WebSocket<WsStream>) -> tungstenite::Result<()>,
+    ) -> Result<()> {
         if self.write_closed {
             return Ok(());
         }
-        let written = self.inner.write(msg);
+        let done = op(&mut self.inner);
         self.note_broken();
-        match written {
+        match done {
             Ok(()) => {}
             Err(e) if would_block(&e) => {}
             Err(e) if peer_gone(&e) => {
@@ -318,25 +323,6 @@ impl Ws {
             self.flush()?;
         }
         Ok(())
-    }
-
-    /// Start the close handshake (our side sends no more).
-    pub fn close(&mut self) -> Result<()> {
-        if self.write_closed {
-            return Ok(());
-        }
-        let closed = self.inner.close(None);
-        self.note_broken();
-        match closed {
-            Ok(()) => {}
-            Err(e) if would_block(&e) => {}
-            Err(e) if peer_gone(&e) => {
-                self.gone();
-                return Ok(());
-            }
-            Err(e) => return Err(ws_error(&self.what, e)),
-        }
-        self.flush()
     }
 
     /// The peer stopped reading: what we still had to say is moot.
