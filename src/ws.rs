@@ -16,7 +16,7 @@ use tungstenite::{Error as WsError, Message};
 
 use crate::client::{Client, decode_response};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::{Request, Stream, http};
+use crate::transport::{Request, Stream, http, map_exchange_error};
 
 /// One open websocket.
 pub struct Ws {
@@ -119,10 +119,11 @@ impl Client {
                     format!("{what}: the server closed the connection without answering"),
                 ));
             }
-            Err(e) => return Err(io_error(&what, e)),
+            Err(e) => return Err(map_exchange_error(&what, e)),
         };
         if head.status != 101 {
-            http::read_body(&mut reader, &mut head, "GET").map_err(|e| io_error(&what, e))?;
+            http::read_body(&mut reader, &mut head, "GET")
+                .map_err(|e| map_exchange_error(&what, e))?;
             let err = match decode_response(head.status, &head.body) {
                 Err(e) => e,
                 Ok(_) => Error::from_http(head.status, "the server refused the websocket"),
@@ -152,17 +153,6 @@ impl Client {
             write_closed: false,
             what,
         })
-    }
-}
-
-fn io_error(what: &str, e: io::Error) -> Error {
-    let is_format = e
-        .get_ref()
-        .is_some_and(|i| i.downcast_ref::<http::HttpFormatError>().is_some());
-    if is_format {
-        Error::protocol(format!("{what}: {e}"))
-    } else {
-        Error::from_io(what, &e)
     }
 }
 

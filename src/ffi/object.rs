@@ -25,7 +25,12 @@ pub struct lxd_list {
 }
 
 unsafe fn obj_ref<'a>(p: *const lxd_obj) -> Result<&'a Object> {
-    unsafe { arg_ref(p, "obj") }.map(|o| &o.obj)
+    unsafe { obj_arg(p, "obj") }
+}
+
+/// The object behind a required handle argument named `what`.
+pub(crate) unsafe fn obj_arg<'a>(p: *const lxd_obj, what: &str) -> Result<&'a Object> {
+    unsafe { arg_ref(p, what) }.map(|o| &o.obj)
 }
 
 /// The number of objects in a list (0 for NULL).

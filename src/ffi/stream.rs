@@ -13,7 +13,7 @@ use crate::exec::{self, ExecOptions, Session};
 use crate::files::{self, FileOptions};
 
 unsafe fn instance<'a>(p: *const lxd_obj) -> Result<&'a crate::model::Object> {
-    unsafe { arg_ref(p, "instance") }.map(|o| &o.obj)
+    unsafe { obj_arg(p, "instance") }
 }
 
 /// Bytes from C: NULL is allowed only with length 0.

@@ -534,7 +534,9 @@ fn handshake_error(host: &str, e: io::Error) -> Error {
     err
 }
 
-fn map_exchange_error(ctx: &str, e: io::Error) -> Error {
+/// An I/O error of an HTTP exchange: a malformed response is a protocol
+/// error, anything else the connection's.
+pub(crate) fn map_exchange_error(ctx: &str, e: io::Error) -> Error {
     let is_format = e
         .get_ref()
         .is_some_and(|i| i.downcast_ref::<http::HttpFormatError>().is_some());
