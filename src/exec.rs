@@ -73,14 +73,23 @@ impl ExecOptions {
                             "exec option \"environment\" must be an object of strings",
                         ));
                     }
+                    for (name, value) in env {
+                        if name.is_empty() || name.contains('=') {
+                            return Err(Error::invalid(format!(
+                                "environment variable name {name:?} is empty or contains '='"
+                            )));
+                        }
+                        no_nul("environment variable", name)?;
+                        no_nul("environment value", value.as_str().unwrap_or_default())?;
+                    }
                     opts.environment = env.clone();
                 }
                 "cwd" => {
-                    opts.cwd = Some(
-                        v.as_str()
-                            .ok_or_else(|| Error::invalid("exec option \"cwd\" must be a string"))?
-                            .to_string(),
-                    )
+                    let cwd = v
+                        .as_str()
+                        .ok_or_else(|| Error::invalid("exec option \"cwd\" must be a string"))?;
+                    no_nul("cwd", cwd)?;
+                    opts.cwd = Some(cwd.to_string())
                 }
                 "user" => opts.user = Some(uint(k, v)?),
                 "group" => opts.group = Some(uint(k, v)?),
@@ -116,11 +125,24 @@ pub fn parse_command(text: &str) -> Result<Vec<String>> {
     items
         .iter()
         .map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| Error::invalid("command must be a JSON array of strings"))
+            let arg = v
+                .as_str()
+                .ok_or_else(|| Error::invalid("command must be a JSON array of strings"))?;
+            no_nul("command argument", arg)?;
+            Ok(arg.to_string())
         })
         .collect()
+}
+
+/// Arguments, environment and cwd become C strings in the instance: a NUL
+/// byte would cut them short there, so it is refused here.
+fn no_nul(what: &str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::invalid(format!(
+            "{what} {text:?} contains a NUL byte"
+        )));
+    }
+    Ok(())
 }
 
 /// Which output stream a chunk came from.
@@ -549,5 +571,35 @@ impl Drop for Session {
     fn drop(&mut self) {
         let _ = self.pty.close();
         let _ = self.control.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_arrays_of_strings_without_nul() {
+        assert_eq!(parse_command(r#"["echo","hi"]"#).unwrap(), ["echo", "hi"]);
+        for bad in ["", "[]", "[1]", r#""echo""#, r#"["echo","a\u0000b"]"#] {
+            let e = parse_command(bad).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn options_refuse_nul_and_bad_variable_names() {
+        let o = ExecOptions::from_json(Some(r#"{"environment":{"A":"1"},"cwd":"/tmp"}"#)).unwrap();
+        assert_eq!(o.environment["A"], "1");
+        assert_eq!(o.cwd.as_deref(), Some("/tmp"));
+        for bad in [
+            r#"{"environment":{"A":"x\u0000"}}"#,
+            r#"{"environment":{"A\u0000":"x"}}"#,
+            r#"{"environment":{"A=B":"x"}}"#,
+            r#"{"environment":{"":"x"}}"#,
+            r#"{"cwd":"/\u0000"}"#,
+        ] {
+            assert!(ExecOptions::from_json(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

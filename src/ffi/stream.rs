@@ -99,16 +99,21 @@ unsafe fn exec_args(command_json: *const c_char, options_json: *const c_char) ->
 /// @param instance a container or virtual machine.
 /// @param command_json the command as a JSON array of strings, e.g.
 ///   `["sh", "-c", "echo hi"]`. It is run directly, not through a shell.
+///   A string holding a NUL byte is refused (`LXD_ERR_INVALID_ARGUMENT`).
 /// @param options_json NULL, or a JSON object with any of:
-///   `environment` (object of strings), `cwd` (string), `user` and `group`
-///   (numeric ids), `timeout_ms` (number; 0 or absent: no limit).
+///   `environment` (object of strings; names without `=`), `cwd` (string),
+///   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent: no
+///   limit). NUL bytes are refused here too.
 /// @param stdin_data bytes fed to the command's standard input, which then
 ///   reaches end of file; may be NULL when `stdin_len` is 0.
 /// @param out receives the result, to free with `lxd_exec_result_free`.
 /// @return `LXD_OK` whatever the exit code (read it from the result);
 ///   `LXD_ERR_NOT_FOUND` when the command does not exist in the instance;
 ///   `LXD_ERR_TIMEOUT` when `timeout_ms` passed first: the command is then
-///   sent SIGKILL through LXD's control channel and its output is dropped;
+///   sent SIGKILL through LXD's control channel and its output is dropped.
+///   LXD signals only the command's own process: children it started (the
+///   `sleep` of `sh -c "sleep 9; echo"`) go on running; `exec` in the shell
+///   (`sh -c "exec sleep 9"`) or `timeout` inside the instance avoids that;
 ///   `LXD_ERR_API` (e.g. 400) when the instance is not running.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_exec(

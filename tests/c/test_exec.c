@@ -588,6 +588,16 @@ TEST(bad_arguments_are_invalid_argument) {
                  LXD_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lxd_instance_exec(c, ok, "{\"timeout_ms\":\"5\"}", NULL, 0, &res), LXD_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lxd_instance_exec(c, ok, NULL, NULL, 5, &res), LXD_ERR_INVALID_ARGUMENT);
+    /* A NUL byte would cut an argument, variable or cwd short in the instance. */
+    CHECK_STATUS(lxd_instance_exec(c, "[\"echo\",\"a\\u0000b\"]", NULL, NULL, 0, &res),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(lxd_last_error_message(), "NUL") != NULL);
+    CHECK_STATUS(lxd_instance_exec(c, ok, "{\"environment\":{\"A\":\"x\\u0000y\"}}", NULL, 0, &res),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_instance_exec(c, ok, "{\"environment\":{\"A=B\":\"x\"}}", NULL, 0, &res),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_instance_exec(c, ok, "{\"cwd\":\"/\\u0000tmp\"}", NULL, 0, &res),
+                 LXD_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lxd_instance_exec(c, ok, NULL, NULL, 0, NULL), LXD_ERR_INVALID_ARGUMENT);
     CHECK_MSG(res == sentinel, "out was written by a failed call");
 
