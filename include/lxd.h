@@ -1294,8 +1294,13 @@ lxd_status lxd_events_listen(struct lxd_client *client,
 
 /**
  * Stop a listener: no callback runs after this returns (unless called
- * from inside the callback itself, which is allowed: then that callback
- * is the last). NULL is a no-op.
+ * from inside the callback itself, on liblxd's thread, which is allowed:
+ * then that callback is the last). NULL is a no-op.
+ *
+ * It waits for a callback in progress to return. A callback that hands
+ * its work to another thread and waits for it (as language runtimes do)
+ * must not have that thread call this: it would wait forever. Return
+ * non-zero from the callback to stop, and free the listener afterwards.
  */
 void lxd_events_listener_free(struct lxd_events_listener *listener);
 
