@@ -587,8 +587,10 @@ lxd_status lxd_operation_all(const struct lxd_client *client,
 const char *lxd_status_name(lxd_status status);
 
 /**
- * The message of this thread's last failed call: the server's own error
- * text where the server sent one, else liblxd's description. Never NULL
+ * The message of this thread's last failed call: where the server sent an
+ * error, the request that failed and the server's own text, as in
+ * `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
+ * Never NULL
  * ("" when no call on this thread has failed). Owned by liblxd and valid
  * until the next failing call on this thread; do not free it.
  */

@@ -214,8 +214,10 @@ pub extern "C" fn lxd_status_name(status: lxd_status) -> *const c_char {
         .as_ptr()
 }
 
-/// The message of this thread's last failed call: the server's own error
-/// text where the server sent one, else liblxd's description. Never NULL
+/// The message of this thread's last failed call: where the server sent an
+/// error, the request that failed and the server's own text, as in
+/// `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
+/// Never NULL
 /// ("" when no call on this thread has failed). Owned by liblxd and valid
 /// until the next failing call on this thread; do not free it.
 #[unsafe(no_mangle)]
