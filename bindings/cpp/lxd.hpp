@@ -1,0 +1,1549 @@
+// lxd.hpp: header-only C++17 binding of liblxd, a client library for the
+// LXD REST API.
+//
+// It wraps the C ABI of <lxd.h> (which stays the contract) with:
+//   - RAII owners, move-only, for every handle liblxd hands out (client,
+//     object, list, exec result, exec session, event stream, listener);
+//   - exceptions instead of status codes: lxd::Error and one subclass per
+//     status code (lxd::NotFound, lxd::Conflict, ...), carrying the code,
+//     the HTTP status and the server's own message;
+//   - std::string / std::string_view in and out; attribute values and
+//     definitions stay JSON text (no JSON library is imposed);
+//   - std::function callbacks, with exceptions carried across the C
+//     boundary safely (caught, the C call stopped, rethrown afterwards).
+//
+// Build with: c++ -std=c++17 app.cpp $(pkg-config --cflags --libs liblxd)
+//
+// A moved-from (or closed) handle is empty: every use of it throws
+// lxd::InvalidArgument instead of crashing. Handles that borrow from
+// another (lxd::Manager from lxd::Client, lxd::ObjectRef from lxd::List,
+// lxd::Files from an object) must not outlive what they borrow from.
+
+#ifndef LXD_HPP
+#define LXD_HPP
+
+#include <lxd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lxd {
+
+// ===========================================================================
+// Errors
+// ===========================================================================
+
+/// Every failure of liblxd, as an exception. `code()` is the lxd_status
+/// (`LXD_ERR_*`), `http_status()` the HTTP status of the response behind
+/// it (0 when none), `message()` the server's own message where it sent
+/// one, else liblxd's description. Catch a subclass (lxd::NotFound, ...)
+/// to handle one code.
+class Error : public std::runtime_error {
+  public:
+    /// An error with status `code`, HTTP status `http_status` (0: none)
+    /// and message `message`.
+    Error(lxd_status code, int http_status, std::string message)
+        : std::runtime_error(describe(code, http_status, message)), code_(code),
+          http_status_(http_status), message_(std::move(message)) {}
+
+    /// The status code (`LXD_ERR_NOT_FOUND`, ...).
+    [[nodiscard]] lxd_status code() const noexcept { return code_; }
+    /// The HTTP status of the failing response (e.g. 404), or 0.
+    [[nodiscard]] int http_status() const noexcept { return http_status_; }
+    /// The server's message (or liblxd's), without the status name.
+    [[nodiscard]] const std::string &message() const noexcept { return message_; }
+    /// The status code's name, e.g. "LXD_ERR_NOT_FOUND".
+    [[nodiscard]] const char *status_name() const noexcept { return lxd_status_name(code_); }
+
+  private:
+    static std::string describe(lxd_status code, int http_status, const std::string &message) {
+        std::string s = lxd_status_name(code);
+        if (http_status != 0) {
+            s += " (HTTP " + std::to_string(http_status) + ")";
+        }
+        if (!message.empty()) {
+            s += ": " + message;
+        }
+        return s;
+    }
+
+    lxd_status code_;
+    int http_status_;
+    std::string message_;
+};
+
+// One subclass per status code; each can be constructed from an HTTP
+// status and a message, and carries its fixed code.
+#define LXD_HPP_ERROR_CLASS(Name, Code)                                                            \
+    class Name : public Error {                                                                    \
+      public:                                                                                      \
+        Name(int http_status, std::string message)                                                 \
+            : Error(Code, http_status, std::move(message)) {}                                      \
+    };
+
+/// Bad input: NULL, a NUL byte, invalid UTF-8 or JSON, an empty handle. (LXD_ERR_INVALID_ARGUMENT)
+LXD_HPP_ERROR_CLASS(InvalidArgument, LXD_ERR_INVALID_ARGUMENT)
+/// The daemon could not be reached. (LXD_ERR_CONNECTION)
+LXD_HPP_ERROR_CLASS(ConnectionError, LXD_ERR_CONNECTION)
+/// TLS failure (handshake, certificates). (LXD_ERR_TLS)
+LXD_HPP_ERROR_CLASS(TlsError, LXD_ERR_TLS)
+/// A network read/write or a wait timed out. (LXD_ERR_TIMEOUT)
+LXD_HPP_ERROR_CLASS(Timeout, LXD_ERR_TIMEOUT)
+/// HTTP 404: no such object. (LXD_ERR_NOT_FOUND)
+LXD_HPP_ERROR_CLASS(NotFound, LXD_ERR_NOT_FOUND)
+/// HTTP 409: already exists or conflicts. (LXD_ERR_CONFLICT)
+LXD_HPP_ERROR_CLASS(Conflict, LXD_ERR_CONFLICT)
+/// HTTP 412, or a save refused: the object changed on the server. (LXD_ERR_PRECONDITION_FAILED)
+LXD_HPP_ERROR_CLASS(PreconditionFailed, LXD_ERR_PRECONDITION_FAILED)
+/// HTTP 403/401: not allowed. (LXD_ERR_FORBIDDEN)
+LXD_HPP_ERROR_CLASS(Forbidden, LXD_ERR_FORBIDDEN)
+/// Any other error response of the server. (LXD_ERR_API)
+LXD_HPP_ERROR_CLASS(ApiError, LXD_ERR_API)
+/// A background operation ended in failure. (LXD_ERR_OPERATION_FAILED)
+LXD_HPP_ERROR_CLASS(OperationFailed, LXD_ERR_OPERATION_FAILED)
+/// The kind has no attribute of that name. (LXD_ERR_UNKNOWN_ATTRIBUTE)
+LXD_HPP_ERROR_CLASS(UnknownAttribute, LXD_ERR_UNKNOWN_ATTRIBUTE)
+/// The attribute cannot be set. (LXD_ERR_READ_ONLY)
+LXD_HPP_ERROR_CLASS(ReadOnly, LXD_ERR_READ_ONLY)
+/// The server lacks an API extension the call needs. (LXD_ERR_EXTENSION_MISSING)
+LXD_HPP_ERROR_CLASS(ExtensionMissing, LXD_ERR_EXTENSION_MISSING)
+/// The server's response was malformed. (LXD_ERR_PROTOCOL)
+LXD_HPP_ERROR_CLASS(ProtocolError, LXD_ERR_PROTOCOL)
+/// An operation was cancelled, or a callback asked to stop. (LXD_ERR_CANCELLED)
+LXD_HPP_ERROR_CLASS(Cancelled, LXD_ERR_CANCELLED)
+/// A bug in liblxd (please report it). (LXD_ERR_INTERNAL)
+LXD_HPP_ERROR_CLASS(InternalError, LXD_ERR_INTERNAL)
+/// A file transfer refused a path that would land outside its target. (LXD_ERR_UNSAFE_PATH)
+LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
+
+#undef LXD_HPP_ERROR_CLASS
+
+/// Throw the lxd::Error subclass for `code` (lxd::Error itself for a code
+/// this header does not know). `code` must not be LXD_OK.
+[[noreturn]] inline void throw_error(lxd_status code, int http_status, std::string message) {
+    switch (code) {
+    case LXD_ERR_INVALID_ARGUMENT: throw InvalidArgument(http_status, std::move(message));
+    case LXD_ERR_CONNECTION: throw ConnectionError(http_status, std::move(message));
+    case LXD_ERR_TLS: throw TlsError(http_status, std::move(message));
+    case LXD_ERR_TIMEOUT: throw Timeout(http_status, std::move(message));
+    case LXD_ERR_NOT_FOUND: throw NotFound(http_status, std::move(message));
+    case LXD_ERR_CONFLICT: throw Conflict(http_status, std::move(message));
+    case LXD_ERR_PRECONDITION_FAILED: throw PreconditionFailed(http_status, std::move(message));
+    case LXD_ERR_FORBIDDEN: throw Forbidden(http_status, std::move(message));
+    case LXD_ERR_API: throw ApiError(http_status, std::move(message));
+    case LXD_ERR_OPERATION_FAILED: throw OperationFailed(http_status, std::move(message));
+    case LXD_ERR_UNKNOWN_ATTRIBUTE: throw UnknownAttribute(http_status, std::move(message));
+    case LXD_ERR_READ_ONLY: throw ReadOnly(http_status, std::move(message));
+    case LXD_ERR_EXTENSION_MISSING: throw ExtensionMissing(http_status, std::move(message));
+    case LXD_ERR_PROTOCOL: throw ProtocolError(http_status, std::move(message));
+    case LXD_ERR_CANCELLED: throw Cancelled(http_status, std::move(message));
+    case LXD_ERR_INTERNAL: throw InternalError(http_status, std::move(message));
+    case LXD_ERR_UNSAFE_PATH: throw UnsafePath(http_status, std::move(message));
+    default: throw Error(code, http_status, std::move(message));
+    }
+}
+
+/// The name of a status code, e.g. "LXD_ERR_NOT_FOUND" (never fails).
+[[nodiscard]] inline const char *status_name(lxd_status code) noexcept {
+    return lxd_status_name(code);
+}
+
+/// The message of this thread's last failed liblxd call ("" if none).
+/// Rarely needed: every failure already throws an lxd::Error with it.
+[[nodiscard]] inline std::string last_error_message() {
+    return lxd_last_error_message();
+}
+
+/// The HTTP status behind this thread's last failure, or 0.
+[[nodiscard]] inline int last_error_http_status() noexcept {
+    return static_cast<int>(lxd_last_error_http_status());
+}
+
+/// The version of the liblxd library loaded, e.g. "0.1.0".
+[[nodiscard]] inline const char *version() noexcept {
+    return lxd_version();
+}
+
+// ===========================================================================
+// Internals
+// ===========================================================================
+
+namespace detail {
+
+// An exception thrown by a callback that liblxd runs on the calling thread
+// inside a call (the warning callback), kept until that call returns.
+inline std::exception_ptr &pending_exception() noexcept {
+    thread_local std::exception_ptr pending;
+    return pending;
+}
+
+inline void rethrow_pending() {
+    std::exception_ptr &p = pending_exception();
+    if (p) {
+        std::exception_ptr e = std::exchange(p, nullptr);
+        std::rethrow_exception(e);
+    }
+}
+
+// Check a status right after the C call: the error details are read at
+// once (they are per thread and overwritten by the next failing call).
+inline void check(lxd_status status) {
+    if (status != LXD_OK) {
+        std::string message = lxd_last_error_message();
+        int http = static_cast<int>(lxd_last_error_http_status());
+        rethrow_pending();
+        throw_error(status, http, std::move(message));
+    }
+    rethrow_pending();
+}
+
+[[noreturn]] inline void throw_empty(const char *what) {
+    throw InvalidArgument(0, std::string(what) + " is empty (moved from or closed)");
+}
+
+// A NUL-terminated copy of a string_view for the C API. A NUL byte inside
+// would silently cut the string short: refused as InvalidArgument.
+class CStr {
+  public:
+    CStr(std::string_view s, const char *what) : s_(s) {
+        if (s_.find('\0') != std::string::npos) {
+            throw InvalidArgument(0, std::string(what) + " contains a NUL byte");
+        }
+    }
+    [[nodiscard]] const char *get() const noexcept { return s_.c_str(); }
+
+  private:
+    std::string s_;
+};
+
+// As CStr, for optional arguments (nullopt is NULL).
+class OptCStr {
+  public:
+    OptCStr(const std::optional<std::string_view> &s, const char *what) {
+        if (s) {
+            s_.emplace(*s, what);
+        }
+    }
+    [[nodiscard]] const char *get() const noexcept { return s_ ? s_->get() : nullptr; }
+
+  private:
+    std::optional<CStr> s_;
+};
+
+// Take ownership of a string liblxd returned: copy it, free it.
+inline std::string take_string(char *s) {
+    if (s == nullptr) {
+        return std::string();
+    }
+    std::string out(s);
+    lxd_string_free(s);
+    return out;
+}
+
+inline void append_json_string(std::string &out, std::string_view s) {
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+            } else {
+                out += ch;
+            }
+        }
+    }
+    out += '"';
+}
+
+// Builds a flat JSON object member by member.
+class JsonObject {
+  public:
+    void raw(std::string_view key, std::string_view json_value) {
+        out_ += out_.empty() ? "{" : ",";
+        append_json_string(out_, key);
+        out_ += ':';
+        out_ += json_value;
+    }
+    void string(std::string_view key, std::string_view value) {
+        std::string v;
+        append_json_string(v, value);
+        raw(key, v);
+    }
+    template <typename T> void number(std::string_view key, T value) {
+        raw(key, std::to_string(value));
+    }
+    void boolean(std::string_view key, bool value) { raw(key, value ? "true" : "false"); }
+    [[nodiscard]] std::string str() const { return out_.empty() ? "{}" : out_ + "}"; }
+    [[nodiscard]] bool empty() const noexcept { return out_.empty(); }
+
+  private:
+    std::string out_;
+};
+
+// A move-only owner of a liblxd handle, freed with Free.
+template <typename T, void (*Free)(T *)> class Handle {
+  public:
+    Handle() noexcept = default;
+    explicit Handle(T *p) noexcept : p_(p) {}
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+    Handle(Handle &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+    Handle &operator=(Handle &&other) noexcept {
+        if (this != &other) {
+            reset();
+            p_ = std::exchange(other.p_, nullptr);
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+
+    void reset() noexcept {
+        if (p_ != nullptr) {
+            Free(std::exchange(p_, nullptr));
+        }
+    }
+    [[nodiscard]] T *get() const noexcept { return p_; }
+    [[nodiscard]] T *release() noexcept { return std::exchange(p_, nullptr); }
+    [[nodiscard]] T *checked(const char *what) const {
+        if (p_ == nullptr) {
+            throw_empty(what);
+        }
+        return p_;
+    }
+
+  private:
+    T *p_ = nullptr;
+};
+
+} // namespace detail
+
+/// Quote `s` as a JSON string value (with its quotes and escapes), e.g.
+/// for `obj.set("description", lxd::json_string("my container"))`.
+[[nodiscard]] inline std::string json_string(std::string_view s) {
+    std::string out;
+    detail::append_json_string(out, s);
+    return out;
+}
+
+// ===========================================================================
+// Kinds, byte views, options
+// ===========================================================================
+
+/// The kinds of LXD objects, as passed to the generic managers (the values
+/// are liblxd's `LXD_KIND_*`).
+enum class Kind : lxd_kind {
+    Instance = LXD_KIND_INSTANCE,              ///< /1.0/instances, by name
+    Container = LXD_KIND_CONTAINER,            ///< /1.0/containers, by name
+    VirtualMachine = LXD_KIND_VIRTUAL_MACHINE, ///< /1.0/virtual-machines, by name
+    Image = LXD_KIND_IMAGE,                    ///< by fingerprint
+    Profile = LXD_KIND_PROFILE,                ///< by name
+    Network = LXD_KIND_NETWORK,                ///< by name
+    StoragePool = LXD_KIND_STORAGE_POOL,       ///< by name
+    Project = LXD_KIND_PROJECT,                ///< by name
+    Certificate = LXD_KIND_CERTIFICATE,        ///< by fingerprint
+    Operation = LXD_KIND_OPERATION,            ///< by id; cannot be created
+};
+
+/// Every kind, in the order of their values.
+inline constexpr Kind all_kinds[] = {
+    Kind::Instance, Kind::Container,   Kind::VirtualMachine, Kind::Image,       Kind::Profile,
+    Kind::Network,  Kind::StoragePool, Kind::Project,        Kind::Certificate, Kind::Operation,
+};
+
+/// The kind's name as pylxd's class: "Instance", "Container", ..., or "?".
+[[nodiscard]] inline const char *to_string(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::Instance: return "Instance";
+    case Kind::Container: return "Container";
+    case Kind::VirtualMachine: return "VirtualMachine";
+    case Kind::Image: return "Image";
+    case Kind::Profile: return "Profile";
+    case Kind::Network: return "Network";
+    case Kind::StoragePool: return "StoragePool";
+    case Kind::Project: return "Project";
+    case Kind::Certificate: return "Certificate";
+    case Kind::Operation: return "Operation";
+    }
+    return "?";
+}
+
+/// A read-only view of bytes given to liblxd (file contents, stdin,
+/// terminal input). Made implicitly from std::string, std::string_view,
+/// std::vector<std::uint8_t>, std::vector<char> or a string literal; the
+/// length is always passed explicitly, so NUL bytes are data.
+class ByteView {
+  public:
+    ByteView() noexcept = default;
+    ByteView(const void *data, std::size_t size) noexcept
+        : data_(static_cast<const std::uint8_t *>(data)), size_(size) {}
+    ByteView(std::string_view s) noexcept : ByteView(s.data(), s.size()) {}
+    ByteView(const std::string &s) noexcept : ByteView(s.data(), s.size()) {}
+    ByteView(const char *s) noexcept : ByteView(s, s != nullptr ? std::strlen(s) : 0) {}
+    ByteView(const std::vector<std::uint8_t> &v) noexcept : ByteView(v.data(), v.size()) {}
+    ByteView(const std::vector<char> &v) noexcept : ByteView(v.data(), v.size()) {}
+
+    [[nodiscard]] const std::uint8_t *data() const noexcept { return data_; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  private:
+    const std::uint8_t *data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+/// Options of a client (the `options_json` of lxd_client_new). Fields left
+/// unset take liblxd's defaults.
+struct ClientOptions {
+    std::optional<std::string> cert;         ///< PEM file of the client certificate
+    std::optional<std::string> key;          ///< PEM file of its key
+    std::optional<bool> verify;              ///< false: accept any server certificate
+    std::optional<std::string> server_cert;  ///< PEM file: trust exactly this server cert
+    std::optional<std::uint32_t> timeout_ms; ///< per network read/write (default 30000)
+    std::optional<std::string> project;      ///< project of project-scoped calls
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (cert) o.string("cert", *cert);
+        if (key) o.string("key", *key);
+        if (verify) o.boolean("verify", *verify);
+        if (server_cert) o.string("server_cert", *server_cert);
+        if (timeout_ms) o.number("timeout_ms", *timeout_ms);
+        if (project) o.string("project", *project);
+        return o.str();
+    }
+};
+
+/// Options of a command run in an instance (lxd_instance_exec and friends).
+struct ExecOptions {
+    std::map<std::string, std::string> environment; ///< extra environment variables
+    std::optional<std::string> cwd;                 ///< working directory
+    std::optional<std::uint32_t> user;              ///< numeric user id
+    std::optional<std::uint32_t> group;             ///< numeric group id
+    /// Kill the command after this many ms (exec and exec_stream only;
+    /// then lxd::Timeout is thrown). Unset or 0: no limit.
+    std::optional<std::uint64_t> timeout_ms;
+    std::optional<std::uint32_t> width;  ///< terminal columns (exec_interactive only)
+    std::optional<std::uint32_t> height; ///< terminal rows (exec_interactive only)
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (!environment.empty()) {
+            detail::JsonObject env;
+            for (const auto &[k, v] : environment) {
+                env.string(k, v);
+            }
+            o.raw("environment", env.str());
+        }
+        if (cwd) o.string("cwd", *cwd);
+        if (user) o.number("user", *user);
+        if (group) o.number("group", *group);
+        if (timeout_ms) o.number("timeout_ms", *timeout_ms);
+        if (width) o.number("width", *width);
+        if (height) o.number("height", *height);
+        return o.str();
+    }
+};
+
+/// Options of file operations. `mode`, `uid` and `gid` apply to put, mkdir
+/// and push; `append` to put only; `parents` to mkdir only.
+struct FileOptions {
+    std::optional<std::uint32_t> mode; ///< permission bits, e.g. 0644
+    std::optional<std::uint32_t> uid;  ///< owner
+    std::optional<std::uint32_t> gid;  ///< group
+    bool append = false;               ///< put: add to the end of an existing file
+    bool parents = false;              ///< mkdir: create missing parents (mkdir -p)
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (mode) o.number("mode", *mode);
+        if (uid) o.number("uid", *uid);
+        if (gid) o.number("gid", *gid);
+        if (append) o.boolean("append", true);
+        if (parents) o.boolean("parents", true);
+        return o.str();
+    }
+};
+
+/// Which output stream a chunk of exec_stream output came from.
+enum class Stream : int {
+    Out = 1, ///< standard output
+    Err = 2, ///< standard error
+};
+
+/// Receives exec_stream output chunk by chunk, on the calling thread. Return
+/// true to go on; false stops the command (it is killed and exec_stream
+/// throws lxd::Cancelled). An exception thrown here also kills the command,
+/// and exec_stream rethrows it.
+using OutputCallback = std::function<bool(Stream stream, std::string_view chunk)>;
+
+/// Progress of push/pull: bytes done so far and in all, on the calling
+/// thread. Return true to go on; false stops the transfer (lxd::Cancelled).
+/// An exception thrown here stops it too and is rethrown by push/pull.
+using ProgressCallback = std::function<bool(std::uint64_t done, std::uint64_t total)>;
+
+namespace detail {
+
+inline std::string command_json(const std::vector<std::string> &command) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (command[i].find('\0') != std::string::npos) {
+            throw InvalidArgument(0,
+                                  "command argument " + std::to_string(i) + " contains a NUL byte");
+        }
+        if (i > 0) {
+            out += ',';
+        }
+        append_json_string(out, command[i]);
+    }
+    out += ']';
+    return out;
+}
+
+struct OutputContext {
+    const OutputCallback *callback;
+    std::exception_ptr error;
+};
+
+inline int output_trampoline(int stream, const std::uint8_t *data, std::size_t len,
+                             void *user) noexcept {
+    auto *ctx = static_cast<OutputContext *>(user);
+    try {
+        std::string_view chunk(reinterpret_cast<const char *>(data), len);
+        return (*ctx->callback)(static_cast<Stream>(stream), chunk) ? 0 : 1;
+    } catch (...) {
+        ctx->error = std::current_exception();
+        return 1;
+    }
+}
+
+struct ProgressContext {
+    const ProgressCallback *callback;
+    std::exception_ptr error;
+};
+
+inline int progress_trampoline(std::uint64_t done, std::uint64_t total, void *user) noexcept {
+    auto *ctx = static_cast<ProgressContext *>(user);
+    try {
+        return (*ctx->callback)(done, total) ? 0 : 1;
+    } catch (...) {
+        ctx->error = std::current_exception();
+        return 1;
+    }
+}
+
+// After a C call that ran a callback: the callback's exception first (the
+// call's status is then only the consequence of stopping), else the status.
+inline void check_after_callback(lxd_status status, std::exception_ptr &error) {
+    if (error) {
+        std::rethrow_exception(std::exchange(error, nullptr));
+    }
+    check(status);
+}
+
+} // namespace detail
+
+// ===========================================================================
+// Exec results and sessions
+// ===========================================================================
+
+/// The outcome of ObjectRef::exec: exit code and byte-exact stdout/stderr.
+/// Move-only.
+class ExecResult {
+  public:
+    ExecResult() noexcept = default;
+    /// Adopt a result from the C API (freed by this object).
+    explicit ExecResult(lxd_exec_result *owned) noexcept : h_(owned) {}
+
+    /// The command's exit code.
+    [[nodiscard]] int exit_code() const {
+        return lxd_exec_result_exit_code(h_.checked("lxd::ExecResult"));
+    }
+    /// The command's standard output, byte-exact (may hold NULs), as a
+    /// view valid while this result lives.
+    [[nodiscard]] std::string_view stdout_data() const & {
+        std::size_t len = 0;
+        const std::uint8_t *p = lxd_exec_result_stdout(h_.checked("lxd::ExecResult"), &len);
+        return std::string_view(reinterpret_cast<const char *>(p), len);
+    }
+    /// On a temporary result (`obj.exec(...).stdout_data()`): a copy, so
+    /// that nothing dangles.
+    [[nodiscard]] std::string stdout_data() const && {
+        return std::string(static_cast<const ExecResult &>(*this).stdout_data());
+    }
+    /// The command's standard error, as stdout_data().
+    [[nodiscard]] std::string_view stderr_data() const & {
+        std::size_t len = 0;
+        const std::uint8_t *p = lxd_exec_result_stderr(h_.checked("lxd::ExecResult"), &len);
+        return std::string_view(reinterpret_cast<const char *>(p), len);
+    }
+    /// On a temporary result: a copy, as stdout_data().
+    [[nodiscard]] std::string stderr_data() const && {
+        return std::string(static_cast<const ExecResult &>(*this).stderr_data());
+    }
+
+    /// Whether this result holds a handle (false once moved from).
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_exec_result *native() const noexcept { return h_.get(); }
+
+  private:
+    detail::Handle<lxd_exec_result, lxd_exec_result_free> h_;
+};
+
+/// A command running on a terminal in an instance (ObjectRef::exec_interactive).
+/// Move-only; destroying a session whose command still runs makes LXD kill it.
+class ExecSession {
+  public:
+    ExecSession() noexcept = default;
+    /// Adopt a session from the C API.
+    explicit ExecSession(lxd_exec_session *owned) noexcept : h_(owned) {}
+
+    /// Write bytes to the terminal (the command's input).
+    void write(ByteView data) {
+        detail::check(lxd_exec_session_write(h(), data.data(), data.size()));
+    }
+
+    /// Read terminal output, waiting up to `timeout_ms` (negative: no limit;
+    /// 0: only what has arrived). Returns the bytes read (at most
+    /// `max_bytes`); an empty string at the end of output (the command
+    /// ended); std::nullopt when nothing came in time.
+    [[nodiscard]] std::optional<std::string> read(int timeout_ms = -1,
+                                                  std::size_t max_bytes = 65536) {
+        std::string buf(max_bytes == 0 ? 1 : max_bytes, '\0');
+        std::size_t got = 0;
+        lxd_status st = lxd_exec_session_read(h(), reinterpret_cast<std::uint8_t *>(buf.data()),
+                                              buf.size(), timeout_ms, &got);
+        if (st == LXD_ERR_TIMEOUT) {
+            return std::nullopt;
+        }
+        detail::check(st);
+        buf.resize(got);
+        return buf;
+    }
+
+    /// Tell the command its terminal is now `width` x `height`.
+    void resize(std::uint32_t width, std::uint32_t height) {
+        detail::check(lxd_exec_session_resize(h(), width, height));
+    }
+
+    /// Send signal `signum` (e.g. 15, SIGTERM) to the command.
+    void signal(int signum) { detail::check(lxd_exec_session_signal(h(), signum)); }
+
+    /// Wait up to `timeout_ms` (negative: no limit) for the command to end;
+    /// its exit code, or std::nullopt if it still runs (output that arrives
+    /// meanwhile is kept for read()).
+    [[nodiscard]] std::optional<int> wait(int timeout_ms = -1) {
+        int code = -1;
+        lxd_status st = lxd_exec_session_wait(h(), timeout_ms, &code);
+        if (st == LXD_ERR_TIMEOUT) {
+            return std::nullopt;
+        }
+        detail::check(st);
+        return code;
+    }
+
+    /// End the session now (as the destructor does). Idempotent.
+    void close() noexcept { h_.reset(); }
+    /// Whether this session holds a handle.
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_exec_session *native() const noexcept { return h_.get(); }
+
+  private:
+    [[nodiscard]] lxd_exec_session *h() const { return h_.checked("lxd::ExecSession"); }
+    detail::Handle<lxd_exec_session, lxd_exec_session_free> h_;
+};
+
+// ===========================================================================
+// Objects
+// ===========================================================================
+
+class Object;
+class Files;
+
+/// A non-owning handle to an LXD object of any kind: what a List yields,
+/// and the base of the owning lxd::Object, so every operation is here.
+/// Copyable; it must not outlive the List or Object it comes from.
+///
+/// Attribute values are JSON text both ways: a string reads back with its
+/// quotes ("\"Running\""), a map as an object. Calls on one object are
+/// thread-safe (liblxd serialises them).
+class ObjectRef {
+  public:
+    ObjectRef() noexcept = default;
+    /// Wrap a C object handle without taking ownership.
+    explicit ObjectRef(lxd_obj *borrowed) noexcept : h_(borrowed) {}
+
+    /// The object's kind.
+    [[nodiscard]] Kind kind() const { return static_cast<Kind>(lxd_obj_kind(h())); }
+
+    /// The key: name, fingerprint (images, certificates) or id (operations),
+    /// as plain text, without any request.
+    [[nodiscard]] std::string key() const {
+        char *out = nullptr;
+        detail::check(lxd_obj_key(h(), &out));
+        return detail::take_string(out);
+    }
+
+    /// Read attribute `attr` as JSON text; local unsaved changes are seen.
+    /// An attribute not loaded yet syncs the object first.
+    /// Throws lxd::UnknownAttribute for an attribute the kind lacks.
+    [[nodiscard]] std::string get(std::string_view attr) const {
+        detail::CStr a(attr, "attribute name");
+        char *out = nullptr;
+        detail::check(lxd_obj_get(h(), a.get(), &out));
+        return detail::take_string(out);
+    }
+
+    /// Set attribute `attr` to the JSON value `json_value` (the whole
+    /// value: setting "config" replaces the map). Marks the object dirty;
+    /// nothing is sent until save(). Throws lxd::InvalidArgument for JSON
+    /// that does not parse (the object is unchanged), lxd::ReadOnly,
+    /// lxd::UnknownAttribute.
+    void set(std::string_view attr, std::string_view json_value) const {
+        detail::CStr a(attr, "attribute name");
+        detail::CStr v(json_value, "JSON value");
+        detail::check(lxd_obj_set(h(), a.get(), v.get()));
+    }
+
+    /// Whether the object has local changes not saved yet.
+    [[nodiscard]] bool dirty() const { return lxd_obj_dirty(h()); }
+
+    /// Refresh from the server, keeping local changes (still dirty).
+    void sync() const { detail::check(lxd_obj_sync(h())); }
+
+    /// Discard local changes and take the server's state.
+    void rollback() const { detail::check(lxd_obj_rollback(h())); }
+
+    /// Write local changes (a PUT guarded by the ETag). Nothing dirty: no
+    /// request. Throws lxd::PreconditionFailed when the object changed on
+    /// the server since it was loaded (sync or rollback, then save again).
+    /// `wait` false: return once accepted; see operation().
+    void save(bool wait = true) const { detail::check(lxd_obj_save(h(), wait)); }
+
+    /// Delete the object on the server (this handle stays valid).
+    void remove(bool wait = true) const { detail::check(lxd_obj_delete(h(), wait)); }
+
+    /// Rename an instance, profile, network or project. The object follows
+    /// the new name at once. (Instances use lxd_instance_rename, the others
+    /// lxd_obj_rename; instances must be stopped.)
+    void rename(std::string_view new_name, bool wait = true) const {
+        detail::CStr n(new_name, "new name");
+        lxd_obj *o = h();
+        Kind k = kind();
+        bool instance = k == Kind::Instance || k == Kind::Container || k == Kind::VirtualMachine;
+        detail::check(instance ? lxd_instance_rename(o, n.get(), wait)
+                               : lxd_obj_rename(o, n.get(), wait));
+    }
+
+    /// The whole object as one JSON object, local changes included.
+    [[nodiscard]] std::string to_json() const {
+        char *out = nullptr;
+        detail::check(lxd_obj_to_json(h(), &out));
+        return detail::take_string(out);
+    }
+
+    /// The background operation that this object's last call made with
+    /// `wait` false started, or std::nullopt (none, or finished).
+    [[nodiscard]] std::optional<Object> operation() const;
+
+    // ---- instances -------------------------------------------------------
+
+    /// Start an instance. `timeout_s` and `force` go to LXD (-1: LXD's
+    /// default). With `wait`, returns once it runs, synced.
+    void start(int timeout_s = -1, bool force = false, bool wait = true) const {
+        detail::check(lxd_instance_start(h(), timeout_s, force, wait));
+    }
+    /// Stop an instance: clean shutdown within `timeout_s`, or kill with `force`.
+    void stop(int timeout_s = -1, bool force = false, bool wait = true) const {
+        detail::check(lxd_instance_stop(h(), timeout_s, force, wait));
+    }
+    /// Restart an instance, as stop().
+    void restart(int timeout_s = -1, bool force = false, bool wait = true) const {
+        detail::check(lxd_instance_restart(h(), timeout_s, force, wait));
+    }
+    /// Freeze (pause) a running instance.
+    void freeze(int timeout_s = -1, bool force = false, bool wait = true) const {
+        detail::check(lxd_instance_freeze(h(), timeout_s, force, wait));
+    }
+    /// Unfreeze (resume) a frozen instance.
+    void unfreeze(int timeout_s = -1, bool force = false, bool wait = true) const {
+        detail::check(lxd_instance_unfreeze(h(), timeout_s, force, wait));
+    }
+    /// The instance's runtime state (status, processes, memory, network) as JSON.
+    [[nodiscard]] std::string state() const {
+        char *out = nullptr;
+        detail::check(lxd_instance_state(h(), &out));
+        return detail::take_string(out);
+    }
+
+    /// Run `command` (argv, not a shell line) in the running instance, feed
+    /// it `stdin_data` (then end of file), and collect its output. Returns
+    /// whatever the exit code. Throws lxd::NotFound when the command does
+    /// not exist, lxd::Timeout when options.timeout_ms passed (the command
+    /// is killed), lxd::ApiError when the instance is not running.
+    [[nodiscard]] ExecResult exec(const std::vector<std::string> &command,
+                                  const ExecOptions &options = {}, ByteView stdin_data = {}) const {
+        std::string cmd = detail::command_json(command);
+        std::string opts = options.to_json();
+        lxd_exec_result *out = nullptr;
+        lxd_status st = lxd_instance_exec(h(), cmd.c_str(), opts.c_str(), stdin_data.data(),
+                                          stdin_data.size(), &out);
+        ExecResult result(out);
+        detail::check(st);
+        return result;
+    }
+
+    /// Run `command` as exec() does, handing its output to `on_output`
+    /// chunk by chunk as it arrives (on this thread). Returns the exit
+    /// code. `on_output` empty discards the output. See OutputCallback
+    /// for stopping and exceptions.
+    int exec_stream(const std::vector<std::string> &command, const OutputCallback &on_output,
+                    const ExecOptions &options = {}, ByteView stdin_data = {}) const {
+        std::string cmd = detail::command_json(command);
+        std::string opts = options.to_json();
+        detail::OutputContext ctx{&on_output, nullptr};
+        int code = -1;
+        lxd_status st = lxd_instance_exec_stream(
+            h(), cmd.c_str(), opts.c_str(), stdin_data.data(), stdin_data.size(),
+            on_output ? detail::output_trampoline : nullptr, on_output ? &ctx : nullptr, &code);
+        detail::check_after_callback(st, ctx.error);
+        return code;
+    }
+
+    /// Start `command` on a terminal (stdout and stderr mixed), as `lxc
+    /// exec` does without -T. options.width/height set the terminal size.
+    [[nodiscard]] ExecSession exec_interactive(const std::vector<std::string> &command,
+                                               const ExecOptions &options = {}) const {
+        std::string cmd = detail::command_json(command);
+        std::string opts = options.to_json();
+        lxd_exec_session *out = nullptr;
+        lxd_status st = lxd_instance_exec_interactive(h(), cmd.c_str(), opts.c_str(), &out);
+        ExecSession session(out);
+        detail::check(st);
+        return session;
+    }
+
+    /// The instance's files (put/get/remove/mkdir/push/pull). The view
+    /// must not outlive this object.
+    [[nodiscard]] Files files() const;
+
+    // ---- operations ------------------------------------------------------
+
+    /// For an operation object: wait up to `timeout_s` seconds (negative:
+    /// no limit) for it to end; its attributes then hold the final state.
+    /// Throws lxd::OperationFailed (with LXD's err), lxd::Cancelled,
+    /// lxd::Timeout (still running), lxd::InvalidArgument (not an operation).
+    void wait(int timeout_s = -1) const { detail::check(lxd_operation_wait(h(), timeout_s)); }
+
+    /// For an operation object: ask LXD to cancel it.
+    void cancel() const { detail::check(lxd_operation_cancel(h())); }
+
+    // ---- handle ------------------------------------------------------------
+
+    /// Whether this refers to an object (false once moved from).
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+    /// The C handle, or nullptr. Not owned by the caller.
+    [[nodiscard]] lxd_obj *native() const noexcept { return h_; }
+
+  protected:
+    [[nodiscard]] lxd_obj *h() const {
+        if (h_ == nullptr) {
+            detail::throw_empty("lxd::Object");
+        }
+        return h_;
+    }
+    lxd_obj *h_ = nullptr;
+};
+
+/// An LXD object that this program owns (freed when destroyed). Move-only;
+/// every operation is ObjectRef's.
+class Object : public ObjectRef {
+  public:
+    Object() noexcept = default;
+    /// Adopt a C object handle (not one borrowed from a list).
+    explicit Object(lxd_obj *owned) noexcept : ObjectRef(owned) {}
+    Object(const Object &) = delete;
+    Object &operator=(const Object &) = delete;
+    Object(Object &&other) noexcept : ObjectRef(std::exchange(other.h_, nullptr)) {}
+    Object &operator=(Object &&other) noexcept {
+        if (this != &other) {
+            reset();
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    ~Object() { reset(); }
+
+    /// Free the handle now (the object on the server is untouched).
+    void reset() noexcept { lxd_obj_free(std::exchange(h_, nullptr)); }
+    /// Give up ownership: the caller must lxd_obj_free the result.
+    [[nodiscard]] lxd_obj *release() noexcept { return std::exchange(h_, nullptr); }
+};
+
+inline std::optional<Object> ObjectRef::operation() const {
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_obj_operation(h(), &out);
+    Object op(out);
+    detail::check(st);
+    if (!op) {
+        return std::nullopt;
+    }
+    return std::optional<Object>(std::move(op));
+}
+
+/// File operations on an instance (from ObjectRef::files()); a view that
+/// must not outlive its object. Paths in the instance are absolute.
+class Files {
+  public:
+    /// A view of the files of the instance `instance` (not owned).
+    explicit Files(lxd_obj *instance) noexcept : h_(instance) {}
+
+    /// Write `data` to file `path`, creating or replacing it (or appending,
+    /// with options.append). Throws lxd::NotFound when the folder is missing.
+    void put(std::string_view path, ByteView data, const FileOptions &options = {}) const {
+        detail::CStr p(path, "path");
+        std::string opts = options.to_json();
+        detail::check(lxd_instance_file_put(h(), p.get(), data.data(), data.size(), opts.c_str()));
+    }
+
+    /// Read file `path` into memory, byte-exact (symlinks followed).
+    /// Throws lxd::NotFound, lxd::InvalidArgument for a folder.
+    [[nodiscard]] std::string get(std::string_view path) const {
+        detail::CStr p(path, "path");
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        detail::check(lxd_instance_file_get(h(), p.get(), &data, &len));
+        std::unique_ptr<std::uint8_t, void (*)(std::uint8_t *)> owned(data, lxd_bytes_free);
+        return std::string(reinterpret_cast<const char *>(owned.get()), len);
+    }
+
+    /// Remove file (or empty folder) `path`.
+    void remove(std::string_view path) const {
+        detail::CStr p(path, "path");
+        detail::check(lxd_instance_file_delete(h(), p.get()));
+    }
+
+    /// Create folder `path` (options.parents: with missing parents). An
+    /// existing folder is fine; a file in the way is lxd::Conflict.
+    void mkdir(std::string_view path, const FileOptions &options = {}) const {
+        detail::CStr p(path, "path");
+        std::string opts = options.to_json();
+        detail::check(lxd_instance_file_mkdir(h(), p.get(), opts.c_str()));
+    }
+
+    /// Copy local file or folder `local_path` to `remote_path` in the
+    /// instance (streamed from disk), reporting progress to `progress`.
+    void push(std::string_view local_path, std::string_view remote_path,
+              const FileOptions &options = {}, const ProgressCallback &progress = {}) const {
+        detail::CStr l(local_path, "local path");
+        detail::CStr r(remote_path, "remote path");
+        std::string opts = options.to_json();
+        detail::ProgressContext ctx{&progress, nullptr};
+        lxd_status st = lxd_instance_file_push(h(), l.get(), r.get(), opts.c_str(),
+                                               progress ? detail::progress_trampoline : nullptr,
+                                               progress ? &ctx : nullptr);
+        detail::check_after_callback(st, ctx.error);
+    }
+
+    /// Copy `remote_path` (file or folder) of the instance to `local_path`
+    /// (streamed to disk). Throws lxd::UnsafePath, writing nothing, for a
+    /// remote tree with names or symlinks that would escape `local_path`.
+    void pull(std::string_view remote_path, std::string_view local_path,
+              const ProgressCallback &progress = {}) const {
+        detail::CStr r(remote_path, "remote path");
+        detail::CStr l(local_path, "local path");
+        detail::ProgressContext ctx{&progress, nullptr};
+        lxd_status st = lxd_instance_file_pull(h(), r.get(), l.get(),
+                                               progress ? detail::progress_trampoline : nullptr,
+                                               progress ? &ctx : nullptr);
+        detail::check_after_callback(st, ctx.error);
+    }
+
+  private:
+    [[nodiscard]] lxd_obj *h() const {
+        if (h_ == nullptr) {
+            detail::throw_empty("lxd::Files");
+        }
+        return h_;
+    }
+    lxd_obj *h_;
+};
+
+inline Files ObjectRef::files() const {
+    return Files(h());
+}
+
+/// A list of objects (Manager::all()). Move-only; iterable (yields
+/// ObjectRef, valid while the list lives), size(), operator[].
+class List {
+  public:
+    /// Iterates the objects of a list as ObjectRef values.
+    class iterator {
+      public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = ObjectRef;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = ObjectRef;
+
+        iterator() noexcept = default;
+        iterator(const lxd_list *list, std::size_t i) noexcept : list_(list), i_(i) {}
+        ObjectRef operator*() const { return ObjectRef(lxd_list_get(list_, i_)); }
+        iterator &operator++() noexcept {
+            ++i_;
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator old = *this;
+            ++i_;
+            return old;
+        }
+        bool operator==(const iterator &o) const noexcept { return list_ == o.list_ && i_ == o.i_; }
+        bool operator!=(const iterator &o) const noexcept { return !(*this == o); }
+
+      private:
+        const lxd_list *list_ = nullptr;
+        std::size_t i_ = 0;
+    };
+
+    List() noexcept = default;
+    /// Adopt a C list.
+    explicit List(lxd_list *owned) noexcept : h_(owned) {}
+
+    /// The number of objects.
+    [[nodiscard]] std::size_t size() const { return lxd_list_len(h()); }
+    /// Whether the list has no object.
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    /// The object at `i` (borrowed: valid while the list lives). Throws
+    /// std::out_of_range past the end.
+    [[nodiscard]] ObjectRef operator[](std::size_t i) const {
+        lxd_obj *o = lxd_list_get(h(), i);
+        if (o == nullptr) {
+            throw std::out_of_range("lxd::List index " + std::to_string(i) +
+                                    " out of range (size " + std::to_string(size()) + ")");
+        }
+        return ObjectRef(o);
+    }
+    /// As operator[].
+    [[nodiscard]] ObjectRef at(std::size_t i) const { return (*this)[i]; }
+    [[nodiscard]] iterator begin() const { return iterator(h(), 0); }
+    [[nodiscard]] iterator end() const { return iterator(h(), lxd_list_len(h())); }
+
+    /// Whether this holds a list (false once moved from).
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_list *native() const noexcept { return h_.get(); }
+
+  private:
+    [[nodiscard]] lxd_list *h() const { return h_.checked("lxd::List"); }
+    detail::Handle<lxd_list, lxd_list_free> h_;
+};
+
+// ===========================================================================
+// Events
+// ===========================================================================
+
+/// An open event stream (Client::events()): a pull API read on the
+/// caller's thread. Events after it opened are queued until read. Move-only.
+class Events {
+  public:
+    Events() noexcept = default;
+    /// Adopt a C event stream.
+    explicit Events(lxd_events *owned) noexcept : h_(owned) {}
+
+    /// The next event as LXD's JSON, waiting up to `timeout_ms` (negative:
+    /// no limit; 0: only one already there); std::nullopt on timeout (the
+    /// stream stays usable). Throws lxd::ConnectionError when the server
+    /// closed the stream.
+    [[nodiscard]] std::optional<std::string> next(int timeout_ms = -1) {
+        char *out = nullptr;
+        lxd_status st = lxd_events_next(h(), timeout_ms, &out);
+        if (st == LXD_ERR_TIMEOUT) {
+            return std::nullopt;
+        }
+        detail::check(st);
+        return detail::take_string(out);
+    }
+
+    /// As next(int), with a std::chrono duration.
+    template <typename Rep, typename Period>
+    [[nodiscard]] std::optional<std::string> next(std::chrono::duration<Rep, Period> timeout) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
+        return next(static_cast<int>(ms));
+    }
+
+    /// Close the stream now (as the destructor does). Idempotent.
+    void close() noexcept { h_.reset(); }
+    /// Whether the stream is open.
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_events *native() const noexcept { return h_.get(); }
+
+  private:
+    [[nodiscard]] lxd_events *h() const { return h_.checked("lxd::Events"); }
+    detail::Handle<lxd_events, lxd_events_free> h_;
+};
+
+/// Receives each event (LXD's JSON) on liblxd's listener thread. Return
+/// true to go on, false to stop listening.
+using EventCallback = std::function<bool(std::string_view event_json)>;
+
+/// Receives the error that ended a listener's stream (e.g.
+/// lxd::ConnectionError when the daemon went away), on the listener thread.
+using EventErrorCallback = std::function<void(const Error &error)>;
+
+namespace detail {
+
+struct ListenerState {
+    EventCallback on_event;
+    EventErrorCallback on_error;
+    std::atomic<bool> active{true};
+    std::mutex mutex;
+    std::exception_ptr error; // guarded by mutex
+};
+
+inline std::exception_ptr make_error(lxd_status status, int http, std::string message) {
+    try {
+        throw_error(status, http, std::move(message));
+    } catch (...) {
+        return std::current_exception();
+    }
+}
+
+inline int event_trampoline(lxd_status status, const char *event_json, void *user) noexcept {
+    auto *state = static_cast<ListenerState *>(user);
+    try {
+        if (status != LXD_OK) {
+            state->active = false;
+            std::exception_ptr e =
+                make_error(status, 0, event_json != nullptr ? event_json : "event stream failed");
+            {
+                std::lock_guard<std::mutex> lock(state->mutex);
+                if (!state->error) {
+                    state->error = e;
+                }
+            }
+            if (state->on_error) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const Error &err) {
+                    state->on_error(err);
+                }
+            }
+            return 1;
+        }
+        if (!state->on_event(event_json != nullptr ? event_json : "")) {
+            state->active = false;
+            return 1;
+        }
+        return 0;
+    } catch (...) {
+        state->active = false;
+        std::lock_guard<std::mutex> lock(state->mutex);
+        state->error = std::current_exception();
+        return 1;
+    }
+}
+
+} // namespace detail
+
+/// Events delivered to a callback on liblxd's own background thread, one
+/// at a time, in order (Client::listen()). Move-only; destroying or
+/// stop()ping it guarantees no callback runs afterwards. Do not destroy it
+/// from inside its own callback: return false instead.
+class EventListener {
+  public:
+    EventListener() noexcept = default;
+    EventListener(EventListener &&) noexcept = default;
+    EventListener &operator=(EventListener &&other) noexcept {
+        if (this != &other) {
+            h_.reset(); // stop our own callbacks before dropping their state
+            h_ = std::move(other.h_);
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    ~EventListener() { h_.reset(); }
+
+    /// Whether events still reach the callback: false once it returned
+    /// false or threw, once the stream failed, and after stop().
+    [[nodiscard]] bool active() const noexcept {
+        return h_.get() != nullptr && state_ && state_->active.load();
+    }
+
+    /// The exception the callback threw, or the error that ended the
+    /// stream; nullptr if none.
+    [[nodiscard]] std::exception_ptr error() const {
+        if (!state_) {
+            return nullptr;
+        }
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        return state_->error;
+    }
+
+    /// Stop listening (no callback runs after this returns), then rethrow
+    /// what error() holds, if anything. Idempotent.
+    void stop() {
+        h_.reset();
+        if (state_) {
+            state_->active = false;
+            std::exception_ptr e = error();
+            state_.reset();
+            if (e) {
+                std::rethrow_exception(e);
+            }
+        }
+    }
+
+    /// Whether this holds a listener.
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_events_listener *native() const noexcept { return h_.get(); }
+
+  private:
+    friend class Client;
+    // Declared first, destroyed last: h_ (the C listener) goes before state_.
+    std::unique_ptr<detail::ListenerState> state_;
+    detail::Handle<lxd_events_listener, lxd_events_listener_free> h_;
+};
+
+// ===========================================================================
+// Warnings
+// ===========================================================================
+
+/// Receives a warning about an attribute the server sent that liblxd's
+/// schema for the object's kind does not list: pylxd's class name
+/// ("Instance", "Profile", ...), the attribute, and the message
+/// `Attempted to set unknown attribute "x" on instance of "Instance"`.
+/// It runs on the thread whose liblxd call received the object, inside
+/// that call; it must not use that same object. An exception it throws is
+/// rethrown by that call once liblxd returns.
+using WarningCallback = std::function<void(std::string_view object_class,
+                                           std::string_view attribute, std::string_view message)>;
+
+/// How often unknown-attribute warnings are issued.
+enum class WarningMode : lxd_warning_mode {
+    Once = LXD_WARNINGS_ONCE,     ///< once per (class, attribute) per process (default)
+    Always = LXD_WARNINGS_ALWAYS, ///< for every object received
+    None = LXD_WARNINGS_NONE,     ///< never
+};
+
+namespace detail {
+
+struct WarningState {
+    std::mutex mutex;
+    std::shared_ptr<const WarningCallback> callback;
+};
+
+// Never destroyed: liblxd may warn from any thread until the process ends.
+inline WarningState &warning_state() {
+    static WarningState *state = new WarningState;
+    return *state;
+}
+
+inline void warning_trampoline(const char *object_class, const char *attribute, const char *message,
+                               void *) noexcept {
+    std::shared_ptr<const WarningCallback> cb;
+    {
+        WarningState &s = warning_state();
+        std::lock_guard<std::mutex> lock(s.mutex);
+        cb = s.callback;
+    }
+    if (!cb) {
+        return;
+    }
+    try {
+        (*cb)(object_class != nullptr ? object_class : "", attribute != nullptr ? attribute : "",
+              message != nullptr ? message : "");
+    } catch (...) {
+        std::exception_ptr &pending = pending_exception();
+        if (!pending) {
+            pending = std::current_exception();
+        }
+    }
+}
+
+} // namespace detail
+
+/// Send warnings to `callback` instead of stderr; an empty function
+/// restores stderr. Process-wide; safe from any thread. The function is
+/// kept (copied) until replaced. See WarningCallback for its thread.
+inline void set_warning_callback(WarningCallback callback) {
+    detail::WarningState &s = detail::warning_state();
+    std::shared_ptr<const WarningCallback> keep;
+    bool set = static_cast<bool>(callback);
+    {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        keep = std::exchange(s.callback,
+                             set ? std::make_shared<const WarningCallback>(std::move(callback))
+                                 : nullptr);
+    }
+    lxd_set_warning_callback(set ? detail::warning_trampoline : nullptr, nullptr);
+}
+
+/// Choose the warning mode (overrides the LIBLXD_WARNINGS environment
+/// variable). Process-wide. Throws lxd::InvalidArgument for an unknown value.
+inline void set_warning_mode(WarningMode mode) {
+    detail::check(lxd_set_warning_mode(static_cast<lxd_warning_mode>(mode)));
+}
+
+// ===========================================================================
+// Client and managers
+// ===========================================================================
+
+class Client;
+
+/// The objects of one kind, as pylxd's `client.containers` and friends:
+/// get, exists, all, create. A view of its Client: it must not outlive it.
+class Manager {
+  public:
+    /// The objects of `kind` through `client`.
+    Manager(const Client &client, Kind kind) noexcept : client_(&client), kind_(kind) {}
+
+    /// The kind managed.
+    [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+    /// Fetch one object by key (name; fingerprint for images and
+    /// certificates; id for operations), fully loaded. Throws lxd::NotFound.
+    [[nodiscard]] Object get(std::string_view key) const;
+
+    /// Whether an object with this key exists.
+    [[nodiscard]] bool exists(std::string_view key) const;
+
+    /// All objects of the kind (in the client's project), in one request.
+    [[nodiscard]] List all() const;
+
+    /// Create an object from `definition_json`, the body of LXD's POST for
+    /// the kind, e.g. R"({"name":"c1","source":{"type":"image","alias":"busybox"}})".
+    /// `wait` false: return once accepted; see ObjectRef::operation().
+    Object create(std::string_view definition_json, bool wait = true) const;
+
+    /// Images only: fetch the image an alias points at.
+    [[nodiscard]] Object get_by_alias(std::string_view alias) const;
+
+  private:
+    [[nodiscard]] lxd_client *client() const;
+    const Client *client_;
+    Kind kind_;
+};
+
+/// A connection to one LXD daemon. Move-only. Safe to use from many
+/// threads at once (connections are kept alive and reused). Objects made
+/// from it stay valid after it is destroyed; Managers do not.
+class Client {
+  public:
+    /// Connect and check the daemon answers (GET /1.0). `endpoint`:
+    /// std::nullopt for the local daemon's unix socket, a socket path
+    /// (optionally "unix:"-prefixed) or "https://host[:port]".
+    /// `options_json`: liblxd's options as JSON (see ClientOptions).
+    /// Throws lxd::ConnectionError, lxd::TlsError, lxd::InvalidArgument, ...
+    explicit Client(std::optional<std::string_view> endpoint = std::nullopt,
+                    std::optional<std::string_view> options_json = std::nullopt) {
+        detail::OptCStr e(endpoint, "endpoint");
+        detail::OptCStr o(options_json, "options");
+        lxd_client *out = nullptr;
+        lxd_status st = lxd_client_new(e.get(), o.get(), &out);
+        h_ = detail::Handle<lxd_client, lxd_client_free>(out);
+        detail::check(st);
+    }
+
+    /// As above, with typed options.
+    Client(std::optional<std::string_view> endpoint, const ClientOptions &options)
+        : Client(endpoint, std::string_view(options.to_json())) {}
+
+    /// Adopt a C client.
+    explicit Client(lxd_client *owned) noexcept : h_(owned) {}
+
+    /// The server's information (GET /1.0 metadata) as JSON, freshly read.
+    [[nodiscard]] std::string host_info() const {
+        char *out = nullptr;
+        detail::check(lxd_client_host_info(h(), &out));
+        return detail::take_string(out);
+    }
+
+    /// Whether the server has API extension `name` (as of the last host
+    /// info read). Does not block.
+    [[nodiscard]] bool has_api_extension(std::string_view name) const {
+        detail::CStr n(name, "extension name");
+        return lxd_client_has_api_extension(h(), n.get());
+    }
+
+    /// Whether the server trusts this client. Does not block.
+    [[nodiscard]] bool trusted() const { return lxd_client_trusted(h()); }
+
+    /// Ask the server to trust this HTTPS client's certificate, with LXD's
+    /// trust password. Throws lxd::Forbidden for a wrong password.
+    void authenticate(std::string_view password) const {
+        detail::CStr p(password, "password");
+        detail::check(lxd_client_authenticate(h(), p.get()));
+    }
+
+    /// The raw API: send `method` to `path` (e.g. "/1.0/instances") with an
+    /// optional JSON body; returns LXD's whole response document. Error
+    /// responses throw (lxd::NotFound, ...); async ones are returned as is.
+    [[nodiscard]] std::string api(std::string_view method, std::string_view path,
+                                  std::optional<std::string_view> body_json = std::nullopt) const {
+        detail::CStr m(method, "method");
+        detail::CStr p(path, "path");
+        detail::OptCStr b(body_json, "body");
+        char *out = nullptr;
+        detail::check(lxd_api(h(), m.get(), p.get(), b.get(), &out));
+        return detail::take_string(out);
+    }
+
+    /// The manager of any kind.
+    [[nodiscard]] Manager manager(Kind kind) const noexcept { return Manager(*this, kind); }
+    /// Instances of any type.
+    [[nodiscard]] Manager instances() const noexcept { return manager(Kind::Instance); }
+    /// Containers only.
+    [[nodiscard]] Manager containers() const noexcept { return manager(Kind::Container); }
+    /// Virtual machines only.
+    [[nodiscard]] Manager virtual_machines() const noexcept {
+        return manager(Kind::VirtualMachine);
+    }
+    /// Images (get_by_alias too).
+    [[nodiscard]] Manager images() const noexcept { return manager(Kind::Image); }
+    /// Profiles.
+    [[nodiscard]] Manager profiles() const noexcept { return manager(Kind::Profile); }
+    /// Networks.
+    [[nodiscard]] Manager networks() const noexcept { return manager(Kind::Network); }
+    /// Storage pools.
+    [[nodiscard]] Manager storage_pools() const noexcept { return manager(Kind::StoragePool); }
+    /// Projects.
+    [[nodiscard]] Manager projects() const noexcept { return manager(Kind::Project); }
+    /// Trusted certificates.
+    [[nodiscard]] Manager certificates() const noexcept { return manager(Kind::Certificate); }
+    /// Background operations (no create).
+    [[nodiscard]] Manager operations() const noexcept { return manager(Kind::Operation); }
+
+    /// Open the event stream (/1.0/events), filtered by `types` on the
+    /// server: std::nullopt for all, or a comma list such as
+    /// "lifecycle,operation".
+    [[nodiscard]] Events events(std::optional<std::string_view> types = std::nullopt) const {
+        detail::OptCStr t(types, "event types");
+        lxd_events *out = nullptr;
+        lxd_status st = lxd_events_open(h(), t.get(), &out);
+        Events ev(out);
+        detail::check(st);
+        return ev;
+    }
+
+    /// Listen to events with `on_event` called on liblxd's own background
+    /// thread (see EventCallback, EventErrorCallback). The stream is open
+    /// when this returns. `on_event` and `on_error` must be thread-safe
+    /// with respect to the rest of the program; they may use liblxd.
+    [[nodiscard]] EventListener listen(std::optional<std::string_view> types,
+                                       EventCallback on_event,
+                                       EventErrorCallback on_error = {}) const {
+        if (!on_event) {
+            throw InvalidArgument(0, "lxd::Client::listen: on_event is empty");
+        }
+        detail::OptCStr t(types, "event types");
+        EventListener l;
+        l.state_ = std::make_unique<detail::ListenerState>();
+        l.state_->on_event = std::move(on_event);
+        l.state_->on_error = std::move(on_error);
+        lxd_events_listener *out = nullptr;
+        lxd_status st =
+            lxd_events_listen(h(), t.get(), detail::event_trampoline, l.state_.get(), &out);
+        l.h_ = detail::Handle<lxd_events_listener, lxd_events_listener_free>(out);
+        detail::check(st);
+        return l;
+    }
+
+    /// Close the client now (as the destructor does). Idempotent.
+    void close() noexcept { h_.reset(); }
+    /// Whether this holds a client (false once moved from or closed).
+    explicit operator bool() const noexcept { return h_.get() != nullptr; }
+    /// The C handle (still owned by this object), or nullptr.
+    [[nodiscard]] lxd_client *native() const noexcept { return h_.get(); }
+
+  private:
+    friend class Manager;
+    [[nodiscard]] lxd_client *h() const { return h_.checked("lxd::Client"); }
+    detail::Handle<lxd_client, lxd_client_free> h_;
+};
+
+inline lxd_client *Manager::client() const {
+    return client_->h();
+}
+
+inline Object Manager::get(std::string_view key) const {
+    detail::CStr k(key, "key");
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_get(client(), static_cast<lxd_kind>(kind_), k.get(), &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline bool Manager::exists(std::string_view key) const {
+    detail::CStr k(key, "key");
+    bool out = false;
+    detail::check(lxd_exists(client(), static_cast<lxd_kind>(kind_), k.get(), &out));
+    return out;
+}
+
+inline List Manager::all() const {
+    lxd_list *out = nullptr;
+    lxd_status st = lxd_all(client(), static_cast<lxd_kind>(kind_), &out);
+    List list(out);
+    detail::check(st);
+    return list;
+}
+
+inline Object Manager::create(std::string_view definition_json, bool wait) const {
+    detail::CStr d(definition_json, "definition");
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_create(client(), static_cast<lxd_kind>(kind_), d.get(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object Manager::get_by_alias(std::string_view alias) const {
+    if (kind_ != Kind::Image) {
+        throw InvalidArgument(0,
+                              std::string("get_by_alias is for images, not ") + to_string(kind_));
+    }
+    detail::CStr a(alias, "alias");
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_image_get_by_alias(client(), a.get(), &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+} // namespace lxd
+
+#endif // LXD_HPP

@@ -1,0 +1,184 @@
+// The test harness's runner and helpers (see harness.hpp).
+
+#include "harness.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace t {
+namespace {
+
+struct Case {
+    const char *name;
+    TestFn fn;
+};
+
+std::vector<Case> &registry() {
+    static std::vector<Case> cases;
+    return cases;
+}
+
+bool current_failed = false;
+std::vector<std::function<void()>> cleanups;
+std::unique_ptr<lxd::Client> shared_client;
+
+void run_cleanups() {
+    while (!cleanups.empty()) {
+        std::function<void()> fn = std::move(cleanups.back());
+        cleanups.pop_back();
+        try {
+            fn();
+        } catch (const std::exception &e) {
+            std::cout << "    (cleanup failed: " << e.what() << ")\n";
+        }
+    }
+}
+
+} // namespace
+
+Register::Register(const char *name, TestFn fn) {
+    registry().push_back({name, fn});
+}
+
+void fail(const char *file, int line, const std::string &message) {
+    current_failed = true;
+    const char *base = std::strrchr(file, '/');
+    std::cout << "    " << (base ? base + 1 : file) << ":" << line << ": " << message << std::endl;
+}
+
+bool failed() {
+    return current_failed;
+}
+
+void defer(std::function<void()> fn) {
+    cleanups.push_back(std::move(fn));
+}
+
+void defer_sh(const std::string &cmd) {
+    defer([cmd] { sh(cmd); });
+}
+
+std::string unique(const std::string &prefix) {
+    static int counter = 0;
+    return "lxdt-cpp-" + prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+int sh(const std::string &cmd) {
+    int rc = std::system(cmd.c_str());
+    if (rc == -1 || !WIFEXITED(rc)) {
+        return -1;
+    }
+    return WEXITSTATUS(rc);
+}
+
+std::optional<std::string> sh_out(const std::string &cmd) {
+    FILE *p = popen(cmd.c_str(), "r");
+    if (p == nullptr) {
+        return std::nullopt;
+    }
+    std::string out;
+    std::array<char, 4096> buf{};
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
+        out.append(buf.data(), n);
+    }
+    int rc = pclose(p);
+    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+        return std::nullopt;
+    }
+    while (!out.empty() && out.back() == '\n') {
+        out.pop_back();
+    }
+    return out;
+}
+
+std::string shq(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+lxd::Client &client() {
+    if (!shared_client) {
+        shared_client = std::make_unique<lxd::Client>();
+    }
+    return *shared_client;
+}
+
+std::string busybox(const std::string &name) {
+    return R"({"name":)" + lxd::json_string(name) +
+           R"(,"source":{"type":"image","alias":"busybox"}})";
+}
+
+lxd::Object new_container(const std::string &name, bool start) {
+    defer_sh("lxc delete -f " + name + " >/dev/null 2>&1");
+    lxd::Object c = client().containers().create(busybox(name), true);
+    if (start) {
+        c.start(-1, false, true);
+    }
+    return c;
+}
+
+bool eventually(const std::function<bool()> &cond, int seconds) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+        if (cond()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return cond();
+}
+
+} // namespace t
+
+int main(int argc, char **argv) {
+    const char *filter = argc > 1 ? argv[1] : nullptr;
+    int passed = 0;
+    int failed = 0;
+    for (const t::Case &c : t::registry()) {
+        if (filter != nullptr && std::strstr(c.name, filter) == nullptr) {
+            continue;
+        }
+        t::current_failed = false;
+        try {
+            c.fn();
+        } catch (const t::Abort &) {
+            // already recorded
+        } catch (const lxd::Error &e) {
+            t::fail(c.name, 0,
+                    std::string("uncaught lxd::Error: ") + e.what() + " [code " +
+                        std::to_string(e.code()) + "]");
+        } catch (const std::exception &e) {
+            t::fail(c.name, 0, std::string("uncaught exception: ") + e.what());
+        } catch (...) {
+            t::fail(c.name, 0, "uncaught non-std exception");
+        }
+        t::run_cleanups();
+        if (t::current_failed) {
+            ++failed;
+            std::cout << "FAIL " << c.name << std::endl;
+        } else {
+            ++passed;
+            std::cout << "ok   " << c.name << std::endl;
+        }
+    }
+    t::shared_client.reset();
+    std::cout << passed << " passed, " << failed << " failed" << std::endl;
+    return failed == 0 ? 0 : 1;
+}
