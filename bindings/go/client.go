@@ -1,0 +1,188 @@
+package lxd
+
+// #include <stdlib.h>
+// #include <lxd.h>
+import "C"
+
+import (
+	"encoding/json"
+	"runtime"
+	"time"
+)
+
+// Options configure a Client. The zero value (or nil) gives the defaults.
+type Options struct {
+	// Cert and Key are the PEM files of a client certificate (HTTPS).
+	Cert, Key string
+	// Verify checks the server's certificate against the system's roots;
+	// nil means true. Ptr(false) accepts any server certificate.
+	Verify *bool
+	// ServerCert is a PEM file: trust exactly this server certificate (as
+	// LXD's own clients pin a self-signed server). It overrides Verify.
+	ServerCert string
+	// Timeout bounds each network read or write (0: liblxd's default, 30 s).
+	Timeout time.Duration
+	// Project is the project for project-scoped calls and the raw API.
+	Project string
+}
+
+// optionsJSON marshals the options to liblxd's options_json.
+func (o *Options) optionsJSON() []byte {
+	if o == nil {
+		return nil
+	}
+	doc := struct {
+		Cert       string `json:"cert,omitempty"`
+		Key        string `json:"key,omitempty"`
+		Verify     *bool  `json:"verify,omitempty"`
+		ServerCert string `json:"server_cert,omitempty"`
+		TimeoutMS  int64  `json:"timeout_ms,omitempty"`
+		Project    string `json:"project,omitempty"`
+	}{o.Cert, o.Key, o.Verify, o.ServerCert, 0, o.Project}
+	if o.Timeout > 0 {
+		doc.TimeoutMS = int64(millis(o.Timeout))
+	}
+	b, _ := json.Marshal(doc) // cannot fail: strings, bool and int only
+	return b
+}
+
+// Client is a connection to one LXD daemon. It is safe for concurrent use
+// by many goroutines; it keeps connections alive and reuses them.
+// Objects got from a client stay usable after the client is closed.
+type Client struct {
+	h handle[C.lxd_client]
+}
+
+// NewClient connects to LXD and checks that the daemon answers.
+//
+// endpoint is "" for the local daemon ($LXD_DIR/unix.socket, the snap's
+// socket, or /var/lib/lxd/unix.socket), a unix socket path (optionally
+// "unix:"-prefixed), or "https://host[:port]" (port 8443 by default).
+// opts may be nil.
+func NewClient(endpoint string, opts *Options) (*Client, error) {
+	const op = "NewClient"
+	var cs = cstrings{op: op}
+	defer cs.free()
+	cEndpoint, err := cs.optStr("endpoint", endpoint)
+	if err != nil {
+		return nil, err
+	}
+	cOpts, err := cs.json("options", opts.optionsJSON())
+	if err != nil {
+		return nil, err
+	}
+	var p *C.lxd_client
+	if err := call(op, func() C.lxd_status { return C.lxd_client_new(cEndpoint, cOpts, &p) }); err != nil {
+		return nil, err
+	}
+	c := &Client{}
+	c.h.set(p)
+	runtime.SetFinalizer(c, (*Client).Close)
+	return c, nil
+}
+
+// Close frees the client. It is idempotent; later calls on the client
+// return an error wrapping ErrClosed. Objects, streams and listeners made
+// from it stay usable.
+func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
+	c.h.release(func(p *C.lxd_client) { C.lxd_client_free(p) })
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// do runs one fallible call with the live client pointer.
+func (c *Client) do(op string, f func(p *C.lxd_client) C.lxd_status) error {
+	if c == nil {
+		return argError(op, "nil *Client")
+	}
+	return c.h.use(op, "client", func(p *C.lxd_client) error {
+		return call(op, func() C.lxd_status { return f(p) })
+	})
+}
+
+// HostInfo returns the server's information (GET /1.0 metadata:
+// api_extensions, environment, auth, …) as JSON, freshly read. It also
+// refreshes what HasAPIExtension and Trusted report.
+func (c *Client) HostInfo() ([]byte, error) {
+	var out *C.char
+	err := c.do("HostInfo", func(p *C.lxd_client) C.lxd_status { return C.lxd_client_host_info(p, &out) })
+	if err != nil {
+		return nil, err
+	}
+	return takeString(out), nil
+}
+
+// HasAPIExtension reports whether the server has the API extension name (as
+// of the client's creation or last HostInfo). False on a closed client.
+func (c *Client) HasAPIExtension(name string) bool {
+	var has bool
+	_ = c.h.use("HasAPIExtension", "client", func(p *C.lxd_client) error {
+		cs := cstrings{op: "HasAPIExtension"}
+		defer cs.free()
+		cName, err := cs.str("name", name)
+		if err != nil {
+			return err
+		}
+		has = bool(C.lxd_client_has_api_extension(p, cName))
+		return nil
+	})
+	return has
+}
+
+// Trusted reports whether the server trusts this client (as of the client's
+// creation or last HostInfo). False on a closed client.
+func (c *Client) Trusted() bool {
+	var trusted bool
+	_ = c.h.use("Trusted", "client", func(p *C.lxd_client) error {
+		trusted = bool(C.lxd_client_trusted(p))
+		return nil
+	})
+	return trusted
+}
+
+// Authenticate asks the server to trust this client's certificate, giving
+// LXD's trust password (an HTTPS client with a certificate only). Nothing is
+// sent when the client is trusted already. A wrong password is ErrForbidden.
+func (c *Client) Authenticate(password string) error {
+	const op = "Authenticate"
+	cs := cstrings{op: op}
+	defer cs.free()
+	cPass, err := cs.str("password", password)
+	if err != nil {
+		return err
+	}
+	return c.do(op, func(p *C.lxd_client) C.lxd_status { return C.lxd_client_authenticate(p, cPass) })
+}
+
+// API is the raw API: it sends method (GET, POST, PUT, PATCH, DELETE or
+// HEAD) to path (e.g. "/1.0/instances?recursion=1"; the client's project is
+// added unless the path names one) with body (JSON, or nil for none) and
+// returns the whole response document (type, status, metadata, …). An error
+// response maps to its status code with the server's message. It does not
+// wait for background operations.
+func (c *Client) API(method, path string, body []byte) ([]byte, error) {
+	op := "API " + method + " " + path
+	cs := cstrings{op: op}
+	defer cs.free()
+	cMethod, err := cs.str("method", method)
+	if err != nil {
+		return nil, err
+	}
+	cPath, err := cs.str("path", path)
+	if err != nil {
+		return nil, err
+	}
+	cBody, err := cs.json("body", body)
+	if err != nil {
+		return nil, err
+	}
+	var out *C.char
+	err = c.do(op, func(p *C.lxd_client) C.lxd_status { return C.lxd_api(p, cMethod, cPath, cBody, &out) })
+	if err != nil {
+		return nil, err
+	}
+	return takeString(out), nil
+}

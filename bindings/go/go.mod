@@ -1,0 +1,3 @@
+module github.com/liblxd/liblxd/bindings/go
+
+go 1.19

@@ -1,0 +1,20 @@
+/* C trampolines between liblxd's callbacks and the Go functions that
+ * callbacks.go exports. The user data pointer carries a runtime/cgo.Handle
+ * (an integer), never a Go pointer. */
+#ifndef LXDGO_SHIMS_H
+#define LXDGO_SHIMS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <lxd.h>
+
+lxd_status lxdgo_exec_stream(lxd_obj *o, const char *cmd, const char *opts, const uint8_t *in,
+                             size_t in_len, uintptr_t h, int *code);
+lxd_status lxdgo_file_push(lxd_obj *o, const char *local, const char *remote, const char *opts,
+                           uintptr_t h);
+lxd_status lxdgo_file_pull(lxd_obj *o, const char *remote, const char *local, uintptr_t h);
+lxd_status lxdgo_events_listen(lxd_client *c, const char *types, uintptr_t h,
+                               lxd_events_listener **out);
+void lxdgo_set_warning_callback(int on);
+
+#endif
