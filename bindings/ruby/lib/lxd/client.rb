@@ -1,0 +1,228 @@
+# frozen_string_literal: true
+
+module LXD
+  # A connection to one LXD daemon, like pylxd's `Client`. Safe to share
+  # between threads; network calls release the GVL.
+  #
+  # @example
+  #   client = LXD::Client.new                     # the local unix socket
+  #   c = client.containers.get("c1")
+  #   c.config                                     # => {"volatile..." => ...}
+  class Client
+    # Open a client and check that the daemon answers (`GET /1.0`).
+    #
+    # @param endpoint [String, nil] nil for the local daemon; a unix socket
+    #   path (optionally `unix:`-prefixed); or `https://host[:port]`
+    # @param cert [String, nil] PEM file of a client certificate (HTTPS)
+    # @param key [String, nil] PEM file of its private key
+    # @param verify [Boolean] false accepts any server certificate
+    # @param server_cert [String, nil] PEM file: trust exactly this server
+    #   certificate (pinning; overrides `verify`)
+    # @param timeout [Numeric, nil] seconds per network read or write
+    #   (liblxd's default: 30)
+    # @param project [String, nil] project for project-scoped calls
+    # @raise [ConnectionError, TLSError, Timeout, ProtocolError, InvalidArgument]
+    def initialize(endpoint = nil, cert: nil, key: nil, verify: true, server_cert: nil,
+                   timeout: nil, project: nil)
+      options = { "verify" => verify ? true : false }
+      options["cert"] = cert if cert
+      options["key"] = key if key
+      options["server_cert"] = server_cert if server_cert
+      options["timeout_ms"] = Call.millis(timeout, "timeout") if timeout
+      options["project"] = project if project
+      endpoint = Call.c_string(endpoint, "endpoint", nullable: true)
+      json = Call.c_string(Call.to_json_text(options, "options"), "options")
+      ptr = Call.out_pointer(:lxd_client_free) do |out|
+        Call.invoke(:lxd_client_new, endpoint, json, out)
+      end
+      @handle = Handle.new(ptr, :lxd_client_free, "client")
+      @endpoint = endpoint
+      @managers = {}
+      @managers_lock = Mutex.new
+    end
+
+    # Open a client, yield it and close it afterwards.
+    # @return the block's value
+    def self.open(*args, **kwargs)
+      client = new(*args, **kwargs)
+      return client unless block_given?
+
+      begin
+        yield client
+      ensure
+        client.close
+      end
+    end
+
+    # The endpoint given (nil: the local daemon).
+    attr_reader :endpoint
+
+    # Free the C client. Idempotent; later calls raise {ClosedError}.
+    # Objects obtained from the client stay usable (liblxd keeps what they
+    # need alive).
+    def close
+      @handle.close
+    end
+
+    # Whether {#close} was called.
+    def closed?
+      @handle.closed?
+    end
+
+    # @!visibility private
+    def with_ptr(&block)
+      @handle.use(&block)
+    end
+
+    # The manager of a kind, e.g. `client.manager(:container)`; the named
+    # methods ({#containers}, …) are the usual way.
+    # @return [Manager]
+    def manager(kind)
+      kind = LXD.kind(kind)
+      @managers_lock.synchronize { @managers[kind.name] ||= Manager.new(self, kind) }
+    end
+
+    # One manager method per kind, from the kind table:
+    # instances, containers, virtual_machines, images, profiles, networks,
+    # storage_pools, projects, certificates, operations.
+    KINDS.each do |kind|
+      define_method(kind.manager) { manager(kind) }
+    end
+
+    # Fetch one object of any kind (`lxd_get`).
+    # @return [LXD::Object]
+    def get(kind, key)
+      kind = LXD.kind(kind)
+      key = Call.c_string(key, "key")
+      ptr = with_ptr do |c|
+        Call.out_pointer(:lxd_obj_free) { |out| Call.invoke(:lxd_get, c, kind.value, key, out) }
+      end
+      Object.wrap(ptr, self)
+    end
+
+    # Whether an object of any kind exists (`lxd_exists`).
+    # @return [Boolean]
+    def exists?(kind, key)
+      kind = LXD.kind(kind)
+      key = Call.c_string(key, "key")
+      with_ptr do |c|
+        Call.out_bool { |out| Call.invoke(:lxd_exists, c, kind.value, key, out) }
+      end
+    end
+
+    # All objects of a kind (`lxd_all`).
+    # @return [Array<LXD::Object>]
+    def all(kind)
+      kind = LXD.kind(kind)
+      ptr = with_ptr do |c|
+        Call.out_pointer(:lxd_list_free) { |out| Call.invoke(:lxd_all, c, kind.value, out) }
+      end
+      Object.wrap_list(ptr, self)
+    end
+
+    # Create an object of any kind (`lxd_create`).
+    # @param definition [Hash, String] the POST body (Hash or JSON text)
+    # @return [LXD::Object]
+    def create(kind, definition, wait: true)
+      kind = LXD.kind(kind)
+      json = definition.is_a?(String) ? definition : Call.to_json_text(definition, "definition")
+      json = Call.c_string(json, "definition")
+      ptr = with_ptr do |c|
+        Call.out_pointer(:lxd_obj_free) do |out|
+          Call.invoke(:lxd_create, c, kind.value, json, wait ? true : false, out)
+        end
+      end
+      Object.wrap(ptr, self)
+    end
+
+    # The raw API, like pylxd's `client.api`: send `method` to `path` and
+    # return the whole response document, parsed.
+    #
+    # @param method [Symbol, String] :get, :post, :put, :patch, :delete, :head
+    # @param path [String] e.g. "/1.0/instances?recursion=1"
+    # @param body [Hash, Array, String, nil] a String is sent as JSON text
+    #   as it is (liblxd refuses text that is not JSON)
+    # @return [Hash] `type`, `status`, `metadata`, …
+    # @raise [NotFound, APIError, …] for an error response, with the
+    #   server's message and `http_status`
+    def api(method, path, body = nil)
+      method = Call.c_string(method.to_s.upcase, "method")
+      path = Call.c_string(path, "path")
+      json = case body
+             when nil then nil
+             when String then Call.c_string(body, "body")
+             else Call.c_string(Call.to_json_text(body, "body"), "body")
+             end
+      text = with_ptr do |c|
+        Call.out_string { |out| Call.invoke(:lxd_api, c, method, path, json, out) }
+      end
+      Call.from_json_text(text)
+    end
+
+    # The server's information (`GET /1.0` metadata), freshly read.
+    # @return [Hash]
+    def host_info
+      text = with_ptr do |c|
+        Call.out_string { |out| Call.invoke(:lxd_client_host_info, c, out) }
+      end
+      Call.from_json_text(text)
+    end
+
+    # Whether the server has an API extension (as of the client's creation
+    # or last {#host_info}). Does not block.
+    # @return [Boolean]
+    def has_api_extension?(name) # rubocop:disable Naming/PredicateName
+      name = Call.c_string(name, "name")
+      with_ptr { |c| Native.lxd_client_has_api_extension(c, name) }
+    end
+    alias api_extension? has_api_extension?
+
+    # Whether the server trusts this client (as of its creation or last
+    # {#host_info}). Does not block.
+    # @return [Boolean]
+    def trusted?
+      with_ptr { |c| Native.lxd_client_trusted(c) }
+    end
+
+    # Ask the server to trust this client's certificate with LXD's trust
+    # password (pylxd's `authenticate`). Nothing is sent when trusted.
+    # @raise [Forbidden] wrong password; [InvalidArgument] not an HTTPS
+    #   client with a certificate
+    # @return [self]
+    def authenticate(password)
+      password = Call.c_string(password, "password")
+      with_ptr { |c| Call.invoke(:lxd_client_authenticate, c, password) }
+      self
+    end
+
+    # Open an event stream (`/1.0/events`), pull style.
+    # @param types [String, Symbol, Array, nil] nil for every type, or e.g.
+    #   "lifecycle" or [:lifecycle, :operation]
+    # @yield [EventStream] when a block is given, the stream is closed after it
+    # @return [EventStream, Object] the stream, or the block's value
+    def events(types = nil)
+      stream = EventStream.new(self, types)
+      return stream unless block_given?
+
+      begin
+        yield stream
+      ensure
+        stream.close
+      end
+    end
+
+    # Listen to events with a block run for each event, on a thread of
+    # liblxd's (dispatched into Ruby by ffi). Stop with {Listener#stop}.
+    # @return [Listener]
+    def listen(types = nil, &block)
+      raise InvalidArgument, "listen needs a block" unless block
+
+      Listener.new(self, types, block)
+    end
+
+    def inspect
+      state = closed? ? "closed" : (@endpoint || "local")
+      "#<#{self.class.name} #{state}>"
+    end
+  end
+end

@@ -1,0 +1,343 @@
+# frozen_string_literal: true
+
+module LXD
+  # One LXD object of any kind (instance, image, profile, network, storage
+  # pool, project, certificate, operation), with pylxd's lifecycle:
+  # reading an attribute not yet loaded syncs it; setting one makes the
+  # object dirty; {#rollback} takes the server's state back; {#save} writes
+  # the changes, protected by the ETag.
+  #
+  # Attributes are Ruby methods, converted through JSON:
+  #   obj.config                # => Hash
+  #   obj.config = {"user.x" => "1"}
+  #   obj["description"]        # same as obj.description
+  # Which names exist comes from liblxd (the kind's schema, plus anything
+  # the server sent beyond it): an unknown name raises NoMethodError through
+  # methods, {UnknownAttribute} through {#[]}. Names that Ruby's Object
+  # already uses (an operation's `class`) are read with {#[]}.
+  class Object
+    # @!visibility private
+    # Wrap an owned `lxd_obj *` in the class of its kind.
+    def self.wrap(ptr, client)
+      kind = KINDS[Native.lxd_obj_kind(ptr)]
+      unless kind
+        Native.lxd_obj_free(ptr)
+        raise InternalError, "liblxd returned an object of an unknown kind"
+      end
+      obj = kind.object_class.allocate
+      obj.send(:setup, Handle.new(ptr, :lxd_obj_free, "#{kind.class_name} object"), kind, client)
+      obj
+    end
+
+    # @!visibility private
+    # Wrap an owned `lxd_list *` as an Array; its objects borrow from the
+    # list, which is freed once none of them is referenced any more.
+    def self.wrap_list(ptr, client)
+      list = Handle.new(ptr, :lxd_list_free, "list")
+      list.use do |l|
+        Array.new(Native.lxd_list_len(l)) do |i|
+          item = Native.lxd_list_get(l, i)
+          kind = LXD.kind(Native.lxd_obj_kind(item))
+          kind.object_class.allocate.tap do |obj|
+            obj.send(:setup, Handle.new(item, nil, "#{kind.class_name} object", owner: list),
+                     kind, client)
+          end
+        end
+      end
+    end
+
+    private_class_method :new
+
+    # @return [Kind] the object's kind
+    attr_reader :kind_info
+
+    # @return [Client] the client it came from
+    attr_reader :client
+
+    # The kind as a Symbol, e.g. `:container`.
+    # @return [Symbol]
+    def kind
+      @kind_info.name
+    end
+
+    # The key (name, fingerprint or id), without any request.
+    # @return [String]
+    def key
+      with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_obj_key, o, out) } }
+    end
+
+    # Read an attribute as Ruby data (syncs first if not loaded yet).
+    # @param attr [String, Symbol]
+    # @raise [UnknownAttribute]
+    def [](attr)
+      Call.from_json_text(get_json(attr))
+    end
+
+    # Set an attribute (the whole value: a Hash replaces the map). Nothing
+    # is sent until {#save}.
+    # @raise [UnknownAttribute, ReadOnly, InvalidArgument]
+    def []=(attr, value)
+      set_json(attr, Call.to_json_text(value, "value of #{attr}"))
+    end
+
+    # Read an attribute as the JSON text liblxd gives (`"\"c1\""`).
+    # @return [String]
+    def get_json(attr)
+      attr = Call.c_string(attr, "attribute")
+      with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_obj_get, o, attr, out) } }
+    end
+
+    # Set an attribute from JSON text, as it is; text that is not JSON
+    # raises {InvalidArgument}.
+    # @return [self]
+    def set_json(attr, json)
+      attr = Call.c_string(attr, "attribute")
+      json = Call.c_string(json, "JSON value")
+      with_ptr { |o| Call.invoke(:lxd_obj_set, o, attr, json) }
+      self
+    end
+
+    # Whether the object has an attribute of this name (from liblxd; may
+    # load the object once).
+    # @return [Boolean]
+    def attribute?(attr)
+      attr = attr.to_s
+      return false if attr.empty? || attr.include?("\0")
+
+      get_json(attr)
+      true
+    rescue UnknownAttribute
+      false
+    end
+
+    # The names of the attributes the object holds (as {#to_h} gives them).
+    # @return [Array<String>]
+    def attribute_names
+      to_h.keys
+    end
+
+    # The whole object as a Hash, local changes included.
+    # @return [Hash]
+    def to_h
+      Call.from_json_text(with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_obj_to_json, o, out) } })
+    end
+
+    # The whole object as JSON text, local changes included.
+    # @return [String]
+    def to_json(*args)
+      args.empty? ? with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_obj_to_json, o, out) } } : to_h.to_json(*args)
+    end
+
+    # Whether there are local changes not yet saved.
+    # @return [Boolean]
+    def dirty?
+      with_ptr { |o| Native.lxd_obj_dirty(o) }
+    end
+
+    # Refresh from the server, keeping local changes.
+    # @return [self]
+    def sync
+      with_ptr { |o| Call.invoke(:lxd_obj_sync, o) }
+      self
+    end
+
+    # Discard local changes and take the server's state.
+    # @return [self]
+    def rollback
+      with_ptr { |o| Call.invoke(:lxd_obj_rollback, o) }
+      self
+    end
+
+    # Write local changes (PUT with If-Match); nothing is sent when clean.
+    # @param wait [Boolean] true: return once applied (the object is then
+    #   synced); false: once accepted (see {#operation})
+    # @raise [PreconditionFailed] changed on the server since loaded
+    # @return [self]
+    def save(wait: true)
+      with_ptr { |o| Call.invoke(:lxd_obj_save, o, wait ? true : false) }
+      self
+    end
+
+    # Delete the object on the server. The Ruby object stays (closed or not).
+    # @return [self]
+    def delete(wait: true)
+      with_ptr { |o| Call.invoke(:lxd_obj_delete, o, wait ? true : false) }
+      self
+    end
+
+    # Rename (instances, profiles, networks, projects). The object follows
+    # the new name at once.
+    # @return [self]
+    def rename(new_name, wait: true)
+      new_name = Call.c_string(new_name, "new name")
+      with_ptr { |o| Call.invoke(:lxd_obj_rename, o, new_name, wait ? true : false) }
+      self
+    end
+
+    # The background operation the last call made with `wait: false`
+    # started, or nil (none needed, or already finished by the object).
+    # @return [Operation, nil]
+    def operation
+      ptr = with_ptr do |o|
+        Call.out_pointer(:lxd_obj_free) { |out| Call.invoke(:lxd_obj_operation, o, out) }
+      end
+      ptr.null? ? nil : Object.wrap(ptr, @client)
+    end
+
+    # Free the C object now (the GC would otherwise). Idempotent; later
+    # calls raise {ClosedError}.
+    def close
+      @handle.close
+    end
+    alias free close
+
+    # Whether {#close} was called.
+    def closed?
+      @handle.closed?
+    end
+
+    def inspect
+      return "#<#{self.class.name} #{kind} (closed)>" if closed?
+
+      "#<#{self.class.name} #{kind} #{key.inspect}#{dirty? ? ' dirty' : ''}>"
+    rescue Error
+      "#<#{self.class.name} #{kind}>"
+    end
+    alias to_s inspect
+
+    # @!visibility private
+    def with_ptr(&block)
+      @handle.use(&block)
+    end
+
+    private
+
+    ATTRIBUTE_NAME = /\A[a-z_][a-z0-9_]*\z/.freeze
+    private_constant :ATTRIBUTE_NAME
+
+    def setup(handle, kind, client)
+      @handle = handle
+      @kind_info = kind
+      @client = client
+    end
+
+    # `obj.config` reads, `obj.config = v` sets; names liblxd does not know
+    # for the kind raise NoMethodError.
+    def method_missing(name, *args, &block)
+      str = name.to_s
+      setter = str.end_with?("=")
+      attr = setter ? str[0..-2] : str
+      return super unless ATTRIBUTE_NAME.match?(attr) && !block
+
+      if setter && args.length == 1
+        begin
+          self[attr] = args[0]
+        rescue UnknownAttribute
+          return super
+        end
+        args[0]
+      elsif !setter && args.empty?
+        begin
+          self[attr]
+        rescue UnknownAttribute
+          super
+        end
+      else
+        super
+      end
+    end
+
+    def respond_to_missing?(name, include_private = false)
+      str = name.to_s
+      attr = str.end_with?("=") ? str[0..-2] : str
+      return super unless ATTRIBUTE_NAME.match?(attr)
+      return super if closed?
+
+      attribute?(attr) || super
+    end
+  end
+
+  # An instance (container or virtual machine): actions, state, exec, files.
+  class Instance < Object
+    # @!macro [new] action
+    #   @param timeout [Integer, nil] seconds passed to LXD (nil: LXD's default)
+    #   @param force [Boolean]
+    #   @param wait [Boolean] true: return once done, the object synced
+    #   @return [self]
+
+    # Start the instance. @macro action
+    def start(timeout: nil, force: false, wait: true)
+      action(:lxd_instance_start, timeout, force, wait)
+    end
+
+    # Stop it (cleanly within `timeout`, or at once with `force`). @macro action
+    def stop(timeout: nil, force: false, wait: true)
+      action(:lxd_instance_stop, timeout, force, wait)
+    end
+
+    # Restart it. @macro action
+    def restart(timeout: nil, force: false, wait: true)
+      action(:lxd_instance_restart, timeout, force, wait)
+    end
+
+    # Freeze (pause) it: the LXD action, not Ruby's Object#freeze (an
+    # instance handle is never frozen in Ruby's sense). @macro action
+    def freeze(timeout: nil, force: false, wait: true)
+      action(:lxd_instance_freeze, timeout, force, wait)
+    end
+
+    # Unfreeze (resume) it. @macro action
+    def unfreeze(timeout: nil, force: false, wait: true)
+      action(:lxd_instance_unfreeze, timeout, force, wait)
+    end
+
+    # The runtime state (`/state`: status, processes, memory, network…).
+    # @return [Hash]
+    def state
+      Call.from_json_text(with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_instance_state, o, out) } })
+    end
+
+    # Rename the instance (it must be stopped).
+    # @return [self]
+    def rename(new_name, wait: true)
+      new_name = Call.c_string(new_name, "new name")
+      with_ptr { |o| Call.invoke(:lxd_instance_rename, o, new_name, wait ? true : false) }
+      self
+    end
+
+    # The instance's files.
+    # @return [Files]
+    def files
+      @files ||= Files.new(self)
+    end
+
+    private
+
+    def action(fn, timeout, force, wait)
+      t = Call.seconds(timeout, "timeout")
+      with_ptr { |o| Call.invoke(fn, o, t, force ? true : false, wait ? true : false) }
+      self
+    end
+  end
+
+  # A background operation: wait for it, cancel it, read its attributes
+  # (`status`, `err`, `metadata`; its `class` through `op["class"]`).
+  class Operation < Object
+    # Wait for the operation to end (LXD's `/wait`, no polling).
+    # @param timeout [Integer, nil] seconds; nil: no limit
+    # @raise [OperationFailed, Cancelled, Timeout]
+    # @return [self]
+    def wait(timeout: nil)
+      t = timeout.nil? ? -1 : Call.seconds(timeout, "timeout")
+      with_ptr { |o| Call.invoke(:lxd_operation_wait, o, t) }
+      self
+    end
+
+    # Ask LXD to cancel the operation.
+    # @return [self]
+    def cancel
+      with_ptr { |o| Call.invoke(:lxd_operation_cancel, o) }
+      self
+    end
+  end
+end

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the gem and runs the Ruby binding's whole test suite against the
+# real LXD daemon. Expects PKG_CONFIG_PATH (or LIBLXD_PATH) to lead to an
+# installed liblxd. The last line is "<N> passed, <M> failed".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# The gem must build offline.
+build_dir=$(mktemp -d /tmp/lxdt-rb-gem-XXXXXX)
+trap 'rm -rf "$build_dir"' EXIT
+gem build lxd-ffi.gemspec --output "$build_dir/lxd-ffi.gem" >"$build_dir/build.log" 2>&1 || {
+    cat "$build_dir/build.log" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+# Syntax and warnings of every file.
+for f in lib/lxd.rb lib/lxd/*.rb examples/*.rb test/*.rb; do
+    ruby -wc "$f" >/dev/null
+done
+
+status=0
+ruby -w -Ilib -Itest test/run.rb "$@" 2>&1 | tee "$build_dir/run.log" || status=$?
+summary=$(tail -n 1 "$build_dir/run.log")
+
+# Nothing this run created may remain.
+left=$(lxc list --format csv -c n | grep '^lxdt-rb-' || true)
+left+=$(lxc profile list --format csv | cut -d, -f1 | grep '^lxdt-rb-' || true)
+left+=$(lxc config trust list --format csv | grep 'lxdt-rb-' || true)
+if [ -n "$left" ]; then
+    echo "objects left behind: $left" >&2
+    status=1
+fi
+if ! [[ "$summary" =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+    echo "the suite did not finish" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if [ "$status" -ne 0 ]; then
+    # Repeat the summary so that it stays the last line.
+    echo "$summary"
+fi
+exit "$status"

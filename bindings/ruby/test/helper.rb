@@ -1,0 +1,184 @@
+# frozen_string_literal: true
+
+# Shared helpers of the test suite: it drives the REAL LXD daemon on this
+# machine (only test_warnings.rb talks to a fake one) and checks outcomes
+# independently with the `lxc` command.
+
+require "minitest"
+require "open3"
+require "json"
+require "tmpdir"
+require "fileutils"
+require "lxd"
+
+module LXDTest
+  PREFIX = "lxdt-rb-#{Process.pid}"
+  @counter = 0
+  @counter_lock = Mutex.new
+
+  class << self
+    # A unique object name, `lxdt-rb-<pid>-<tag>-<n>`.
+    def unique(tag)
+      n = @counter_lock.synchronize { @counter += 1 }
+      "#{PREFIX}-#{tag}-#{n}"
+    end
+
+    # The client shared by the tests (local unix socket).
+    def client
+      @client ||= LXD::Client.new
+    end
+
+    # A running busybox container shared by the exec and files tests,
+    # created on first use and deleted at exit.
+    def box
+      @box_lock ||= Mutex.new
+      @box_lock.synchronize do
+        @box ||= begin
+          name = unique("box")
+          at_exit { LXDTest.sh("lxc delete -f #{name}") }
+          c = client.containers.create({ name: name, source: { type: "image", alias: "busybox" } })
+          c.start(wait: true)
+          c
+        end
+      end
+    end
+
+    # Run a shell command; [stdout, success].
+    def sh(cmd)
+      out, _err, st = Open3.capture3(cmd)
+      [out, st.success?]
+    end
+
+    # Everything the run may have left, by name prefix (the safety net;
+    # each test deletes what it creates in its own teardown).
+    def sweep
+      out, = sh("lxc list #{PREFIX} --format csv -c n")
+      out.split.each { |n| sh("lxc delete -f #{n}") if n.start_with?(PREFIX) }
+      out, = sh("lxc profile list --format csv")
+      out.lines.map { |l| l.split(",").first }.each do |n|
+        sh("lxc profile delete #{n}") if n&.start_with?(PREFIX)
+      end
+      out, = sh("lxc query /1.0/certificates?recursion=1")
+      (JSON.parse(out) rescue []).each do |c|
+        sh("lxc config trust remove #{c['fingerprint']}") if c["name"].to_s.start_with?(PREFIX)
+      end
+    end
+  end
+
+  # Base class: per-test cleanups run in teardown even when the test failed.
+  class Case < Minitest::Test
+    make_my_diffs_pretty!
+
+    def setup
+      @cleanups = []
+    end
+
+    def teardown
+      @cleanups.reverse_each do |c|
+        c.call
+      rescue StandardError => e
+        warn "cleanup failed: #{e.class}: #{e.message}"
+      end
+    end
+
+    def client
+      LXDTest.client
+    end
+
+    def unique(tag)
+      LXDTest.unique(tag)
+    end
+
+    # Register a cleanup (a shell command or a block).
+    def cleanup(cmd = nil, &block)
+      @cleanups << (block || -> { LXDTest.sh("#{cmd} >/dev/null 2>&1") })
+    end
+
+    # Run `lxc ARGS`; assert success; return stdout without the final newline.
+    def lxc(*args)
+      out, err, st = Open3.capture3("lxc", *args)
+      assert st.success?, "lxc #{args.join(' ')} failed: #{err}"
+      out.chomp
+    end
+
+    # Whether `lxc ARGS` succeeds.
+    def lxc_ok?(*args)
+      _out, _err, st = Open3.capture3("lxc", *args)
+      st.success?
+    end
+
+    # A new busybox container (deleted at teardown).
+    def new_container(tag, start: false)
+      name = unique(tag)
+      cleanup("lxc delete -f #{name}")
+      c = client.containers.create({ "name" => name, "source" => { "type" => "image", "alias" => "busybox" } })
+      c.start if start
+      c
+    end
+
+    # A new profile (deleted at teardown).
+    def new_profile(tag, **extra)
+      name = unique(tag)
+      cleanup("lxc profile delete #{name}")
+      client.profiles.create({ "name" => name }.merge(extra.transform_keys(&:to_s)))
+    end
+
+    # Queue#pop with a timeout (Ruby 3.1's Queue#pop has none): the next
+    # item, or nil when none came within `seconds`.
+    def pop_within(queue, seconds)
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+      loop do
+        begin
+          return queue.pop(true)
+        rescue ThreadError
+          return nil if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+          sleep 0.02
+        end
+      end
+    end
+
+    # Poll `block` until it is truthy (a functional wait, not a timing
+    # assertion); returns its last value.
+    def eventually(tries: 100, pause: 0.1)
+      value = nil
+      tries.times do
+        value = yield
+        return value if value
+
+        sleep pause
+      end
+      value
+    end
+  end
+end
+
+# "N passed, M failed" as the last line (skips count as failed: no test may
+# hide a missing feature behind a skip).
+module Minitest
+  # @!visibility private
+  class LXDSummaryReporter < AbstractReporter
+    def initialize
+      super
+      @runs = @failed = 0
+    end
+
+    def record(result)
+      @runs += 1
+      @failed += 1 unless result.passed?
+    end
+
+    def report
+      $stdout.puts "#{@runs - @failed} passed, #{@failed} failed"
+    end
+
+    def passed?
+      @failed.zero?
+    end
+  end
+
+  def self.plugin_lxd_summary_init(_options)
+    reporter << LXDSummaryReporter.new
+  end
+  extensions << "lxd_summary"
+end
