@@ -3,6 +3,7 @@
 #
 #   scripts/test.sh            everything (as CI does)
 #   scripts/test.sh lifecycle  only the C test programs/cases whose name contains "lifecycle"
+#   scripts/test.sh go         only one binding's suite (cpp, go or ruby)
 #
 # Starts (and if needed installs) LXD itself through scripts/lxd-env.sh.
 # Environment: LIBLXD_VALGRIND=0 runs the C tests without valgrind.
@@ -18,9 +19,21 @@ step "LXD"
 bash scripts/lxd-env.sh
 
 # Tools the tests use besides LXD: valgrind, openssl (certificates), g++
-# (header check), jq (reading lxc query output).
+# and pkg-config (header and install checks, C++ binding), jq (reading lxc
+# query output), Go and Ruby with ffi and minitest (the bindings). All are
+# Debian packages; a missing one is installed.
+BINDINGS="cpp go ruby"
 missing=()
-for tool in valgrind openssl g++ jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for need in valgrind:valgrind openssl:openssl g++:g++ jq:jq pkg-config:pkg-config \
+            go:golang-go ruby:ruby; do
+    command -v "${need%%:*}" >/dev/null || missing+=("${need##*:}")
+done
+if command -v ruby >/dev/null; then
+    ruby -e 'require "ffi"' 2>/dev/null || missing+=(ruby-ffi)
+    ruby -e 'require "minitest"' 2>/dev/null || missing+=(ruby-minitest)
+else
+    missing+=(ruby-ffi ruby-minitest)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     step "installing ${missing[*]}"
     apt-get update -qq >/dev/null
@@ -45,12 +58,43 @@ if [ -z "$FILTER" ]; then
     fi
 fi
 
-step "header compiles as C11 and C++17 with -Wall -Wextra -Werror"
-printf '#include "lxd.h"\nint main(void){return lxd_version()==0;}\n' > build/tests/header_c.c
-gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude build/tests/header_c.c -L"$LIBDIR" -llxd -o build/tests/header_c
-printf '#include "lxd.h"\nint main(){return lxd_version()==nullptr;}\n' > build/tests/header_cpp.cpp
-g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude build/tests/header_cpp.cpp -L"$LIBDIR" -llxd -o build/tests/header_cpp
+step "make install into build/prefix; the installed header compiles as C11 and C++17 with -Wall -Wextra -Werror"
+# The bindings and these checks use the library the way users get it: the
+# installed copy, found through pkg-config.
+PREFIX="$ROOT/build/prefix"
+rm -rf "$PREFIX"
+make --no-print-directory -s install PREFIX="$PREFIX" >build/install.log 2>&1 || { cat build/install.log; exit 1; }
+# Set for the checks and the bindings only: the C tests run the build
+# tree's library (with its line tables, for valgrind's reports).
+INSTALLED_PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+INSTALLED_LD_LIBRARY_PATH="$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+pkg-config() { PKG_CONFIG_PATH="$INSTALLED_PKG_CONFIG_PATH" command pkg-config "$@"; }
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+[ "$(pkg-config --modversion liblxd)" = "$version" ] || { echo "!!! pkg-config liblxd: wrong version"; exit 1; }
+[ "$(readlink "$PREFIX/lib/liblxd.so.${version%%.*}")" = "liblxd.so.$version" ] || { echo "!!! soname link missing"; exit 1; }
+printf '#include <lxd.h>\n#include <string.h>\nint main(void){return strcmp(lxd_version(), LXD_VERSION_STRING)!=0;}\n' > build/tests/header_c.c
+# shellcheck disable=SC2046
+gcc -std=c11 -Wall -Wextra -Wpedantic -Werror build/tests/header_c.c $(pkg-config --cflags --libs liblxd) -o build/tests/header_c
+LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" build/tests/header_c
+# The static library links with what pkg-config --static adds.
+# shellcheck disable=SC2046
+gcc -std=c11 build/tests/header_c.c $(pkg-config --cflags liblxd) "$PREFIX/lib/liblxd.a" \
+    $(pkg-config --static --libs-only-l liblxd | sed 's/-llxd//') -o build/tests/header_c_static
+if ldd build/tests/header_c_static | grep -q liblxd; then echo "!!! static link used liblxd.so"; exit 1; fi
+build/tests/header_c_static
+printf '#include <lxd.h>\nint main(){return lxd_version()==nullptr;}\n' > build/tests/header_cpp.cpp
+# shellcheck disable=SC2046
+g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror build/tests/header_cpp.cpp $(pkg-config --cflags --libs liblxd) -o build/tests/header_cpp
+LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" build/tests/header_cpp
+echo "installed: $(cd "$PREFIX" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
+run_c=1; run_bindings=1
+if [ -n "$FILTER" ]; then
+    if [[ " $BINDINGS " == *" $FILTER "* ]]; then run_c=0; BINDINGS=$FILTER; else run_bindings=0; fi
+fi
+
+total_pass=0; total_fail=0; failed_programs=()
+if [ "$run_c" = 1 ]; then
 step "C integration tests"
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -Itests/c)
 LDFLAGS=(-L"$LIBDIR" -llxd -lpthread -Wl,-rpath,"$LIBDIR")
@@ -60,7 +104,6 @@ if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
               --errors-for-leak-kinds=definite,indirect --error-exitcode=99
               --suppressions="$ROOT/tests/c/valgrind.supp")
 fi
-total_pass=0; total_fail=0; failed_programs=()
 if [ "${#VALGRIND[@]}" -gt 0 ]; then
     # Prove valgrind really catches a leak of liblxd memory with these
     # options: a program that drops a client without lxd_client_free must fail.
@@ -107,6 +150,32 @@ for run in "${runs[@]}"; do
     fi
 done
 
+fi # run_c
+c_pass=$total_pass; c_fail=$total_fail
+
+# The C++, Go and Ruby bindings: each suite's test.sh builds against the
+# installed library (pkg-config) and ends with "N passed, M failed".
+binding_summary=""
+if [ "$run_bindings" = 1 ]; then
+    for b in $BINDINGS; do
+        step "$b binding tests"
+        log="build/tests/binding-$b.log"
+        set +e
+        PKG_CONFIG_PATH="$INSTALLED_PKG_CONFIG_PATH" LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" \
+            LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" bash "bindings/$b/test.sh" 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        summary=$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)
+        p=$(echo "$summary" | awk '{print $1}'); f=$(echo "$summary" | awk '{print $3}')
+        binding_summary+="; $b: ${p:-0} passed, ${f:-0} failed"
+        total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
+        if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "${f:-0}" -ne 0 ]; then
+            [ -z "$summary" ] && echo "!!! $b binding tests exited $rc without a summary" && total_fail=$((total_fail + 1))
+            failed_programs+=("$b-binding")
+        fi
+    done
+fi
+
 step "leftover check"
 # Every object a test creates is named lxdt-*; none may survive the tests.
 leftovers=$(
@@ -134,6 +203,6 @@ if [ -f build/cargo-test.log ] && [ -z "$FILTER" ]; then
     rust_pass=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' build/cargo-test.log | awk '{s+=$4} END {print s+0}')
     rust_fail=$(grep -Eo '[0-9]+ failed;' build/cargo-test.log | awk '{s+=$1} END {print s+0}')
 fi
-echo "Rust tests: $rust_pass passed, $rust_fail failed; C tests: $total_pass passed, $total_fail failed"
+echo "Rust tests: $rust_pass passed, $rust_fail failed; C tests: $c_pass passed, $c_fail failed${binding_summary}"
 echo "total: $((rust_pass + total_pass)) passed, $((rust_fail + total_fail)) failed"
 [ "${#failed_programs[@]}" -eq 0 ]
