@@ -801,6 +801,23 @@ void lxd_obj_free(struct lxd_obj *obj);
 lxd_kind lxd_obj_kind(const struct lxd_obj *obj);
 
 /**
+ * Describe a kind, without any request: a JSON object with `kind` (the
+ * value), `class` (pylxd's class name, as in warnings), `c_name` (as in
+ * `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
+ * attribute that names objects: `name`, `fingerprint` or `id`),
+ * `project_scoped`, `creatable`, `renamable`, and `attributes`: every
+ * attribute liblxd knows for the kind, in order, as
+ * `{"name": "config", "writable": true}`. Bindings build their attribute
+ * accessors from it.
+ *
+ * @param json_out receives the JSON, to free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
+ *   `lxd_kind` or a NULL `json_out`.
+ */
+lxd_status lxd_kind_info(lxd_kind kind,
+                         char **json_out);
+
+/**
  * The key of an object (name, fingerprint or id) as a plain string, without
  * any request. For an image created with `wait` false, the key is known
  * only once the creation finished: this returns "" until then.
@@ -832,7 +849,9 @@ lxd_status lxd_obj_get(struct lxd_obj *obj,
  *
  * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
  *   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
- *   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse). Does not block.
+ *   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
+ *   in that order. `lxd_kind_info` lists the attributes and which can be
+ *   set. Does not block.
  */
 lxd_status lxd_obj_set(struct lxd_obj *obj,
                        const char *attr,

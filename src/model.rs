@@ -369,6 +369,13 @@ impl Object {
     /// Set a writable attribute (the whole value: setting `config` replaces
     /// the map). Marks the object dirty.
     pub fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        self.check_writable(name)?;
+        self.lock().dirty.insert(name.to_string(), value);
+        Ok(())
+    }
+
+    /// `UnknownAttribute` or `ReadOnly` unless `name` can be set.
+    pub fn check_writable(&self, name: &str) -> Result<()> {
         let info = self.info();
         match info.attr(name) {
             None => Err(Error::new(
@@ -379,10 +386,7 @@ impl Object {
                 ErrorKind::ReadOnly,
                 format!("{}.{name} is read-only", info.class),
             )),
-            Some(_) => {
-                self.lock().dirty.insert(name.to_string(), value);
-                Ok(())
-            }
+            Some(_) => Ok(()),
         }
     }
 
@@ -742,6 +746,29 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
     Ok((attrs, etag))
 }
 
+/// What a binding needs to know of the kind, as JSON: its class, key,
+/// collection path, what it supports, and its attributes in schema
+/// order with whether each can be set.
+pub fn describe_kind(kind: Kind) -> Value {
+    let info = kind.info();
+    let attrs: Vec<_> = info
+        .attrs
+        .iter()
+        .map(|a| serde_json::json!({"name": a.name, "writable": a.writable}))
+        .collect();
+    serde_json::json!({
+        "kind": kind as i32,
+        "class": info.class,
+        "c_name": info.c_name,
+        "endpoint": format!("/1.0/{}", info.endpoint),
+        "key": info.key,
+        "project_scoped": info.project_scoped,
+        "creatable": info.new_key != NewKey::NotCreatable,
+        "renamable": info.renamable,
+        "attributes": attrs,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,6 +796,20 @@ mod tests {
             Some("\"e1\"".into()),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn describe_lists_the_schema_in_order() {
+        let d = describe_kind(Kind::Profile);
+        assert_eq!(d["class"], "Profile");
+        assert_eq!(d["key"], "name");
+        assert_eq!(d["endpoint"], "/1.0/profiles");
+        assert_eq!(d["creatable"], true);
+        let attrs = d["attributes"].as_array().unwrap();
+        assert_eq!(attrs.len(), Kind::Profile.info().attrs.len());
+        let name = attrs.iter().find(|a| a["name"] == "name").unwrap();
+        assert_eq!(name["writable"], false);
+        assert_eq!(describe_kind(Kind::Operation)["creatable"], false);
     }
 
     #[test]

@@ -76,6 +76,28 @@ pub unsafe extern "C" fn lxd_obj_kind(obj: *const lxd_obj) -> lxd_kind {
     })
 }
 
+/// Describe a kind, without any request: a JSON object with `kind` (the
+/// value), `class` (pylxd's class name, as in warnings), `c_name` (as in
+/// `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
+/// attribute that names objects: `name`, `fingerprint` or `id`),
+/// `project_scoped`, `creatable`, `renamable`, and `attributes`: every
+/// attribute liblxd knows for the kind, in order, as
+/// `{"name": "config", "writable": true}`. Bindings build their attribute
+/// accessors from it.
+///
+/// @param json_out receives the JSON, to free with `lxd_string_free`.
+/// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
+///   `lxd_kind` or a NULL `json_out`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_kind_info(kind: lxd_kind, json_out: *mut *mut c_char) -> lxd_status {
+    guard(|| {
+        let kind = super::client::arg_kind(kind)?;
+        let out = arg_out(json_out, "json_out")?;
+        *out = c_json(&crate::model::describe_kind(kind));
+        Ok(())
+    })
+}
+
 /// The key of an object (name, fingerprint or id) as a plain string, without
 /// any request. For an image created with `wait` false, the key is known
 /// only once the creation finished: this returns "" until then.
@@ -121,7 +143,9 @@ pub unsafe extern "C" fn lxd_obj_get(
 ///
 /// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
 ///   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
-///   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse). Does not block.
+///   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
+///   in that order. `lxd_kind_info` lists the attributes and which can be
+///   set. Does not block.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_obj_set(
     obj: *mut lxd_obj,
@@ -131,6 +155,8 @@ pub unsafe extern "C" fn lxd_obj_set(
     guard(|| {
         let o = unsafe { obj_ref(obj) }?;
         let attr = unsafe { arg_str(attr, "attr") }?;
+        // The attribute first: its error says more than the value's.
+        o.check_writable(attr)?;
         let value = unsafe { arg_json(json_value, "json_value") }?;
         o.set_attr(attr, value)
     })

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int warnings_seen;
 static char first_warning[256];
@@ -60,4 +61,60 @@ TEST(real_objects_of_every_kind_match_the_schema) {
     CHECK_MSG(warnings_seen == 0, "%d warnings, first %s", warnings_seen, first_warning);
 }
 
-T_MAIN(T_CASE(real_objects_of_every_kind_match_the_schema))
+/* lxd_kind_info: every kind described; for a real container, the attributes
+ * it lists as writable can be set, the others are refused as read-only, and
+ * every attribute the server sent is listed. */
+TEST(kind_info_matches_what_set_accepts_and_the_server_sends) {
+    for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION; k++) {
+        char *info = NULL;
+        CHECK_OK(lxd_kind_info(k, &info));
+        t_keep_str(info);
+        CHECK(t_contains(info, t_fmt("\"kind\":%d", (int)k)));
+        CHECK(t_contains(info, "\"attributes\":[{"));
+    }
+    char *info = NULL;
+    CHECK_STATUS(lxd_kind_info(LXD_KIND_OPERATION + 1, &info), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_kind_info(-1, &info), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_kind_info(LXD_KIND_PROFILE, NULL), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_OK(lxd_kind_info(LXD_KIND_CONTAINER, &info));
+    t_keep_str(info);
+    CHECK(t_contains(info, "\"class\":\"Container\"") && t_contains(info, "\"key\":\"name\""));
+
+    lxd_obj *c = NULL;
+    const char *name = t_unique("kindinfo");
+    CHECK_OK(t_new_container(name, false, &c));
+    t_keep_obj(c);
+    char path[] = "/tmp/lxdt-kindinfo-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    t_cleanup("rm -f %s", path);
+    CHECK(write(fd, info, strlen(info)) == (ssize_t)strlen(info));
+    close(fd);
+    char *writable = t_dup(t_sh_out("jq -r '[.attributes[]|select(.writable)|.name]|join(\" \")' %s", path));
+    char *read_only = t_dup(t_sh_out("jq -r '[.attributes[]|select(.writable|not)|.name]|join(\" \")' %s", path));
+    CHECK(t_contains(writable, "config") && t_contains(read_only, "status"));
+    int n_writable = 0, n_read_only = 0;
+    for (char *a = strtok(writable, " "); a; a = strtok(NULL, " "), n_writable++) {
+        char *v = NULL;
+        CHECK_OK(lxd_obj_get(c, a, &v));
+        t_keep_str(v);
+        CHECK_MSG(lxd_obj_set(c, a, v) == LXD_OK, "%s: %s", a, lxd_last_error_message());
+    }
+    for (char *a = strtok(read_only, " "); a; a = strtok(NULL, " "), n_read_only++)
+        CHECK_MSG(lxd_obj_set(c, a, "null") == LXD_ERR_READ_ONLY, "%s", a);
+    CHECK(n_writable >= 5 && n_read_only >= 5);
+    /* The attribute is checked before the value. */
+    CHECK_STATUS(lxd_obj_set(c, "no_such_thing", "{not json"), LXD_ERR_UNKNOWN_ATTRIBUTE);
+    CHECK_STATUS(lxd_obj_set(c, "status", "{not json"), LXD_ERR_READ_ONLY);
+    CHECK_OK(lxd_obj_rollback(c));
+
+    char *all = NULL;
+    CHECK_OK(lxd_obj_to_json(c, &all));
+    t_keep_str(all);
+    char *sent = t_dup(t_sh_out("echo '%s' | jq -r 'keys|join(\" \")'", all));
+    for (char *a = strtok(sent, " "); a; a = strtok(NULL, " "))
+        CHECK_MSG(t_contains(info, t_fmt("{\"name\":\"%s\",", a)), "%s not in lxd_kind_info", a);
+}
+
+T_MAIN(T_CASE(real_objects_of_every_kind_match_the_schema),
+       T_CASE(kind_info_matches_what_set_accepts_and_the_server_sends))
