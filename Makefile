@@ -71,6 +71,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/liblxd.so $(DESTDIR)$(LIBDIR)/liblxd.a \
 	      $(DESTDIR)$(INCLUDEDIR)/lxd.h $(DESTDIR)$(INCLUDEDIR)/lxd.hpp \
 	      $(DESTDIR)$(PKGCONFIGDIR)/liblxd.pc
+	@rmdir $(DESTDIR)$(PKGCONFIGDIR) 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ -w /etc/ld.so.cache ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 clean:
