@@ -13,7 +13,7 @@ Gem::Specification.new do |spec|
   DESC
   spec.authors = ["liblxd authors"]
   spec.homepage = "https://canonical.com/lxd"
-  spec.required_ruby_version = ">= 3.0"
+  spec.required_ruby_version = ">= 3.1"
   spec.files = Dir["lib/**/*.rb"] + Dir["examples/*.rb"] + ["README.md", "lxd-ffi.gemspec"]
   spec.require_paths = ["lib"]
   spec.add_runtime_dependency "ffi", ">= 1.15", "< 2"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the gem and runs the Ruby binding's whole test suite against the
-# real LXD daemon. Expects PKG_CONFIG_PATH (or LIBLXD_PATH) to lead to an
-# installed liblxd. The last line is "<N> passed, <M> failed".
+# real LXD daemon. Finds the installed liblxd through pkg-config (after the
+# default `make install` as it is; set PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+# for another prefix) or LIBLXD_PATH. The last line is "<N> passed, <M> failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 

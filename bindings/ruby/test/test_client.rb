@@ -5,31 +5,6 @@ require_relative "helper"
 # The client: connecting, host info, raw API, errors, managers of every
 # kind, the generic calls, library lookup, close.
 class TestClient < LXDTest::Case
-  def test_walkthrough_example_runs_against_the_daemon
-    example = File.expand_path("../examples/walkthrough.rb", __dir__)
-    lib = File.expand_path("../lib", __dir__)
-    out, err, st = Open3.capture3(RbConfig.ruby, "-I#{lib}", example, "--create")
-    assert st.success?, "walkthrough failed: #{err}\n#{out}"
-    assert_match(/^config: \{.*"volatile.base_image"=>/, out)
-    assert_includes out, "dirty: true\n"
-    assert_includes out, "dirty after rollback: false\n"
-    assert_includes out, "description: my container\n"
-    assert_includes out, "saved user.walkthrough: yes\n"
-    assert_includes out, "status: Stopped\n"
-    refute lxc_ok?("info", "lxdt-rb-walk-#{st.pid}"), "the example left its container"
-  end
-
-  def test_walkthrough_example_on_a_given_container
-    c = new_container("walk", start: true)
-    example = File.expand_path("../examples/walkthrough.rb", __dir__)
-    out, err, st = Open3.capture3(RbConfig.ruby, "-I#{File.expand_path('../lib', __dir__)}", example, c.name)
-    assert st.success?, err
-    assert_includes out, "status: Stopped\n"
-    assert_equal "my container", lxc("query", "/1.0/instances/#{c.name}").then { |j| JSON.parse(j)["description"] }
-    assert_equal "yes", lxc("config", "get", c.name, "user.walkthrough")
-    assert_equal "STOPPED", lxc("list", c.name, "--format", "csv", "-c", "s")
-  end
-
   def test_host_info_extensions_and_trust
     info = client.host_info
     assert_equal "5.0.2", info.dig("environment", "server_version")

@@ -143,8 +143,8 @@ module LXD
     # @param body [Hash, Array, String, nil] a String is sent as JSON text
     #   as it is (liblxd refuses text that is not JSON)
     # @return [Hash] `type`, `status`, `metadata`, …
-    # @raise [NotFound, APIError, …] for an error response, with the
-    #   server's message and `http_status`
+    # @raise [NotFound, APIError, …] for an error response, with
+    #   `http_status` and a message naming the request, then the server's text
     def api(method, path, body = nil)
       method = Call.c_string(method.to_s.upcase, "method")
       path = Call.c_string(path, "path")

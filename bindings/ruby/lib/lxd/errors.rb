@@ -9,8 +9,10 @@ module LXD
   # @!attribute [r] http_status
   #   @return [Integer] the HTTP status behind the failure, 0 if none
   # @!attribute [r] server_message
-  #   @return [String] the message as liblxd gave it (LXD's own words where
-  #     the server sent some)
+  #   @return [String] the message as liblxd gave it: where the server
+  #     sent an error, the request that failed followed by the server's text
+  #     (`GET /1.0/instances/nope: Instance not found`); else liblxd's own
+  #     description
   class Error < StandardError
     attr_reader :code, :http_status, :server_message
 

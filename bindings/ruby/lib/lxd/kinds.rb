@@ -2,6 +2,8 @@
 
 module LXD
   # One kind of LXD object, as data: everything the generic managers need.
+  # Built from liblxd's own description of the kind (`lxd_kind_info`), so
+  # it never disagrees with the C library.
   #
   # @!attribute [r] name      [Symbol] e.g. `:container`
   # @!attribute [r] value     [Integer] the C `lxd_kind` value
@@ -10,8 +12,77 @@ module LXD
   # @!attribute [r] manager   [Symbol] the {Client} method giving its manager
   # @!attribute [r] key_attr  [String] the attribute that is its key
   # @!attribute [r] creatable [Boolean]
-  Kind = Struct.new(:name, :value, :c_name, :class_name, :manager, :key_attr, :creatable,
+  # @!attribute [r] info      [Hash] liblxd's description of the kind, see {#info}
+  Kind = Struct.new(:name, :value, :c_name, :class_name, :manager, :key_attr, :creatable, :info,
                     keyword_init: true) do
+    # liblxd's description of a kind value, read from `lxd_kind_info`
+    # without any request, as a deeply frozen Hash: `kind`, `class`,
+    # `c_name`, `endpoint`, `key`, `project_scoped`, `creatable`,
+    # `renamable` and `attributes` (`[{"name" => "config", "writable" => true}, …]`,
+    # in liblxd's schema order). {Kind#info} gives the same, read once.
+    # @param value [Integer] an `lxd_kind` value
+    # @raise [InvalidArgument] a value that is not an `lxd_kind`
+    # @return [Hash]
+    def self.describe(value)
+      unless value.is_a?(Integer) && value >= -2**31 && value < 2**31
+        raise InvalidArgument, "not an lxd_kind value: #{value.inspect}"
+      end
+
+      deep_freeze(Call.from_json_text(Call.out_string { |out| Call.invoke(:lxd_kind_info, value, out) }))
+    end
+
+    # @!visibility private
+    def self.deep_freeze(data)
+      case data
+      when Hash then data.each_value { |v| deep_freeze(v) }
+      when Array then data.each { |v| deep_freeze(v) }
+      end
+      data.freeze
+    end
+
+    # @!method info
+    #   liblxd's description of the kind (memoised: it never changes), as
+    #   {Kind.describe} gives it.
+    #   @return [Hash]
+
+    # The names of the attributes liblxd knows for the kind, in schema order.
+    # @return [Array<String>]
+    def attribute_names
+      info["attributes"].map { |a| a["name"] }
+    end
+
+    # The attributes that can be set (and are sent by {Object#save}).
+    # @return [Array<String>]
+    def writable_attributes
+      info["attributes"].select { |a| a["writable"] }.map { |a| a["name"] }
+    end
+
+    # Whether the kind's schema has this attribute.
+    def attribute?(attr)
+      attribute_names.include?(attr.to_s)
+    end
+
+    # Whether the attribute is in the kind's schema and can be set.
+    def writable?(attr)
+      writable_attributes.include?(attr.to_s)
+    end
+
+    # The API endpoint of the kind, e.g. `"/1.0/instances"`.
+    # @return [String]
+    def endpoint
+      info["endpoint"]
+    end
+
+    # Whether objects of the kind live in a project.
+    def project_scoped?
+      info["project_scoped"]
+    end
+
+    # Whether objects of the kind can be renamed.
+    def renamable?
+      info["renamable"]
+    end
+
     # The Ruby class that wraps objects of this kind.
     # @return [Class]
     def object_class
@@ -28,22 +99,17 @@ module LXD
     end
   end
 
-  # Every kind, in `lxd_kind` order (the values are fixed by the C ABI).
-  KINDS = [
-    [:instance, "Instance", :instances, "name"],
-    [:container, "Container", :containers, "name"],
-    [:virtual_machine, "VirtualMachine", :virtual_machines, "name"],
-    [:image, "Image", :images, "fingerprint"],
-    [:profile, "Profile", :profiles, "name"],
-    [:network, "Network", :networks, "name"],
-    [:storage_pool, "StoragePool", :storage_pools, "name"],
-    [:project, "Project", :projects, "name"],
-    [:certificate, "Certificate", :certificates, "fingerprint"],
-    [:operation, "Operation", :operations, "id"]
-  ].each_with_index.map do |(name, class_name, manager, key_attr), value|
-    Kind.new(name: name, value: value, c_name: name.to_s, class_name: class_name,
-             manager: manager, key_attr: key_attr, creatable: name != :operation).freeze
-  end.freeze
+  # Every kind, in `lxd_kind` order, as liblxd describes them (the values
+  # 0, 1, … up to the first that `lxd_kind_info` refuses).
+  KINDS = (0..).lazy.map do |value|
+    Kind.describe(value)
+  rescue InvalidArgument
+    nil
+  end.take_while(&:itself).map do |info|
+    Kind.new(name: info["c_name"].to_sym, value: info["kind"], c_name: info["c_name"],
+             class_name: info["class"], manager: :"#{info['c_name']}s", key_attr: info["key"],
+             creatable: info["creatable"], info: info).freeze
+  end.to_a.freeze
 
   KINDS_BY_NAME = KINDS.to_h { |k| [k.name, k] }.freeze
 
@@ -87,8 +153,8 @@ module LXD
     # certificates; id for operations), fully loaded.
     # @param key [String]
     # @return [LXD::Object]
-    # @raise [NotFound] when there is no such object (the server's message
-    #   and `http_status` 404)
+    # @raise [NotFound] when there is no such object (`http_status` 404; the
+    #   message is the request, then the server's text)
     def get(key)
       key = Call.c_string(key, "key")
       ptr = @client.with_ptr do |c|

@@ -87,6 +87,7 @@ module LXD
       # -- objects
       [:lxd_obj_free, [:pointer], :void, false],
       [:lxd_obj_kind, [:pointer], :int32, false],
+      [:lxd_kind_info, %i[int32 pointer], :int32, false],
       [:lxd_obj_key, %i[pointer pointer], :int32, false],
       [:lxd_obj_get, %i[pointer string pointer], :int32, true],
       [:lxd_obj_set, %i[pointer string string], :int32, false],

@@ -11,9 +11,10 @@ module LXD
   #   obj.config                # => Hash
   #   obj.config = {"user.x" => "1"}
   #   obj["description"]        # same as obj.description
-  # Which names exist comes from liblxd (the kind's schema, plus anything
-  # the server sent beyond it): an unknown name raises NoMethodError through
-  # methods, {UnknownAttribute} through {#[]}. Names that Ruby's Object
+  # Which names exist comes from liblxd: the kind's schema ({Kind#info},
+  # see {#attribute_names} and {#writable?}), plus anything the server sent
+  # beyond it. An unknown name raises NoMethodError through methods,
+  # {UnknownAttribute} through {#[]}. Names that Ruby's Object
   # already uses (an operation's `class`) are read with {#[]}.
   class Object
     # @!visibility private
@@ -97,12 +98,15 @@ module LXD
       self
     end
 
-    # Whether the object has an attribute of this name (from liblxd; may
-    # load the object once).
+    # Whether the object has an attribute of this name: one of the kind's
+    # schema (answered from {Kind#info}, without any request), or one the
+    # server sent beyond the schema (that asks the object, which may load
+    # it once).
     # @return [Boolean]
     def attribute?(attr)
       attr = attr.to_s
       return false if attr.empty? || attr.include?("\0")
+      return true if @kind_info.attribute?(attr)
 
       get_json(attr)
       true
@@ -110,10 +114,21 @@ module LXD
       false
     end
 
-    # The names of the attributes the object holds (as {#to_h} gives them).
+    # Whether the attribute can be set (from the kind's schema, without any
+    # request). Attributes the server sent beyond the schema never can.
+    # @return [Boolean]
+    def writable?(attr)
+      @kind_info.writable?(attr)
+    end
+
+    # The names of the object's attributes: the kind's schema in liblxd's
+    # order (also those the server did not send, which read nil), then any
+    # the server sent beyond it (this part reads the object, which may load
+    # it once).
     # @return [Array<String>]
     def attribute_names
-      to_h.keys
+      schema = @kind_info.attribute_names
+      schema + (to_h.keys - schema)
     end
 
     # The whole object as a Hash, local changes included.
@@ -247,11 +262,15 @@ module LXD
       end
     end
 
+    # Setters exist for the kind's schema attributes (a read-only one raises
+    # {ReadOnly}); readers also for attributes the server sent beyond it.
     def respond_to_missing?(name, include_private = false)
       str = name.to_s
-      attr = str.end_with?("=") ? str[0..-2] : str
+      setter = str.end_with?("=")
+      attr = setter ? str[0..-2] : str
       return super unless ATTRIBUTE_NAME.match?(attr)
-      return super if closed?
+      return true if @kind_info.attribute?(attr)
+      return super if setter || closed?
 
       attribute?(attr) || super
     end
