@@ -161,8 +161,8 @@ func (c *Client) Authenticate(password string) error {
 // HEAD) to path (e.g. "/1.0/instances?recursion=1"; the client's project is
 // added unless the path names one) with body (JSON, or nil for none) and
 // returns the whole response document (type, status, metadata, …). An error
-// response maps to its status code with the server's message. It does not
-// wait for background operations.
+// response maps to its status code, its Message the request and the
+// server's text. It does not wait for background operations.
 func (c *Client) API(method, path string, body []byte) ([]byte, error) {
 	op := "API " + method + " " + path
 	cs := cstrings{op: op}

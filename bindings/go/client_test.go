@@ -13,24 +13,70 @@ import (
 	lxd "github.com/liblxd/liblxd/bindings/go"
 )
 
-// The README's quick-start, as the example program, against a container it
-// creates; and the README must show that very program.
+// The README's quick-start, as the example program: against a container it
+// creates and starts, an existing stopped one, and a missing one; and the
+// README must show that very program.
 func TestExampleWalkthrough(t *testing.T) {
-	name := uniq("walk")
-	t.Cleanup(func() { _, _ = lxcTry("delete", "-f", name) })
-	out, err := exec.Command("go", "run", "./examples/walkthrough", "-create", name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("walkthrough: %v\n%s", err, out)
+	walk := func(t *testing.T, args ...string) (string, error) {
+		cmd := exec.Command("go", append([]string{"run", "./examples/walkthrough"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if strings.Contains(string(out), "goroutine ") || strings.Contains(string(out), "panic") {
+			t.Errorf("the walkthrough panicked:\n%s", out)
+		}
+		return string(out), err
 	}
-	for _, want := range []string{"config: {", "dirty: true", "dirty after rollback: false",
-		"saved description: my container", "status: Stopped", "deleted " + name} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("walkthrough output lacks %q:\n%s", want, out)
+	wantLines := func(t *testing.T, out string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("walkthrough output lacks %q:\n%s", w, out)
+			}
 		}
 	}
-	if lxcList(t, name) != nil {
-		t.Errorf("the walkthrough left %s behind", name)
-	}
+	t.Run("create", func(t *testing.T) {
+		name := uniq("walk")
+		t.Cleanup(func() { _, _ = lxcTry("delete", "-f", name) })
+		out, err := walk(t, "-create", name)
+		if err != nil {
+			t.Fatalf("walkthrough: %v\n%s", err, out)
+		}
+		wantLines(t, out, "config: {", "dirty: true", "dirty after rollback: false",
+			"saved description: my container", "status: Stopped", "deleted "+name)
+		if strings.Contains(out, "already stopped") {
+			t.Errorf("a running container counted as stopped:\n%s", out)
+		}
+		if lxcList(t, name) != nil {
+			t.Errorf("the walkthrough left %s behind", name)
+		}
+	})
+	t.Run("existing stopped", func(t *testing.T) {
+		_, name := container(t, "walkstopped", false)
+		out, err := walk(t, name)
+		if err != nil {
+			t.Fatalf("walkthrough: %v\n%s", err, out)
+		}
+		wantLines(t, out, "config: {", "saved description: my container", "already stopped", "status: Stopped")
+		got := lxcList(t, name)
+		if got == nil || got.Status != "Stopped" {
+			t.Errorf("lxc shows %+v", got)
+		}
+		var inst struct {
+			Description string `json:"description"`
+		}
+		must(t, json.Unmarshal([]byte(lxc(t, "query", "/1.0/instances/"+name)), &inst))
+		if inst.Description != "my container" {
+			t.Errorf("lxc shows description %q", inst.Description)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		name := uniq("walkmissing")
+		out, err := walk(t, name)
+		if err == nil {
+			t.Fatalf("walkthrough succeeded on a missing container:\n%s", out)
+		}
+		wantLines(t, out, "no container "+name+": GET /1.0/instances/"+name+": Instance not found (HTTP 404)")
+	})
+
 	src, err := os.ReadFile(filepath.Join("examples", "walkthrough", "main.go"))
 	must(t, err)
 	readme, err := os.ReadFile("README.md")

@@ -19,8 +19,10 @@
 // forgotten, except Listeners, which run until closed), and gives an error
 // wrapping ErrClosed, never a crash, when used after Close.
 //
-// Errors are *Error values carrying liblxd's Status, the HTTP status and the
-// server's message; compare them with the sentinels (errors.Is(err,
-// lxd.ErrNotFound)). liblxd keeps error details per thread: the package reads
-// them on the thread of the call that failed.
+// Errors are *Error values carrying liblxd's Status, the HTTP status and a
+// message (for an error answer of the server, the failed request and the
+// server's text: "GET /1.0/instances/nope: Instance not found"); compare
+// them with the sentinels (errors.Is(err, lxd.ErrNotFound)). liblxd keeps
+// error details per thread: the package reads them on the thread of the
+// call that failed.
 package lxd

@@ -40,8 +40,11 @@ func (s Status) String() string {
 }
 
 // Error is the error of a failed call: the liblxd status, the HTTP status of
-// the server's answer behind it (0 when none), the message (the server's own
-// text where it sent one) and the name of the call.
+// the server's answer behind it (0 when none), the message and the name of
+// the call. Where the server answered with an error, Message is the request
+// that failed followed by the server's own text, e.g.
+// "GET /1.0/instances/nope: Instance not found"; otherwise it is liblxd's
+// (or this package's) description of the problem.
 //
 // Compare with the sentinels: errors.Is(err, lxd.ErrNotFound); get the
 // details with errors.As(err, &lxdErr).

@@ -30,6 +30,14 @@ func TestNotFoundCarriesServerMessage(t *testing.T) {
 	if server == "" || !strings.Contains(e.Message, server) {
 		t.Errorf("message %q lacks the server's %q", e.Message, server)
 	}
+	// The message is the failed request, then the server's text (as the
+	// README says), and Error() adds the call, status and HTTP status.
+	if want := "GET /1.0/instances/" + name + ": " + server; e.Message != want {
+		t.Errorf("Message %q, want %q", e.Message, want)
+	}
+	if want := "lxd: Instances.Get: " + e.Message + " (LXD_ERR_NOT_FOUND, HTTP 404)"; err.Error() != want {
+		t.Errorf("Error() %q, want %q", err.Error(), want)
+	}
 	if !strings.Contains(err.Error(), server) || !strings.Contains(err.Error(), "LXD_ERR_NOT_FOUND") || !strings.Contains(err.Error(), "404") {
 		t.Errorf("Error() = %q", err.Error())
 	}

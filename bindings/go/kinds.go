@@ -28,38 +28,117 @@ const (
 	KindOperation      Kind = C.LXD_KIND_OPERATION
 )
 
-// kindInfo is what this package knows of a kind: its (pylxd) class name and
-// what its key is. Everything else lives in liblxd.
-type kindInfo struct {
-	class string
-	key   string
-}
-
-var kinds = map[Kind]kindInfo{
-	KindInstance:       {"Instance", "name"},
-	KindContainer:      {"Container", "name"},
-	KindVirtualMachine: {"VirtualMachine", "name"},
-	KindImage:          {"Image", "fingerprint"},
-	KindProfile:        {"Profile", "name"},
-	KindNetwork:        {"Network", "name"},
-	KindStoragePool:    {"StoragePool", "name"},
-	KindProject:        {"Project", "name"},
-	KindCertificate:    {"Certificate", "fingerprint"},
-	KindOperation:      {"Operation", "id"},
-}
-
 // Kinds lists every kind, in the order of their values.
 func Kinds() []Kind {
 	return []Kind{KindInstance, KindContainer, KindVirtualMachine, KindImage, KindProfile,
 		KindNetwork, KindStoragePool, KindProject, KindCertificate, KindOperation}
 }
 
-// String is the kind's class name, as in pylxd ("Container", "StoragePool", …).
+// String is the kind's class name, as in pylxd ("Container", "StoragePool", …),
+// from lxd_kind_info; "Kind(n)" for a value that is no kind.
 func (k Kind) String() string {
-	if info, ok := kinds[k]; ok {
-		return info.class
+	if info := cachedKindInfo(k); info != nil {
+		return info.Class
 	}
 	return fmt.Sprintf("Kind(%d)", int32(k))
+}
+
+// KindInfo describes a kind as liblxd knows it (lxd_kind_info), without any
+// request.
+type KindInfo struct {
+	Kind          Kind   `json:"kind"`
+	Class         string `json:"class"`          // pylxd's class name, as in warnings: "Container"
+	CName         string `json:"c_name"`         // as in the C functions lxd_<c_name>_get: "container"
+	Endpoint      string `json:"endpoint"`       // e.g. "/1.0/containers"
+	Key           string `json:"key"`            // the attribute that names objects: "name", "fingerprint" or "id"
+	ProjectScoped bool   `json:"project_scoped"` // objects live in the client's project
+	Creatable     bool   `json:"creatable"`      // Manager.Create works
+	Renamable     bool   `json:"renamable"`      // Object.Rename works
+	// Attributes lists every attribute of the kind, in liblxd's schema order.
+	Attributes []AttributeInfo `json:"attributes"`
+}
+
+// AttributeInfo is one attribute of a kind: its name and whether
+// Object.Set accepts it (the others are read-only: ErrReadOnly).
+type AttributeInfo struct {
+	Name     string `json:"name"`
+	Writable bool   `json:"writable"`
+}
+
+// Attribute finds an attribute of the kind by name.
+func (ki *KindInfo) Attribute(name string) (AttributeInfo, bool) {
+	for _, a := range ki.Attributes {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return AttributeInfo{}, false
+}
+
+// Writable lists the names of the attributes that Object.Set accepts, in
+// schema order.
+func (ki *KindInfo) Writable() []string {
+	var names []string
+	for _, a := range ki.Attributes {
+		if a.Writable {
+			names = append(names, a.Name)
+		}
+	}
+	return names
+}
+
+// Info describes the kind (lxd_kind_info): its class, endpoint, key, what
+// its objects support and its attributes with their writability. It makes
+// no request; a value that is no kind is ErrInvalidArgument. The result is
+// the caller's own copy.
+func (k Kind) Info() (*KindInfo, error) {
+	if info := cachedKindInfo(k); info != nil {
+		return info.clone(), nil
+	}
+	_, err := loadKindInfo(k)
+	return nil, err
+}
+
+func (ki *KindInfo) clone() *KindInfo {
+	c := *ki
+	c.Attributes = append([]AttributeInfo(nil), ki.Attributes...)
+	return &c
+}
+
+// loadKindInfo asks liblxd to describe a kind.
+func loadKindInfo(k Kind) (*KindInfo, error) {
+	const op = "Kind.Info"
+	var out *C.char
+	if err := call(op, func() C.lxd_status { return C.lxd_kind_info(C.lxd_kind(k), &out) }); err != nil {
+		return nil, err
+	}
+	b := takeString(out)
+	var info KindInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, &Error{Code: StatusProtocol, Op: op, Message: "lxd_kind_info gave JSON that does not decode: " + err.Error(), cause: err}
+	}
+	return &info, nil
+}
+
+var (
+	kindInfosOnce sync.Once
+	kindInfos     map[Kind]*KindInfo
+)
+
+// cachedKindInfo is liblxd's description of a kind, read once for all
+// kinds (it is fixed for the library's lifetime); nil for a value that is
+// no kind. Not to be modified: Info hands out copies.
+func cachedKindInfo(k Kind) *KindInfo {
+	kindInfosOnce.Do(func() {
+		m := make(map[Kind]*KindInfo)
+		for _, kind := range Kinds() {
+			if info, err := loadKindInfo(kind); err == nil {
+				m[kind] = info
+			}
+		}
+		kindInfos = m
+	})
+	return kindInfos[k]
 }
 
 // IsInstance reports whether objects of the kind are instances (they have
@@ -116,11 +195,15 @@ func (c *Client) Operations() *Manager { return c.Manager(KindOperation) }
 // Kind is the kind this manager manages.
 func (m *Manager) Kind() Kind { return m.kind }
 
-func (m *Manager) op(name string) string { return kinds[m.kind].class + "s." + name }
+// Info describes the kind this manager manages (Kind.Info).
+func (m *Manager) Info() (*KindInfo, error) { return m.kind.Info() }
+
+func (m *Manager) op(name string) string { return m.kind.String() + "s." + name }
 
 // Get fetches one object by its key (name; fingerprint for images and
 // certificates; id for operations), fully loaded. A missing one is
-// ErrNotFound, with the server's message.
+// ErrNotFound, its Message the request and the server's text
+// ("GET /1.0/instances/c1: Instance not found").
 func (m *Manager) Get(key string) (*Object, error) {
 	op := m.op("Get")
 	cs := cstrings{op: op}

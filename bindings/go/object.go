@@ -60,6 +60,28 @@ func (o *Object) Kind() Kind {
 	return k
 }
 
+// Attributes lists the attributes of the object's kind, in schema order,
+// with whether Set accepts each (Kind.Info; no request). The server may send
+// more, which Get still reads (see SetWarningCallback).
+func (o *Object) Attributes() ([]AttributeInfo, error) {
+	const op = "Object.Attributes"
+	if o == nil {
+		return nil, argError(op, "nil *Object")
+	}
+	var kind Kind
+	if err := o.h.use(op, "object", func(p *C.lxd_obj) error {
+		kind = Kind(C.lxd_obj_kind(p))
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	info, err := kind.Info()
+	if err != nil {
+		return nil, err
+	}
+	return info.Attributes, nil
+}
+
 // Key is the object's key (name, fingerprint or id), without any request.
 // For an image created without waiting it is "" until the creation ends.
 func (o *Object) Key() (string, error) {
