@@ -6,7 +6,8 @@
 //     object, list, exec result, exec session, event stream, listener);
 //   - exceptions instead of status codes: lxd::Error and one subclass per
 //     status code (lxd::NotFound, lxd::Conflict, ...), carrying the code,
-//     the HTTP status and the server's own message;
+//     the HTTP status and the message (the failed request and the server's
+//     text, e.g. "GET /1.0/instances/nope: Instance not found");
 //   - std::string / std::string_view in and out; attribute values and
 //     definitions stay JSON text (no JSON library is imposed);
 //   - std::function callbacks, with exceptions carried across the C
@@ -51,9 +52,10 @@ namespace lxd {
 
 /// Every failure of liblxd, as an exception. `code()` is the lxd_status
 /// (`LXD_ERR_*`), `http_status()` the HTTP status of the response behind
-/// it (0 when none), `message()` the server's own message where it sent
-/// one, else liblxd's description. Catch a subclass (lxd::NotFound, ...)
-/// to handle one code.
+/// it (0 when none), `message()` liblxd's message: where the server sent
+/// an error, the failed request followed by the server's text, as in
+/// "GET /1.0/instances/nope: Instance not found"; else liblxd's
+/// description. Catch a subclass (lxd::NotFound, ...) to handle one code.
 class Error : public std::runtime_error {
   public:
     /// An error with status `code`, HTTP status `http_status` (0: none)
@@ -66,7 +68,9 @@ class Error : public std::runtime_error {
     [[nodiscard]] lxd_status code() const noexcept { return code_; }
     /// The HTTP status of the failing response (e.g. 404), or 0.
     [[nodiscard]] int http_status() const noexcept { return http_status_; }
-    /// The server's message (or liblxd's), without the status name.
+    /// The message without the status name: the failed request and the
+    /// server's text ("GET /1.0/instances/nope: Instance not found"), or
+    /// liblxd's description.
     [[nodiscard]] const std::string &message() const noexcept { return message_; }
     /// The status code's name, e.g. "LXD_ERR_NOT_FOUND".
     [[nodiscard]] const char *status_name() const noexcept { return lxd_status_name(code_); }
@@ -394,6 +398,20 @@ inline constexpr Kind all_kinds[] = {
     return "?";
 }
 
+/// Describe a kind, without any request, as liblxd's JSON object (kept as
+/// text: no JSON library is imposed): `kind` (the value), `class` (as
+/// to_string), `c_name`, `endpoint` (e.g. "/1.0/instances"), `key` (the
+/// attribute that names objects: "name", "fingerprint" or "id"),
+/// `project_scoped`, `creatable`, `renamable`, and `attributes`: every
+/// attribute of the kind in schema order, as {"name":"config","writable":true}.
+/// The writable ones are those ObjectRef::set accepts; the others throw
+/// lxd::ReadOnly. Throws lxd::InvalidArgument for a value that is not a kind.
+[[nodiscard]] inline std::string kind_info(Kind kind) {
+    char *out = nullptr;
+    detail::check(lxd_kind_info(static_cast<lxd_kind>(kind), &out));
+    return detail::take_string(out);
+}
+
 /// A read-only view of bytes given to liblxd (file contents, stdin,
 /// terminal input). Made implicitly from std::string, std::string_view,
 /// std::vector<std::uint8_t>, std::vector<char> or a string literal; the
@@ -717,6 +735,7 @@ class ObjectRef {
     /// Read attribute `attr` as JSON text; local unsaved changes are seen.
     /// An attribute not loaded yet syncs the object first.
     /// Throws lxd::UnknownAttribute for an attribute the kind lacks.
+    /// lxd::kind_info(kind()) lists the kind's attributes.
     [[nodiscard]] std::string get(std::string_view attr) const {
         detail::CStr a(attr, "attribute name");
         char *out = nullptr;
@@ -726,9 +745,10 @@ class ObjectRef {
 
     /// Set attribute `attr` to the JSON value `json_value` (the whole
     /// value: setting "config" replaces the map). Marks the object dirty;
-    /// nothing is sent until save(). Throws lxd::InvalidArgument for JSON
-    /// that does not parse (the object is unchanged), lxd::ReadOnly,
-    /// lxd::UnknownAttribute.
+    /// nothing is sent until save(). Throws lxd::UnknownAttribute (no such
+    /// attribute), lxd::ReadOnly (e.g. "name", "status"), then
+    /// lxd::InvalidArgument for JSON that does not parse (the object is
+    /// unchanged). lxd::kind_info(kind()) tells which attributes are writable.
     void set(std::string_view attr, std::string_view json_value) const {
         detail::CStr a(attr, "attribute name");
         detail::CStr v(json_value, "JSON value");
@@ -1332,6 +1352,9 @@ class Manager {
 
     /// The kind managed.
     [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+    /// The kind managed, described as JSON: lxd::kind_info(kind()). No request.
+    [[nodiscard]] std::string info() const { return kind_info(kind_); }
 
     /// Fetch one object by key (name; fingerprint for images and
     /// certificates; id for operations), fully loaded. Throws lxd::NotFound.

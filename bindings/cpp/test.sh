@@ -2,9 +2,11 @@
 # Build and run the C++ binding's test suite against the real LXD daemon.
 #
 # Needs liblxd through pkg-config (PKG_CONFIG_PATH) and at run time on the
-# loader's path (LD_LIBRARY_PATH), g++ (or $CXX), lxc, jq, openssl, and
-# valgrind unless LIBLXD_VALGRIND=0. An argument runs only the tests whose
-# name contains it. The last line printed is "<N> passed, <M> failed".
+# loader's path (LD_LIBRARY_PATH), with lxd.hpp installed beside lxd.h (the
+# top-level `make install` does it: the README's example is built as the
+# README says, against the installed header), g++ (or $CXX), lxc, jq,
+# openssl, and valgrind unless LIBLXD_VALGRIND=0. An argument runs only the
+# tests whose name contains it. The last line printed is "<N> passed, <M> failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -16,7 +18,55 @@ read -r -a LXD_LIBS <<<"$(pkg-config --libs liblxd)"
 build=$(mktemp -d /tmp/lxdt-cpp-build-XXXXXX)
 trap 'rm -rf "$build"' EXIT
 
-sources=(tests/*.cpp) # readme_snippets.cpp: the README's snippets, compiled
+sources=(tests/*.cpp)
+
+# The README, checked as written. Its ```cpp blocks: the program must be
+# examples/walkthrough.cpp (after that file's comment header); every other
+# block, all pasted in order into one function (so that no two clash),
+# must compile; the blocks of each section also go to readme/<section>.inc,
+# which tests/test_readme.cpp includes to run the Exec and Files ones.
+echo "==> README: the walkthrough is the example, every snippet compiles together"
+mkdir -p "$build/readme"
+awk -v dir="$build/readme" '
+    /^## / { sec = tolower($2); gsub(/[^a-z]/, "", sec) }
+    /^```cpp$/ { inb = 1; n++; f = dir "/block" n ".cpp"; print f, sec > (dir "/blocks"); next }
+    /^```$/ && inb { inb = 0; close(f); next }
+    inb { print > f }
+' README.md
+snip="$build/readme/snippets.cpp"
+{
+    printf '#include <lxd.hpp>
+
+#include <cstdint>
+#include <iostream>
+#include <optional>
+'
+    printf '#include <string>
+#include <string_view>
+
+'
+    printf 'void readme_snippets(lxd::Client &client, const std::string &def, const std::string &bytes) {
+'
+} >"$snip"
+programs=0
+while read -r f sec; do
+    if grep -q '^int main(' "$f"; then
+        programs=$((programs + 1))
+        if ! diff -u "$f" <(sed '1,/^$/d' examples/walkthrough.cpp); then
+            echo "FAIL the README's program differs from examples/walkthrough.cpp (above)"
+            exit 1
+        fi
+    else
+        cat "$f" >>"$snip"
+        cat "$f" >>"$build/readme/$sec.inc"
+    fi
+done <"$build/readme/blocks"
+echo '}' >>"$snip"
+[ "$programs" -eq 1 ] || { echo "FAIL the README has $programs programs, not 1"; exit 1; }
+# Snippets show values as bare expressions and unused variables.
+for std in c++17 c++20; do
+    "$CXX" -std=$std "${WARN[@]}" -Wno-unused-variable -Wno-unused-but-set-variable         -Wno-unused-result -I. "${LXD_CFLAGS[@]}" -fsyntax-only "$snip"
+done
 
 echo "==> header alone, C++17 and C++20, extra warnings"
 for std in c++17 c++20; do
@@ -39,9 +89,11 @@ parallel() {
     for f in "${pids[@]}"; do wait "$f"; done
 }
 
-check20() { "$CXX" -std=c++20 "${WARN[@]}" -I. -Itests "${LXD_CFLAGS[@]}" -fsyntax-only "$1"; }
+check20() {
+    "$CXX" -std=c++20 "${WARN[@]}" -I. -Itests -I"$build/readme" "${LXD_CFLAGS[@]}" -fsyntax-only "$1"
+}
 compile17() {
-    "$CXX" -std=c++17 -g -O1 "${WARN[@]}" -I. -Itests "${LXD_CFLAGS[@]}" -c "$1" \
+    "$CXX" -std=c++17 -g -O1 "${WARN[@]}" -I. -Itests -I"$build/readme" "${LXD_CFLAGS[@]}" -c "$1" \
         -o "$build/$(basename "$1" .cpp).o"
 }
 
@@ -53,8 +105,19 @@ echo "==> building with C++17"
 FILES=("${sources[@]}")
 parallel compile17
 "$CXX" -std=c++17 -g -O1 -pthread "$build"/*.o -o "$build/cpp_tests" "${LXD_LIBS[@]}"
-"$CXX" -std=c++17 -g -O1 "${WARN[@]}" -I. "${LXD_CFLAGS[@]}" examples/walkthrough.cpp \
-    -o "$build/walkthrough" "${LXD_LIBS[@]}"
+# The example, built with the README's own command (from the top of the
+# repository, against the installed <lxd.hpp>), into $build instead of /tmp.
+readme_build=$(awk '/^```sh$/ { inb = 1; next } /^```$/ { inb = 0 } inb' README.md |
+    grep -m1 'examples/walkthrough\.cpp' || true)
+case "$readme_build" in
+*"-o /tmp/walkthrough "*) ;;
+*) echo "FAIL the README's build command for the example is not found"; exit 1 ;;
+esac
+if [ ! -f "$(pkg-config --variable=includedir liblxd)/lxd.hpp" ]; then
+    echo "FAIL lxd.hpp is not installed beside lxd.h (run the top-level make install)"
+    exit 1
+fi
+(cd ../.. && eval "${readme_build//\/tmp\/walkthrough/$build/walkthrough}")
 export LXDT_CPP_WALKTHROUGH="$build/walkthrough"
 
 run=("$build/cpp_tests")

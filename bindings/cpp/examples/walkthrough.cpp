@@ -5,9 +5,13 @@
 //   walkthrough        creates lxdt-cpp-walk-<pid> from the "busybox" image
 //                      first, and deletes it at the end
 //
-// Build: c++ -std=c++17 walkthrough.cpp -I.. $(pkg-config --cflags --libs liblxd)
+// Build, from the top of the repository once `make install` put lxd.hpp
+// beside lxd.h (no -I needed), and run:
+//   c++ -std=c++17 bindings/cpp/examples/walkthrough.cpp -o /tmp/walkthrough
+//       $(pkg-config --cflags --libs liblxd)
+//   /tmp/walkthrough
 
-#include "lxd.hpp"
+#include <lxd.hpp>
 
 #include <unistd.h>
 

@@ -1,4 +1,5 @@
-// Errors as exceptions: the hierarchy, the server's message and HTTP
+// Errors as exceptions: the hierarchy, the message (the failed request,
+// then the server's text) and HTTP
 // status, bad input (NUL bytes, invalid UTF-8, invalid JSON), and
 // moved-from handles, which throw instead of crashing.
 
@@ -32,6 +33,8 @@ TEST(not_found_carries_the_servers_message_and_http_404) {
     std::string said = lxc.rfind("Error: ", 0) == 0 ? lxc.substr(7) : lxc;
     CHECK_MSG(!said.empty() && t::contains(e->message(), said),
               "message \"" + e->message() + "\", lxc said \"" + lxc + "\"");
+    // The failed request first: "GET /1.0/instances/NAME: Instance not found".
+    CHECK_EQ(e->message(), "GET /1.0/instances/" + name + ": " + said);
     CHECK(t::contains(e->what(), "LXD_ERR_NOT_FOUND"));
     CHECK(t::contains(e->what(), "404"));
     CHECK_EQ(std::string(e->status_name()), std::string("LXD_ERR_NOT_FOUND"));
