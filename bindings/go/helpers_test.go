@@ -63,18 +63,26 @@ func lxcTry(args ...string) (string, error) {
 
 // lxc runs the lxc command, failing the test if it fails; returns stdout
 // trimmed.
+//
+// LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
+// loaded machine (canonical/lxd#11422, fixed in LXD 5.14): an `lxc exec`
+// that succeeded without output is asked again.
 func lxc(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("lxc", args...).Output()
-	if err != nil {
-		msg := ""
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			msg = string(ee.Stderr)
+	for attempt := 0; ; attempt++ {
+		out, err := exec.Command("lxc", args...).Output()
+		if err != nil {
+			msg := ""
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				msg = string(ee.Stderr)
+			}
+			t.Fatalf("lxc %s: %v: %s", strings.Join(args, " "), err, msg)
 		}
-		t.Fatalf("lxc %s: %v: %s", strings.Join(args, " "), err, msg)
+		if len(out) > 0 || len(args) == 0 || args[0] != "exec" || attempt == 2 {
+			return strings.TrimSpace(string(out))
+		}
 	}
-	return strings.TrimSpace(string(out))
 }
 
 // lxcInstance is what `lxc list NAME --format json` shows of one instance.

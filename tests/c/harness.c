@@ -75,13 +75,24 @@ const char *t_sh_out(const char *fmt, ...) {
     va_start(ap, fmt);
     char *cmd = vformat(fmt, ap);
     va_end(ap);
-    FILE *p = popen(cmd, "r");
+    /* LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
+     * loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a check with
+     * `lxc exec` that succeeded without output is asked again. */
+    bool exec_check = strstr(cmd, "lxc exec") != NULL;
+    size_t n = 0;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        FILE *p = popen(cmd, "r");
+        if (!p) break;
+        n = fread(out, 1, sizeof out - 1, p);
+        out[n] = 0;
+        int rc = pclose(p);
+        if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+            free(cmd);
+            return NULL;
+        }
+        if (n > 0 || !exec_check) break;
+    }
     free(cmd);
-    if (!p) return NULL;
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = 0;
-    int rc = pclose(p);
-    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) return NULL;
     while (n > 0 && out[n - 1] == '\n') out[--n] = 0;
     return out;
 }

@@ -82,8 +82,7 @@ TEST(kind_info_matches_what_set_accepts_and_the_server_sends) {
 
     lxd_obj *c = NULL;
     const char *name = t_unique("kindinfo");
-    CHECK_OK(t_new_container(name, false, &c));
-    t_keep_obj(c);
+    CHECK_OK(t_new_container(name, false, &c)); /* kept (freed) by the harness */
     char path[] = "/tmp/lxdt-kindinfo-XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);

@@ -80,7 +80,7 @@ int sh(const std::string &cmd) {
     return WEXITSTATUS(rc);
 }
 
-std::optional<std::string> sh_out(const std::string &cmd) {
+static std::optional<std::string> sh_out_once(const std::string &cmd) {
     FILE *p = popen(cmd.c_str(), "r");
     if (p == nullptr) {
         return std::nullopt;
@@ -95,6 +95,22 @@ std::optional<std::string> sh_out(const std::string &cmd) {
     if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
         return std::nullopt;
     }
+    return out;
+}
+
+std::optional<std::string> sh_out(const std::string &cmd) {
+    // LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
+    // loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a check with
+    // `lxc exec` that succeeded without output is asked again.
+    const bool exec_check = cmd.find("lxc exec") != std::string::npos;
+    std::optional<std::string> got = sh_out_once(cmd);
+    for (int attempt = 1; attempt < 3 && exec_check && got && got->empty(); attempt++) {
+        got = sh_out_once(cmd);
+    }
+    if (!got) {
+        return std::nullopt;
+    }
+    std::string out = *got;
     while (!out.empty() && out.back() == '\n') {
         out.pop_back();
     }

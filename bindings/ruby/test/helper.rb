@@ -95,10 +95,16 @@ module LXDTest
     end
 
     # Run `lxc ARGS`; assert success; return stdout without the final newline.
+    #
+    # LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
+    # loaded machine (canonical/lxd#11422, fixed in LXD 5.14): an `lxc exec`
+    # that succeeded without output is asked again.
     def lxc(*args)
-      out, err, st = Open3.capture3("lxc", *args)
-      assert st.success?, "lxc #{args.join(' ')} failed: #{err}"
-      out.chomp
+      3.times do |attempt|
+        out, err, st = Open3.capture3("lxc", *args)
+        assert st.success?, "lxc #{args.join(' ')} failed: #{err}"
+        return out.chomp unless out.empty? && args.first == "exec" && attempt < 2
+      end
     end
 
     # Whether `lxc ARGS` succeeds.
