@@ -61,12 +61,31 @@ func lxcTry(args ...string) (string, error) {
 	return string(out), nil
 }
 
+// lxcExecReads reports whether args are `exec NAME -- PROG …` with PROG a
+// program that only reads, so that running it again is safe.
+func lxcExecReads(args []string) bool {
+	if len(args) == 0 || args[0] != "exec" {
+		return false
+	}
+	for i, a := range args {
+		if a == "--" && i+1 < len(args) {
+			switch args[i+1] {
+			case "cat", "stat", "md5sum", "sha256sum", "readlink", "ls", "ps", "id",
+				"pwd", "wc", "head", "tail", "find", "du", "env":
+				return true
+			}
+			return false
+		}
+	}
+	return false
+}
+
 // lxc runs the lxc command, failing the test if it fails; returns stdout
 // trimmed.
 //
 // LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
 // loaded machine (canonical/lxd#11422, fixed in LXD 5.14): an `lxc exec`
-// that succeeded without output is asked again.
+// of a read-only program that succeeded without output is asked again.
 func lxc(t testing.TB, args ...string) string {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
@@ -79,7 +98,7 @@ func lxc(t testing.TB, args ...string) string {
 			}
 			t.Fatalf("lxc %s: %v: %s", strings.Join(args, " "), err, msg)
 		}
-		if len(out) > 0 || len(args) == 0 || args[0] != "exec" || attempt == 2 {
+		if len(out) > 0 || !lxcExecReads(args) || attempt == 2 {
 			return strings.TrimSpace(string(out))
 		}
 	}

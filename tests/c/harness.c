@@ -69,6 +69,22 @@ int t_sh(const char *fmt, ...) {
     return rc;
 }
 
+/* Whether `cmd` is `lxc exec NAME -- PROG …` with PROG a command that only
+ * reads (safe to run again). */
+bool t_lxc_exec_reads(const char *cmd) {
+    static const char *const readers[] = {"cat",  "stat", "md5sum", "sha256sum", "readlink",
+                                          "ls",   "ps",   "id",     "pwd",       "wc",
+                                          "head", "tail", "find",   "du",        "env"};
+    const char *e = strstr(cmd, "lxc exec ");
+    const char *dash = e ? strstr(e, " -- ") : NULL;
+    if (!dash) return false;
+    const char *prog = dash + 4;
+    size_t len = strcspn(prog, " '\"");
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
+        if (strlen(readers[i]) == len && strncmp(prog, readers[i], len) == 0) return true;
+    return false;
+}
+
 const char *t_sh_out(const char *fmt, ...) {
     static char out[65536];
     va_list ap;
@@ -76,9 +92,9 @@ const char *t_sh_out(const char *fmt, ...) {
     char *cmd = vformat(fmt, ap);
     va_end(ap);
     /* LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
-     * loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a check with
-     * `lxc exec` that succeeded without output is asked again. */
-    bool exec_check = strstr(cmd, "lxc exec") != NULL;
+     * loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a read-only
+     * `lxc exec` check that succeeded without output is asked again. */
+    bool exec_check = t_lxc_exec_reads(cmd);
     size_t n = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         FILE *p = popen(cmd, "r");

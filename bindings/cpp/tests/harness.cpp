@@ -98,11 +98,31 @@ static std::optional<std::string> sh_out_once(const std::string &cmd) {
     return out;
 }
 
+// Whether `cmd` is `lxc exec NAME -- PROG …` with PROG a command that only
+// reads, so that running it again is safe.
+static bool lxc_exec_reads(const std::string &cmd) {
+    static const char *const readers[] = {"cat",  "stat", "md5sum", "sha256sum", "readlink",
+                                          "ls",   "ps",   "id",     "pwd",       "wc",
+                                          "head", "tail", "find",   "du",        "env"};
+    const auto e = cmd.find("lxc exec ");
+    const auto dash = e == std::string::npos ? e : cmd.find(" -- ", e);
+    if (dash == std::string::npos) {
+        return false;
+    }
+    const std::string prog = cmd.substr(dash + 4, cmd.find_first_of(" '\"", dash + 4) - (dash + 4));
+    for (const char *r : readers) {
+        if (prog == r) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::optional<std::string> sh_out(const std::string &cmd) {
     // LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
-    // loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a check with
-    // `lxc exec` that succeeded without output is asked again.
-    const bool exec_check = cmd.find("lxc exec") != std::string::npos;
+    // loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a read-only
+    // `lxc exec` check that succeeded without output is asked again.
+    const bool exec_check = lxc_exec_reads(cmd);
     std::optional<std::string> got = sh_out_once(cmd);
     for (int attempt = 1; attempt < 3 && exec_check && got && got->empty(); attempt++) {
         got = sh_out_once(cmd);

@@ -98,13 +98,24 @@ module LXDTest
     #
     # LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
     # loaded machine (canonical/lxd#11422, fixed in LXD 5.14): an `lxc exec`
-    # that succeeded without output is asked again.
+    # of a read-only program that succeeded without output is asked again.
     def lxc(*args)
       3.times do |attempt|
         out, err, st = Open3.capture3("lxc", *args)
         assert st.success?, "lxc #{args.join(' ')} failed: #{err}"
-        return out.chomp unless out.empty? && args.first == "exec" && attempt < 2
+        return out.chomp unless out.empty? && lxc_exec_reads?(args) && attempt < 2
       end
+    end
+
+    READERS = %w[cat stat md5sum sha256sum readlink ls ps id pwd wc head tail find du env].freeze
+
+    # Whether ARGS are `exec NAME -- PROG …` with PROG a program that only
+    # reads, so that running it again is safe.
+    def lxc_exec_reads?(args)
+      return false unless args.first == "exec"
+
+      i = args.index("--")
+      !i.nil? && READERS.include?(args[i + 1])
     end
 
     # Whether `lxc ARGS` succeeds.
