@@ -24,8 +24,9 @@ int main(int argc, char **argv) {
     try {
         lxd::Client client; // the local daemon's unix socket
         if (own) {
-            client.containers().create(
+            lxd::Object made = client.containers().create(
                 R"({"name":")" + name + R"(","source":{"type":"image","alias":"busybox"}})", true);
+            made.start(-1, false, true); // so that the stop below has something to stop
         }
 
         lxd::Object c = client.containers().get(name);
@@ -53,7 +54,7 @@ int main(int argc, char **argv) {
         }
         return 0;
     } catch (const lxd::Error &e) {
-        std::cerr << "error: " << e.what() << " (HTTP " << e.http_status() << ")\n";
+        std::cerr << "error: " << e.message() << " (HTTP " << e.http_status() << ")\n";
         if (own) {
             lxd::Client cleanup;
             if (cleanup.containers().exists(name)) {

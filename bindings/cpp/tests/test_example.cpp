@@ -25,6 +25,7 @@ TEST(readme_walkthrough_example_runs) {
     auto own = t::sh_out(t::shq(bin) + " 2>&1");
     REQUIRE(own.has_value());
     CHECK(t::contains(*own, "description: \"my container\""));
+    CHECK(!t::contains(*own, "stop:")); // it started the container, so the stop stops it
     CHECK_EQ(t::sh_out("lxc list -c n --format csv '^lxdt-cpp-walk-'"),
              std::optional<std::string>(""));
 }
