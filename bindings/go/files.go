@@ -81,11 +81,7 @@ func (f *Files) Put(path string, data []byte, opts *FileOptions) error {
 	const op = "Files.Put"
 	cs := cstrings{op: op}
 	defer cs.free()
-	cPath, err := cs.str("path", path)
-	if err != nil {
-		return err
-	}
-	cOpts, err := cs.json("options", opts.json())
+	cPath, cOpts, err := cs.pathAndOptions(path, opts)
 	if err != nil {
 		return err
 	}
@@ -134,15 +130,24 @@ func (f *Files) Mkdir(path string, opts *FileOptions) error {
 	const op = "Files.Mkdir"
 	cs := cstrings{op: op}
 	defer cs.free()
-	cPath, err := cs.str("path", path)
-	if err != nil {
-		return err
-	}
-	cOpts, err := cs.json("options", opts.json())
+	cPath, cOpts, err := cs.pathAndOptions(path, opts)
 	if err != nil {
 		return err
 	}
 	return f.o.do(op+" "+path, func(p *C.lxd_obj) C.lxd_status { return C.lxd_instance_file_mkdir(p, cPath, cOpts) })
+}
+
+// pathAndOptions converts a remote path and its file options for one call.
+func (cs *cstrings) pathAndOptions(path string, opts *FileOptions) (*C.char, *C.char, error) {
+	cPath, err := cs.str("path", path)
+	if err != nil {
+		return nil, nil, err
+	}
+	cOpts, err := cs.json("options", opts.json())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cPath, cOpts, nil
 }
 
 // transfer runs Push or Pull with an optional progress function.

@@ -9,6 +9,10 @@ module LXD
   #   c = client.containers.get("c1")
   #   c.config                                     # => {"volatile..." => ...}
   class Client
+    # close: objects obtained from the client stay usable (liblxd keeps what
+    # they need alive).
+    include HandleOwner
+
     # Open a client and check that the daemon answers (`GET /1.0`).
     #
     # @param endpoint [String, nil] nil for the local daemon; a unix socket
@@ -57,17 +61,6 @@ module LXD
     # The endpoint given (nil: the local daemon).
     attr_reader :endpoint
 
-    # Free the C client. Idempotent; later calls raise {ClosedError}.
-    # Objects obtained from the client stay usable (liblxd keeps what they
-    # need alive).
-    def close
-      @handle.close
-    end
-
-    # Whether {#close} was called.
-    def closed?
-      @handle.closed?
-    end
 
     # @!visibility private
     def with_ptr(&block)

@@ -5,6 +5,7 @@ module LXD
   # with {#next} or {#each} on your own thread (the GVL is released while
   # waiting). Events after the stream opened are queued until read.
   class EventStream
+    include HandleOwner
     include Enumerable
 
     # @!visibility private
@@ -59,15 +60,6 @@ module LXD
       self
     end
 
-    # Close the stream. Idempotent.
-    def close
-      @handle.close
-    end
-
-    # Whether {#close} was called.
-    def closed?
-      @handle.closed?
-    end
   end
 
   # Events delivered to a block on a background thread, from

@@ -138,6 +138,9 @@ module LXD
   # A command running on a terminal, from {Instance#execute_interactive}.
   # Calls on one session are serialised by liblxd.
   class ExecSession
+    # close: LXD kills a command still running.
+    include HandleOwner
+
     # @!visibility private
     def initialize(ptr)
       @handle = Handle.new(ptr, :lxd_exec_session_free, "exec session")
@@ -218,16 +221,6 @@ module LXD
       code = FFI::MemoryPointer.new(:int)
       @handle.use { |s| Call.invoke(:lxd_exec_session_wait, s, ms, code) }
       code.read_int
-    end
-
-    # Free the session (LXD kills a command still running). Idempotent.
-    def close
-      @handle.close
-    end
-
-    # Whether {#close} was called.
-    def closed?
-      @handle.closed?
     end
   end
 end

@@ -17,6 +17,9 @@ module LXD
   # {UnknownAttribute} through {#[]}. Names that Ruby's Object
   # already uses (an operation's `class`) are read with {#[]}.
   class Object
+    include HandleOwner
+    alias free close
+
     # @!visibility private
     # Wrap an owned `lxd_obj *` in the class of its kind.
     def self.wrap(ptr, client)
@@ -199,17 +202,6 @@ module LXD
       ptr.null? ? nil : Object.wrap(ptr, @client)
     end
 
-    # Free the C object now (the GC would otherwise). Idempotent; later
-    # calls raise {ClosedError}.
-    def close
-      @handle.close
-    end
-    alias free close
-
-    # Whether {#close} was called.
-    def closed?
-      @handle.closed?
-    end
 
     def inspect
       return "#<#{self.class.name} #{kind} (closed)>" if closed?

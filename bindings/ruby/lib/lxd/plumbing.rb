@@ -178,6 +178,21 @@ module LXD
     end
   end
 
+  # close and closed? for the classes whose C handle is a {Handle} in
+  # @handle (client, object, event stream, exec session).
+  module HandleOwner
+    # Free the C side now (the garbage collector would otherwise).
+    # Idempotent; later calls raise {ClosedError}.
+    def close
+      @handle.close
+    end
+
+    # Whether {#close} was called.
+    def closed?
+      @handle.closed?
+    end
+  end
+
   # @!visibility private
   # A C handle with its free function, safe against use after close and
   # against closing while another thread is still inside a call with it:
