@@ -16,18 +16,45 @@ import (
 // Go panic must never unwind into C: each one recovers, records the panic
 // and tells liblxd to stop.
 
+// callbackState is what a Go callback of one C call leaves for the caller:
+// the error that made it stop the call, or the panic it recovered from.
+type callbackState struct {
+	err        error
+	panicked   bool
+	panicValue any
+}
+
+// recoverPanic, deferred in a callback, records a panic and makes the
+// callback return 1 (stop) instead of unwinding into C.
+func (s *callbackState) recoverPanic(ret *C.int) {
+	if r := recover(); r != nil {
+		s.panicked, s.panicValue = true, r
+		*ret = 1
+	}
+}
+
+// finish runs after the C call returned err: a recorded panic resumes
+// here, and a callback's error becomes the cause of the call's error.
+func (s *callbackState) finish(err error) error {
+	if s.panicked {
+		panic(s.panicValue)
+	}
+	if err != nil && s.err != nil {
+		if e, ok := err.(*Error); ok {
+			e.cause = s.err
+			e.Message += ": " + s.err.Error()
+		}
+	}
+	return err
+}
+
 //export lxdgoOutput
 func lxdgoOutput(stream C.int, data *C.uint8_t, n C.size_t, h C.uintptr_t) (ret C.int) {
 	st, ok := cgo.Handle(h).Value().(*streamState)
 	if !ok {
 		return 1
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			st.panicked, st.panicValue = true, r
-			ret = 1
-		}
-	}()
+	defer st.recoverPanic(&ret)
 	w := st.stdout
 	if stream == 2 {
 		w = st.stderr
@@ -50,12 +77,7 @@ func lxdgoProgress(done, total C.uint64_t, h C.uintptr_t) (ret C.int) {
 	if !ok {
 		return 1
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			st.panicked, st.panicValue = true, r
-			ret = 1
-		}
-	}()
+	defer st.recoverPanic(&ret)
 	if err := st.fn(uint64(done), uint64(total)); err != nil {
 		st.err = err
 		return 1

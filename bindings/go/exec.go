@@ -133,9 +133,7 @@ func (o *Object) Exec(cmd []string, opts *ExecOptions, stdin []byte) (*ExecResul
 // cgo.Handle.
 type streamState struct {
 	stdout, stderr io.Writer
-	err            error // the first writer error
-	panicked       bool
-	panicValue     any
+	callbackState  // err: the first writer error
 }
 
 // ExecStream runs a command as Exec does but writes its output to stdout
@@ -163,16 +161,7 @@ func (o *Object) ExecStream(cmd []string, opts *ExecOptions, stdin []byte, stdou
 	err = o.do(op, func(p *C.lxd_obj) C.lxd_status {
 		return C.lxdgo_exec_stream(p, cCmd, cOpts, bytesPtr(stdin), C.size_t(len(stdin)), h, &code)
 	})
-	if st.panicked {
-		panic(st.panicValue)
-	}
-	if err != nil {
-		if st.err != nil {
-			if e, ok := err.(*Error); ok {
-				e.cause = st.err
-				e.Message += ": " + st.err.Error()
-			}
-		}
+	if err := st.finish(err); err != nil {
 		return -1, err
 	}
 	return int(code), nil

@@ -60,10 +60,8 @@ func (o *FileOptions) json() []byte {
 type ProgressFunc func(done, total uint64) error
 
 type progressState struct {
-	fn         ProgressFunc
-	err        error
-	panicked   bool
-	panicValue any
+	fn ProgressFunc
+	callbackState
 }
 
 // Files gives the files of an instance, like pylxd's instance.files.
@@ -161,16 +159,10 @@ func transfer(o *Object, op string, progress ProgressFunc, run func(p *C.lxd_obj
 		h = C.uintptr_t(hd)
 	}
 	err := o.do(op, func(p *C.lxd_obj) C.lxd_status { return run(p, h) })
-	if st != nil && st.panicked {
-		panic(st.panicValue)
+	if st == nil {
+		return err
 	}
-	if err != nil && st != nil && st.err != nil {
-		if e, ok := err.(*Error); ok {
-			e.cause = st.err
-			e.Message += ": " + st.err.Error()
-		}
-	}
-	return err
+	return st.finish(err)
 }
 
 // Push copies local file or folder localPath to remotePath in the instance
