@@ -71,7 +71,7 @@ int t_sh(const char *fmt, ...) {
 
 /* Whether `cmd` is `lxc exec NAME -- PROG …` with PROG a command that only
  * reads (safe to run again). */
-bool t_lxc_exec_reads(const char *cmd) {
+static bool lxc_exec_reads(const char *cmd) {
     static const char *const readers[] = {"cat",  "stat", "md5sum", "sha256sum", "readlink",
                                           "ls",   "ps",   "id",     "pwd",       "wc",
                                           "head", "tail", "find",   "du",        "env"};
@@ -94,14 +94,16 @@ const char *t_sh_out(const char *fmt, ...) {
     /* LXD 5.0.2 now and then loses the whole output of an `lxc exec` on a
      * loaded machine (canonical/lxd#11422, fixed in LXD 5.14): a read-only
      * `lxc exec` check that succeeded without output is asked again. */
-    bool exec_check = t_lxc_exec_reads(cmd);
+    bool exec_check = lxc_exec_reads(cmd);
     size_t n = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         FILE *p = popen(cmd, "r");
-        if (!p) break;
-        n = fread(out, 1, sizeof out - 1, p);
-        out[n] = 0;
-        int rc = pclose(p);
+        int rc = -1;
+        if (p) {
+            n = fread(out, 1, sizeof out - 1, p);
+            out[n] = 0;
+            rc = pclose(p);
+        }
         if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
             free(cmd);
             return NULL;

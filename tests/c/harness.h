@@ -36,11 +36,9 @@ void t_cleanup(const char *fmt, ...);
 /* Run a shell command now; returns its exit status (-1 if it could not run). */
 int t_sh(const char *fmt, ...);
 /* Run a shell command and return its stdout (trailing newline stripped) in
- * a static buffer; NULL if it failed. */
+ * a static buffer; NULL if it failed. An `lxc exec` of a read-only program
+ * that printed nothing is run again (see harness.c). */
 const char *t_sh_out(const char *fmt, ...);
-/* Whether a shell command is an `lxc exec` of a read-only program (which
- * t_sh_out asks again when it printed nothing; see there). */
-bool t_lxc_exec_reads(const char *cmd);
 
 /* The shared client (created on first use): on the local unix socket, or,
  * when LIBLXD_TEST_TRANSPORT=https, over HTTPS to 127.0.0.1:8443 with a
