@@ -88,6 +88,22 @@ g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror build/tests/header_cpp.cpp $(pkg
 LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" build/tests/header_cpp
 echo "installed: $(cd "$PREFIX" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
+# Count one test program's or suite's run into the totals: its summary line
+# ("N passed, M failed"; "" when it printed none) and its exit status.
+# Sets run_pass and run_fail.
+count_run() {
+    local label=$1 rc=$2 summary=$3
+    run_pass=$(echo "$summary" | awk '{print $1}'); run_fail=$(echo "$summary" | awk '{print $3}')
+    run_pass=${run_pass:-0}; run_fail=${run_fail:-0}
+    total_pass=$((total_pass + run_pass)); total_fail=$((total_fail + run_fail))
+    if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "$run_fail" -ne 0 ]; then
+        [ "$rc" -eq 99 ] && echo "!!! valgrind reported errors in $label"
+        [ -z "$summary" ] && echo "!!! $label exited $rc without a summary" && total_fail=$((total_fail + 1))
+        failed_programs+=("$label")
+    fi
+    return 0
+}
+
 run_c=1; run_bindings=1
 if [ -n "$FILTER" ]; then
     if [[ " $BINDINGS " == *" $FILTER "* ]]; then run_c=0; BINDINGS=$FILTER; else run_bindings=0; fi
@@ -140,14 +156,7 @@ for run in "${runs[@]}"; do
     (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
-    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)
-    p=$(echo "$summary" | awk '{print $1}'); f=$(echo "$summary" | awk '{print $3}')
-    total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
-    if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
-        [ "$rc" -eq 99 ] && echo "!!! valgrind reported errors in $label"
-        [ -z "$summary" ] && echo "!!! $label exited $rc without a summary" && total_fail=$((total_fail + 1))
-        failed_programs+=("$label")
-    fi
+    count_run "$label" "$rc" "$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
 done
 
 fi # run_c
@@ -165,14 +174,9 @@ if [ "$run_bindings" = 1 ]; then
             LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" bash "bindings/$b/test.sh" 2>&1 | tee "$log"
         rc=${PIPESTATUS[0]}
         set -e
-        summary=$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)
-        p=$(echo "$summary" | awk '{print $1}'); f=$(echo "$summary" | awk '{print $3}')
-        binding_summary+="; $b: ${p:-0} passed, ${f:-0} failed"
-        total_pass=$((total_pass + ${p:-0})); total_fail=$((total_fail + ${f:-0}))
-        if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "${f:-0}" -ne 0 ]; then
-            [ -z "$summary" ] && echo "!!! $b binding tests exited $rc without a summary" && total_fail=$((total_fail + 1))
-            failed_programs+=("$b-binding")
-        fi
+        # The summary must be the suite's very last line.
+        count_run "$b-binding" "$rc" "$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
+        binding_summary+="; $b: $run_pass passed, $run_fail failed"
     done
 fi
 
