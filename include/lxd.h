@@ -18,6 +18,38 @@
  * - Calls that take `bool wait` block until a background operation ends
  *   when wait is true; otherwise they return once LXD accepted the request
  *   and lxd_obj_operation() gives the operation.
+ *
+ * How long a call may block (see lxd_client_new's options):
+ * - Each connect, read and write waits at most `timeout_ms` (default 30 s).
+ * - With `deadline_ms`, a whole call ends within it, whatever the daemon
+ *   does: every request, wait and transfer of the call counts, and the
+ *   call fails with LXD_ERR_TIMEOUT. Without it, calls are unbounded only
+ *   where the work is: a transfer as long as data moves, a wait (below)
+ *   as long as the operation runs.
+ * - `wait` = true waits as long as the operation runs (bounded by
+ *   `deadline_ms` when set). Each request of the wait asks LXD to hold it
+ *   at most 10 s and must be answered within that plus `timeout_ms`: a
+ *   daemon that stops answering ends the wait with LXD_ERR_TIMEOUT.
+ * - A call with a time limit of its own (lxd_operation_wait's timeout_s,
+ *   exec's `timeout_ms` option) ends within a second of it, or of
+ *   `deadline_ms` if that comes first. lxd_events_next,
+ *   lxd_exec_session_read and lxd_exec_session_wait take their own
+ *   timeout and no other.
+ *
+ * Requests and connections:
+ * - A request is sent again on a new connection only when it is idempotent
+ *   (GET, HEAD; PUT, PATCH, DELETE guarded by If-Match) and the kept-alive
+ *   connection it went out on failed before any byte of the answer. Other
+ *   requests (POST) are never resent: a connection failure or timeout says
+ *   "(the request may have been applied)".
+ * - A response read into memory may weigh at most `max_response_bytes`
+ *   (default 64 MiB; an error document 1 MiB): beyond, the call fails with
+ *   LXD_ERR_RESPONSE_TOO_LARGE and memory stays small. File transfers
+ *   stream to and from disk with no cap. A server message is kept up to
+ *   4 KiB in lxd_last_error_message().
+ * - No call raises SIGPIPE: sockets are written with MSG_NOSIGNAL.
+ * - Error messages never hold the bytes of a certificate, a key or a
+ *   password.
  */
 
 #ifndef LXD_H
@@ -32,6 +64,26 @@
 #define LXD_VERSION_PATCH 0
 #define LXD_VERSION_STRING "0.1.0"
 
+
+/**
+ * What a response read into memory may weigh by default.
+ */
+#define DEFAULT_MAX_RESPONSE_BYTES ((64 * 1024) * 1024)
+
+/**
+ * The longest server message kept in an error, in bytes.
+ */
+#define MAX_MESSAGE 4096
+
+/**
+ * The largest response head (status line and headers) accepted.
+ */
+#define MAX_HEAD (64 * 1024)
+
+/**
+ * The largest error document read: LXD's are a few hundred bytes.
+ */
+#define MAX_ERROR_BODY (1024 * 1024)
 
 /**
  * A connection to one LXD daemon (opaque). Create with `lxd_client_new`,
@@ -236,6 +288,19 @@ typedef int32_t lxd_warning_mode;
  * A file transfer refused a path: a server-supplied name or symlink that would land outside the destination folder.
  */
 #define LXD_ERR_UNSAFE_PATH 17
+
+/**
+ * A response to be read into memory was larger than the client's
+ * `max_response_bytes` (an error document: larger than 1 MiB); it was not read.
+ */
+#define LXD_ERR_RESPONSE_TOO_LARGE 18
+
+/**
+ * The daemon restarted while the operation ran: LXD no longer knows it and
+ * never reported its end, so whether it took effect is unknown (look at
+ * the objects it was changing).
+ */
+#define LXD_ERR_OPERATION_LOST 19
 
 /**
  * Instances of any type (`/1.0/instances`); pylxd class `Instance`. Keyed by name.
@@ -626,14 +691,19 @@ void lxd_string_free(char *s);
  *   (PEM file paths of a client certificate), `"verify"` (bool, default true;
  *   false accepts any server certificate), `"server_cert"` (PEM path: trust
  *   exactly this server certificate, as LXD's own clients pin a self-signed
- *   server; overrides `verify`), `"timeout_ms"` (per network read/write,
- *   default 30000), `"project"` (project for project-scoped calls and the raw API).
- *   Unknown keys are rejected.
+ *   server; overrides `verify`), `"timeout_ms"` (the longest one connect,
+ *   read or write may wait, default 30000), `"deadline_ms"` (the longest one
+ *   whole call may take, start to end, waits and transfers included; default
+ *   none), `"max_response_bytes"` (the largest response read into memory,
+ *   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
+ *   and the raw API). Numbers are positive integers. Unknown keys are rejected.
  * @param out receives the new client; free it with `lxd_client_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
- *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS`;
- *   `LXD_ERR_TIMEOUT`; `LXD_ERR_PROTOCOL` (not an LXD server).
- * Blocks for one request.
+ *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
+ *   a certificate or key file that cannot be read or parsed: the message
+ *   names the file and the problem, never its content); `LXD_ERR_TIMEOUT`;
+ *   `LXD_ERR_PROTOCOL` (not an LXD server).
+ * Blocks for one request (bounded by `timeout_ms` and `deadline_ms`).
  */
 lxd_status lxd_client_new(const char *endpoint,
                           const char *options_json,

@@ -4,13 +4,14 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use crate::deadline;
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::tls::{self, ServerTrust, TlsOptions};
-use crate::transport::{Endpoint, Request, Transport};
+use crate::transport::{Endpoint, Limits, Request, Transport};
 
 /// Options for [`Client::new`], as parsed from the C `options_json`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,13 +21,22 @@ pub struct Options {
     pub verify: Option<bool>,
     pub server_cert: Option<PathBuf>,
     pub timeout: Option<Duration>,
+    pub deadline: Option<Duration>,
+    pub max_response_bytes: Option<u64>,
     pub project: Option<String>,
 }
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a response read into memory may weigh by default.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// The longest one `/wait` request asks LXD to hold an operation wait.
+const WAIT_SLICE: Duration = Duration::from_secs(10);
+/// How long after a wait's own limit its answer may still arrive.
+const WAIT_GRACE: Duration = Duration::from_millis(900);
 
 impl Options {
-    /// Parse `{"cert":…, "key":…, "verify":…, "server_cert":…, "timeout_ms":…, "project":…}`.
+    /// Parse `{"cert":…, "key":…, "verify":…, "server_cert":…, "timeout_ms":…,
+    /// "deadline_ms":…, "max_response_bytes":…, "project":…}`.
     /// Unknown keys and wrong types are errors, so a typo never goes unnoticed.
     pub fn from_json(text: Option<&str>) -> Result<Options> {
         let Some(text) = text else {
@@ -57,12 +67,9 @@ impl Options {
                             .ok_or_else(|| Error::invalid("option \"verify\" must be a boolean"))?,
                     )
                 }
-                "timeout_ms" => {
-                    let ms = v.as_u64().filter(|ms| *ms > 0).ok_or_else(|| {
-                        Error::invalid("option \"timeout_ms\" must be a positive integer")
-                    })?;
-                    o.timeout = Some(Duration::from_millis(ms));
-                }
+                "timeout_ms" => o.timeout = Some(Duration::from_millis(positive(&k, &v)?)),
+                "deadline_ms" => o.deadline = Some(Duration::from_millis(positive(&k, &v)?)),
+                "max_response_bytes" => o.max_response_bytes = Some(positive(&k, &v)?),
                 "project" => {
                     o.project = Some(
                         v.as_str()
@@ -82,7 +89,7 @@ impl Options {
         Ok(o)
     }
 
-    fn tls(&self) -> TlsOptions {
+    pub(crate) fn tls(&self) -> TlsOptions {
         let trust = match (&self.server_cert, self.verify) {
             (Some(p), _) => ServerTrust::Pinned(p.clone()),
             (None, Some(false)) => ServerTrust::Insecure,
@@ -93,6 +100,13 @@ impl Options {
             trust,
         }
     }
+}
+
+/// A positive integer option (at most 2^53, what JSON numbers hold exactly).
+fn positive(name: &str, v: &Value) -> Result<u64> {
+    v.as_u64()
+        .filter(|n| (1..=1u64 << 53).contains(n))
+        .ok_or_else(|| Error::invalid(format!("option {name:?} must be a positive integer")))
 }
 
 /// A decoded LXD response: the envelope plus the headers we use.
@@ -151,6 +165,7 @@ pub fn decode_response(status: u16, body: &[u8]) -> Result<Value> {
     let kind = doc.get("type").and_then(Value::as_str);
     if status >= 400 || kind == Some("error") {
         let msg = doc.get("error").and_then(Value::as_str).unwrap_or("");
+        let msg = &cut_message(msg);
         let code = doc
             .get("error_code")
             .and_then(Value::as_u64)
@@ -166,6 +181,22 @@ pub fn decode_response(status: u16, body: &[u8]) -> Result<Value> {
             truncate(&doc.to_string(), 120)
         ))),
     }
+}
+
+/// The longest server message kept in an error, in bytes.
+pub const MAX_MESSAGE: usize = 4096;
+
+/// A server's message, cut to [`MAX_MESSAGE`] bytes (on a character
+/// boundary) with a note saying how much was left out.
+pub fn cut_message(msg: &str) -> std::borrow::Cow<'_, str> {
+    if msg.len() <= MAX_MESSAGE {
+        return msg.into();
+    }
+    let mut end = MAX_MESSAGE;
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes)", &msg[..end], msg.len() - end).into()
 }
 
 fn truncate(s: &str, n: usize) -> &str {
@@ -192,6 +223,12 @@ pub fn encode_component(s: &str) -> String {
 struct Inner {
     transport: Transport,
     timeout: Duration,
+    /// Bound of one whole call (`deadline_ms`).
+    deadline: Option<Duration>,
+    max_body: u64,
+    /// The daemon's process id and the transport's count of connections
+    /// found closed when it was read (see [`Client::server_pid`]).
+    server: RwLock<(Option<u64>, u64)>,
     project: Option<String>,
     /// PEM file of the client certificate (HTTPS), for `authenticate`.
     client_cert: Option<PathBuf>,
@@ -225,7 +262,7 @@ impl Client {
             Endpoint::Unix(_) => None,
         };
         let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let client = Client::unconnected(Transport::new(endpoint, tls, timeout), options);
+        let client = Client::unconnected(Transport::new(endpoint, tls, Some(timeout)), options);
         client.refresh_host_info()?;
         Ok(client)
     }
@@ -235,6 +272,11 @@ impl Client {
             inner: Arc::new(Inner {
                 transport,
                 timeout: options.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                deadline: options.deadline,
+                max_body: options
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                server: RwLock::new((None, 0)),
                 project: options.project.clone(),
                 client_cert: options.cert.clone(),
                 host: RwLock::new(Value::Null),
@@ -247,9 +289,88 @@ impl Client {
         &self.inner.transport
     }
 
-    /// The per-request timeout of this client.
+    /// The bound of each read, write and connect of this client.
     pub(crate) fn timeout(&self) -> Duration {
         self.inner.timeout
+    }
+
+    /// When the current call must be over (`deadline_ms` after the call
+    /// started), if the client has a deadline.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.inner.deadline.map(|d| deadline::call_start() + d)
+    }
+
+    /// The limits of an ordinary request of the current call.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            io_timeout: Some(self.inner.timeout),
+            deadline: self.deadline(),
+            max_body: self.inner.max_body,
+        }
+    }
+
+    /// The bound of one blocking step (a socket read, a handshake): the
+    /// client's timeout, cut by the call's deadline. Err(Timeout) when the
+    /// deadline has passed.
+    pub(crate) fn step_timeout(&self, what: &str) -> Result<Duration> {
+        let t = self.inner.timeout;
+        match self.deadline() {
+            None => Ok(t),
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("{what}: timed out: the call's deadline passed"),
+                    ))
+                } else {
+                    Ok(t.min(left))
+                }
+            }
+        }
+    }
+
+    /// The daemon's process id (`environment.server_pid`), read again when
+    /// connections have been found closed since it was last read (a
+    /// restarted daemon closes them all). None when the server does not
+    /// say.
+    pub(crate) fn server_pid(&self) -> Option<u64> {
+        let (pid, seen) = *self.inner.server.read().unwrap_or_else(|p| p.into_inner());
+        if seen == self.inner.transport.closed_idle() || self.refresh_host_info().is_err() {
+            return pid;
+        }
+        self.inner
+            .server
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+    }
+
+    /// What became of an operation that the server no longer knows, given
+    /// the daemon's process id when the operation was seen: if the daemon
+    /// restarted since, the operation was lost with it (`OperationLost`);
+    /// else it ended and LXD forgot it, as it does a few seconds after.
+    pub(crate) fn vanished_operation(&self, id: &str, seen_pid: Option<u64>) -> Result<()> {
+        let Some(then) = seen_pid else {
+            return Ok(());
+        };
+        self.refresh_host_info()?;
+        match self
+            .inner
+            .server
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+        {
+            Some(now) if now != then => Err(Error::new(
+                ErrorKind::OperationLost,
+                format!(
+                    "operation {id}: the daemon restarted (process {then}, now {now}) while it ran; \
+                     LXD lost it without reporting its end, so whether it took effect is unknown"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// A client of a test server on unix socket `path`, without the
@@ -257,7 +378,11 @@ impl Client {
     #[cfg(test)]
     pub(crate) fn for_socket(path: &std::path::Path) -> Client {
         Client::unconnected(
-            Transport::new(Endpoint::Unix(path.into()), None, Duration::from_secs(5)),
+            Transport::new(
+                Endpoint::Unix(path.into()),
+                None,
+                Some(Duration::from_secs(5)),
+            ),
             &Options::default(),
         )
     }
@@ -268,7 +393,7 @@ impl Client {
     pub(crate) fn offline() -> Client {
         let endpoint = Endpoint::Unix("/nonexistent/liblxd-offline.socket".into());
         Client::unconnected(
-            Transport::new(endpoint, None, DEFAULT_TIMEOUT),
+            Transport::new(endpoint, None, Some(DEFAULT_TIMEOUT)),
             &Options::default(),
         )
     }
@@ -301,7 +426,7 @@ impl Client {
                 Error::new(ErrorKind::Tls, format!("no PEM certificate in {}", cert.display()))
             })?,
         });
-        self.request("POST", "/1.0/certificates", Some(&body), &[], None)?;
+        self.request("POST", "/1.0/certificates", Some(&body), &[])?;
         self.refresh_host_info()?;
         if self.trusted() {
             Ok(())
@@ -323,7 +448,8 @@ impl Client {
 
     /// Re-read `GET /1.0` and return it (the `metadata` part).
     pub fn refresh_host_info(&self) -> Result<Value> {
-        let resp = self.request("GET", "/1.0", None, &[], None)?;
+        let resp = self.request("GET", "/1.0", None, &[])?;
+        let closed = self.inner.transport.closed_idle();
         let meta = resp.metadata().clone();
         if !meta.is_object() || meta.get("api_version").is_none() {
             return Err(Error::protocol(
@@ -345,6 +471,10 @@ impl Client {
             .extensions
             .write()
             .unwrap_or_else(|p| p.into_inner()) = exts;
+        let pid = meta
+            .pointer("/environment/server_pid")
+            .and_then(Value::as_u64);
+        *self.inner.server.write().unwrap_or_else(|p| p.into_inner()) = (pid, closed);
         *self.inner.host.write().unwrap_or_else(|p| p.into_inner()) = meta.clone();
         Ok(meta)
     }
@@ -400,15 +530,26 @@ impl Client {
         }
     }
 
-    /// One API request. `path` starts with `/` (e.g. `/1.0/instances`);
-    /// `timeout` None means the client's timeout, `Some(None)` no timeout.
+    /// One API request with the client's limits. `path` starts with `/`
+    /// (e.g. `/1.0/instances`).
     pub fn request(
         &self,
         method: &str,
         path: &str,
         body: Option<&Value>,
         headers: &[(&str, &str)],
-        timeout: Option<Option<Duration>>,
+    ) -> Result<ApiResponse> {
+        self.request_within(method, path, body, headers, &self.limits())
+    }
+
+    /// `request` with other limits (an operation wait).
+    pub(crate) fn request_within(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        limits: &Limits,
     ) -> Result<ApiResponse> {
         let bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let mut all_headers: Vec<(&str, &str)> = headers.to_vec();
@@ -418,12 +559,10 @@ impl Client {
         let req = Request {
             method,
             target: path,
-            host: self.inner.transport.host_header(),
             headers: &all_headers,
             body: bytes.as_deref(),
         };
-        let timeout = timeout.unwrap_or(Some(self.inner.timeout));
-        let resp = self.inner.transport.send(&req, timeout)?;
+        let resp = self.inner.transport.send(&req, None, None, limits)?;
         let doc = if method == "HEAD" {
             // No body to decode: the status line is the whole answer.
             if resp.status >= 400 {
@@ -469,45 +608,136 @@ impl Client {
             None => None,
         };
         let path = self.with_project(path);
-        Ok(self.request(&method, &path, body.as_ref(), &[], None)?.doc)
+        Ok(self.request(&method, &path, body.as_ref(), &[])?.doc)
     }
 
-    /// The operations part: wait for operation `id` up to `timeout_s`
-    /// seconds (negative: no limit) with `/1.0/operations/{id}/wait`.
-    /// Returns the final operation document (its `metadata`).
-    pub fn wait_operation(&self, id: &str, timeout_s: i32) -> Result<Map<String, Value>> {
-        let mut path = format!("/1.0/operations/{}/wait", encode_component(id));
-        let read_timeout = if timeout_s >= 0 {
-            path.push_str(&format!("?timeout={timeout_s}"));
-            Some(Duration::from_secs(timeout_s as u64) + self.inner.timeout)
-        } else {
-            None
-        };
-        let path = self.with_project(&path);
-        let resp = self.request("GET", &path, None, &[], Some(read_timeout))?;
-        let op = match resp.into_metadata() {
-            Value::Object(m) => m,
-            _ => return Err(Error::protocol("operation wait returned no operation")),
-        };
+    /// Wait for operation `id` to end, up to `timeout` (None: as long as
+    /// it runs) and within the call's deadline, with LXD's
+    /// `/1.0/operations/{id}/wait` (no polling). Returns the final
+    /// operation document (its `metadata`).
+    ///
+    /// Each request asks LXD to hold the wait for at most `WAIT_SLICE`
+    /// and must be answered within that plus the client's timeout, so a
+    /// daemon that stops answering (frozen, or gone without closing the
+    /// connection) fails the wait with `Timeout` instead of hanging. The
+    /// last request is cut at the wait's own limit plus `WAIT_GRACE`, and
+    /// at the call's deadline, whichever comes first: a wait ends within a
+    /// second of its limit whatever the daemon does.
+    pub fn wait_operation(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Map<String, Value>> {
+        let op = self.wait_for(id, timeout)?;
         operation_outcome(&op)?;
         Ok(op)
     }
 
+    /// `wait_operation`, returning the operation document as the wait left
+    /// it (ended, or still running when the time was up) without judging it.
+    pub fn wait_for(&self, id: &str, timeout: Option<Duration>) -> Result<Map<String, Value>> {
+        let start = Instant::now();
+        let own_end = timeout.map(|t| start + t);
+        let call_end = self.deadline();
+        let base = self.with_project(&format!("/1.0/operations/{}/wait", encode_component(id)));
+        loop {
+            let now = Instant::now();
+            let left = own_end.map(|e| e.saturating_duration_since(now));
+            let slice = left.map_or(WAIT_SLICE, |l| l.min(WAIT_SLICE));
+            let last = left.is_some_and(|l| l <= WAIT_SLICE);
+            // LXD counts whole seconds; the request is cut at our own time.
+            let secs = slice.as_secs() + u64::from(slice.subsec_nanos() > 0);
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let path = format!("{base}{sep}timeout={secs}");
+            let mut cut = now
+                + slice
+                + if last {
+                    WAIT_GRACE.min(self.inner.timeout)
+                } else {
+                    self.inner.timeout
+                };
+            if let Some(d) = call_end {
+                cut = cut.min(d);
+            }
+            let limits = Limits {
+                io_timeout: None,
+                deadline: Some(cut),
+                ..self.limits()
+            };
+            let resp = match self.request_within("GET", &path, None, &[], &limits) {
+                Ok(resp) => resp,
+                Err(e) if e.kind == ErrorKind::Timeout => {
+                    let why = if call_end.is_some_and(|d| d <= cut) {
+                        "the call's deadline passed".to_string()
+                    } else {
+                        format!(
+                            "the daemon did not answer within {} ms",
+                            (cut - now).as_millis()
+                        )
+                    };
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("waiting for operation {id}: timed out: {why}"),
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
+            let op = match resp.into_metadata() {
+                Value::Object(m) => m,
+                _ => return Err(Error::protocol("operation wait returned no operation")),
+            };
+            let status = op.get("status").and_then(Value::as_str).unwrap_or("");
+            let running = matches!(status, "Running" | "Pending" | "Cancelling");
+            let out_of_time = own_end.is_some_and(|e| Instant::now() >= e) || last;
+            if running && !out_of_time {
+                if call_end.is_some_and(|d| Instant::now() >= d) {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("operation {id} still {status} when the call's deadline passed"),
+                    ));
+                }
+                continue;
+            }
+            return Ok(op);
+        }
+    }
+
     pub fn cancel_operation(&self, id: &str) -> Result<()> {
         let path = self.with_project(&format!("/1.0/operations/{}", encode_component(id)));
-        self.request("DELETE", &path, None, &[], None)?;
+        self.request("DELETE", &path, None, &[])?;
         Ok(())
     }
 
-    /// Finish what an async response started: wait for it, or hand back
-    /// its id for the caller to wait on later.
+    /// Finish what an async response started: wait for it (as long as it
+    /// runs, within the call's deadline), or hand back the operation for
+    /// the caller to wait on later.
     pub fn finish(&self, resp: &ApiResponse, wait: bool) -> Result<Finished> {
-        match resp.operation_id() {
-            None => Ok(Finished::Done(None)),
-            Some(id) if wait => Ok(Finished::Done(Some(self.wait_operation(&id, -1)?))),
-            Some(id) => Ok(Finished::Pending(id)),
+        let Some(id) = resp.operation_id() else {
+            return Ok(Finished::Done(None));
+        };
+        let seen_pid = self.server_pid();
+        if !wait {
+            return Ok(Finished::Pending(Started { id, seen_pid }));
+        }
+        match self.wait_operation(&id, None) {
+            Ok(op) => Ok(Finished::Done(Some(op))),
+            // It existed a moment ago: lost in a restart, or (a very short
+            // operation, a slow client) over and forgotten.
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                self.vanished_operation(&id, seen_pid)?;
+                Ok(Finished::Done(None))
+            }
+            Err(e) => Err(e),
         }
     }
+}
+
+/// A background operation this library saw start: its id, and the
+/// daemon's process id then (to tell a restart from a forgotten operation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub id: String,
+    pub seen_pid: Option<u64>,
 }
 
 /// What became of a request that may have started a background operation.
@@ -515,8 +745,8 @@ impl Client {
 pub enum Finished {
     /// Over; with the final operation when there was one.
     Done(Option<Map<String, Value>>),
-    /// Still running in the background: the operation id.
-    Pending(String),
+    /// Still running in the background.
+    Pending(Started),
 }
 
 /// Map a finished (or still running) operation to success or an error.
@@ -544,7 +774,7 @@ pub fn operation_outcome(op: &Map<String, Value>) -> Result<()> {
         "Running" | "Pending" | "Cancelling" | "Stopped" | "Started" | "Ready" | "Frozen" => {
             Err(Error::new(
                 ErrorKind::Timeout,
-                format!("operation still {status} when the wait timed out"),
+                format!("operation still {status} when the wait's time was up"),
             ))
         }
         other => Err(Error::protocol(format!(

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Cancelled,
     Internal,
     UnsafePath,
+    ResponseTooLarge,
+    OperationLost,
 }
 
 /// An error with its kind, a human message (the server's own text where the

@@ -187,7 +187,7 @@ impl Started {
         if let Some(cwd) = &opts.cwd {
             body["cwd"] = json!(cwd);
         }
-        let resp = client.request("POST", &path, Some(&body), &[], None)?;
+        let resp = client.request("POST", &path, Some(&body), &[])?;
         let op = resp
             .operation_id()
             .ok_or_else(|| Error::protocol("exec did not start an operation"))?;
@@ -221,15 +221,9 @@ impl Started {
 
     /// Wait for the operation and read the command's exit code.
     fn exit_code(&self, deadline: Option<Instant>) -> Result<i32> {
-        let timeout_s = match deadline {
-            None => -1,
-            Some(d) => d
-                .saturating_duration_since(Instant::now())
-                .as_secs()
-                .saturating_add(1)
-                .min(i32::MAX as u64) as i32,
-        };
-        let op = match self.client.wait_operation(&self.op, timeout_s) {
+        let timeout =
+            deadline.map(|d| d.saturating_duration_since(Instant::now()) + Duration::from_secs(1));
+        let op = match self.client.wait_operation(&self.op, timeout) {
             Ok(op) => op,
             // The command failed to start: LXD fails the operation with its
             // reason ("Command not found" when execve found no such file).

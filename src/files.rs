@@ -257,16 +257,13 @@ impl Files {
         let req = Request {
             method,
             target: &target,
-            host: self.client.transport().host_header(),
             headers: &headers,
             body: None,
         };
-        let resp = self.client.transport().send_streaming(
-            &req,
-            upload,
-            download,
-            Some(self.client.timeout()),
-        )?;
+        let resp = self
+            .client
+            .transport()
+            .send(&req, upload, download, &self.client.limits())?;
         if resp.status >= 400 {
             let mut err = decode_response(resp.status, &resp.body)
                 .err()

@@ -4,6 +4,7 @@
 //! ordinary Rust; `ffi` is the thin C layer over it.
 
 pub mod client;
+pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod exec;

@@ -5,7 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
-use crate::client::{ApiResponse, Client, Finished, encode_component};
+use std::time::Duration;
+
+use crate::client::{ApiResponse, Client, Finished, Started, encode_component, operation_outcome};
 use crate::error::{Error, ErrorKind, Result};
 use crate::kinds::{Kind, KindInfo, NewKey};
 use crate::warnings;
@@ -25,10 +27,13 @@ struct State {
     /// Whether `server` holds the full object.
     loaded: bool,
     /// Background operation started by the last call made without waiting.
-    pending: Option<String>,
+    pending: Option<Started>,
     /// The server has shown that this object existed (an operation this
     /// library started), even if it was never loaded.
     existed: bool,
+    /// For an operation: the daemon's process id when it was seen, to
+    /// tell a forgotten operation from one lost in a restart.
+    seen_pid: Option<u64>,
 }
 
 impl State {
@@ -109,14 +114,17 @@ impl Object {
         }
     }
 
-    /// An object known only by its key; its attributes load on first read.
-    /// The operation `id` that a call of this library started.
-    pub fn started_operation(client: &Client, id: &str) -> Object {
-        let op = Object::lazy(client, Kind::Operation, id);
-        op.lock().existed = true;
+    /// An operation that a call of this library started.
+    pub fn started_operation(client: &Client, started: &Started) -> Object {
+        let op = Object::lazy(client, Kind::Operation, &started.id);
+        let mut st = op.lock();
+        st.existed = true;
+        st.seen_pid = started.seen_pid;
+        drop(st);
         op
     }
 
+    /// An object known only by its key; its attributes load on first read.
     pub fn lazy(client: &Client, kind: Kind, key: &str) -> Object {
         let info = kind.info();
         let mut server = Map::new();
@@ -150,6 +158,11 @@ impl Object {
             })?
             .to_string();
         check_schema(info, &attrs);
+        let seen_pid = if kind == Kind::Operation {
+            client.server_pid()
+        } else {
+            None
+        };
         Ok(Object::with_state(
             client,
             kind,
@@ -158,6 +171,7 @@ impl Object {
                 server: attrs,
                 etag,
                 loaded: true,
+                seen_pid,
                 ..State::default()
             },
         ))
@@ -200,7 +214,7 @@ impl Object {
             return Err(Error::invalid("empty image alias"));
         }
         let path = client.with_project(&format!("/1.0/images/aliases/{}", encode_component(alias)));
-        let resp = client.request("GET", &path, None, &[], None)?;
+        let resp = client.request("GET", &path, None, &[])?;
         let target = resp
             .metadata()
             .get("target")
@@ -222,13 +236,7 @@ impl Object {
     /// All objects of a kind, full, in one request (`recursion=1`).
     pub fn all(client: &Client, kind: Kind) -> Result<Vec<Object>> {
         let info = kind.info();
-        let resp = client.request(
-            "GET",
-            &collection(client, info, "?recursion=1"),
-            None,
-            &[],
-            None,
-        )?;
+        let resp = client.request("GET", &collection(client, info, "?recursion=1"), None, &[])?;
         let items: Vec<Value> = match resp.into_metadata() {
             Value::Array(a) => a,
             // Operations come grouped by status: {"running": [...], "success": [...]}.
@@ -313,7 +321,6 @@ impl Object {
             &collection(client, info, ""),
             Some(&Value::Object(def)),
             &[],
-            None,
         )?;
         if info.new_key == NewKey::FromLocation {
             key = location_key(&resp).ok_or_else(|| {
@@ -417,7 +424,7 @@ impl Object {
         if !st.loaded
             && let Some(op) = st.pending.clone()
         {
-            match self.client.wait_operation(&op, -1) {
+            match self.client.wait_operation(&op.id, None) {
                 Ok(done) => {
                     if st.key.is_empty() {
                         st.key = key_from_operation(&done).ok_or_else(|| {
@@ -426,8 +433,11 @@ impl Object {
                     }
                 }
                 // LXD forgets finished operations after a few seconds; the
-                // caller waited on it already. The object itself tells.
-                Err(e) if e.kind == ErrorKind::NotFound && !st.key.is_empty() => {}
+                // caller waited on it already (unless the daemon restarted
+                // and lost it). The object itself tells.
+                Err(e) if e.kind == ErrorKind::NotFound && !st.key.is_empty() => {
+                    self.client.vanished_operation(&op.id, op.seen_pid)?
+                }
                 Err(e) => return Err(e),
             }
             st.pending = None;
@@ -514,7 +524,6 @@ impl Object {
             &path,
             Some(&Value::Object(body)),
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
-            None,
         )?;
         // Whatever the outcome, the server's ETag has moved on or is unknown.
         st.etag = None;
@@ -536,7 +545,7 @@ impl Object {
         let mut st = self.lock();
         let key = self.resolve_key(&mut st)?;
         let path = item(&self.client, info, &key, "");
-        let resp = self.client.request("DELETE", &path, None, &[], None)?;
+        let resp = self.client.request("DELETE", &path, None, &[])?;
         self.record(&mut st, &resp, wait)
     }
 
@@ -565,7 +574,7 @@ impl Object {
         let key = self.resolve_key(&mut st)?;
         let path = item(&self.client, info, &key, "");
         let body = serde_json::json!({ "name": new_name });
-        let resp = self.client.request("POST", &path, Some(&body), &[], None)?;
+        let resp = self.client.request("POST", &path, Some(&body), &[])?;
         // A failed rename leaves the object on its old name. Without wait,
         // the object follows the new name at once: callers wait on the
         // operation before using it further.
@@ -579,7 +588,7 @@ impl Object {
 
     /// The background operation started by this object's last call made
     /// without waiting, if it has not been waited on.
-    pub fn pending_operation(&self) -> Option<String> {
+    pub fn pending_operation(&self) -> Option<Started> {
         self.lock().pending.clone()
     }
 
@@ -617,7 +626,7 @@ impl Object {
             "force": force,
             "stateful": false,
         });
-        let resp = self.client.request("PUT", &path, Some(&body), &[], None)?;
+        let resp = self.client.request("PUT", &path, Some(&body), &[])?;
         self.record(&mut st, &resp, wait)?;
         if wait {
             self.sync_locked(&mut st)?;
@@ -643,7 +652,7 @@ impl Object {
         let path = item(&self.client, info, &key, "/state");
         Ok(self
             .client
-            .request("GET", &path, None, &[], None)?
+            .request("GET", &path, None, &[])?
             .into_metadata())
     }
 
@@ -660,37 +669,31 @@ impl Object {
         }
     }
 
-    /// Wait for this operation to end (timeout_s < 0: no limit). Its
-    /// attributes then hold the final state.
+    /// Wait for this operation to end, up to `timeout` (None: as long as
+    /// it runs; the call's deadline still applies). Its attributes then
+    /// hold the final state, or the state when the time was up.
     ///
     /// LXD forgets a finished operation a few seconds after it ended. An
     /// operation known to have existed (started by this library, or loaded
     /// before) that the server no longer knows has therefore ended: the
-    /// wait succeeds, and the attributes stay as last seen.
-    pub fn operation_wait(&self, timeout_s: i32) -> Result<()> {
+    /// wait succeeds and the attributes stay as last seen — unless the
+    /// daemon restarted since it was seen, which lost the operation
+    /// (`OperationLost`).
+    pub fn operation_wait(&self, timeout: Option<Duration>) -> Result<()> {
         self.require_operation()?;
         let mut st = self.lock();
         let key = st.key.clone();
-        match self.client.wait_operation(&key, timeout_s) {
+        match self.client.wait_for(&key, timeout) {
             Ok(op) => {
+                let outcome = operation_outcome(&op);
                 st.server = op;
                 st.loaded = true;
-                Ok(())
+                outcome
             }
-            Err(e) if e.kind == ErrorKind::NotFound && (st.existed || st.loaded) => Ok(()),
-            Err(e) => {
-                if e.kind == ErrorKind::OperationFailed
-                    || e.kind == ErrorKind::Cancelled
-                    || e.kind == ErrorKind::Timeout
-                {
-                    // Keep the final (or current) state readable.
-                    if let Ok((attrs, _)) = fetch(&self.client, self.kind, &key) {
-                        st.server = attrs;
-                        st.loaded = true;
-                    }
-                }
-                Err(e)
+            Err(e) if e.kind == ErrorKind::NotFound && (st.existed || st.loaded) => {
+                self.client.vanished_operation(&key, st.seen_pid)
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -730,7 +733,7 @@ fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
 fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, Option<String>)> {
     let info = kind.info();
     let path = item(client, info, key, "");
-    let resp = client.request("GET", &path, None, &[], None)?;
+    let resp = client.request("GET", &path, None, &[])?;
     let etag = resp.etag.clone();
     let attrs = as_object(resp.into_metadata(), info.class)?;
     let actual_type = attrs.get("type").and_then(Value::as_str);
@@ -924,7 +927,9 @@ mod tests {
             ErrorKind::InvalidArgument
         );
         assert_eq!(
-            p.operation_wait(1).unwrap_err().kind,
+            p.operation_wait(Some(Duration::from_secs(1)))
+                .unwrap_err()
+                .kind,
             ErrorKind::InvalidArgument
         );
         let img = Object::lazy(&Client::offline(), Kind::Image, "abc");

@@ -4,19 +4,18 @@
 //! callers multiplex with [`wait_ready`], so one thread can drive several
 //! websockets with a deadline and no helper threads.
 
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use tungstenite::handshake::client::generate_key;
-use tungstenite::handshake::derive_accept_key;
-use tungstenite::protocol::{Role, WebSocket};
+use tungstenite::HandshakeError;
+use tungstenite::protocol::WebSocket;
 use tungstenite::{Error as WsError, Message};
 
 use crate::client::{Client, decode_response};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::{Request, Stream, http, map_exchange_error};
+use crate::transport::Stream;
 
 /// One open websocket.
 pub struct Ws {
@@ -82,77 +81,65 @@ impl Write for WsStream {
 }
 
 impl Client {
-    /// Open the websocket at `path` (path and query, project included).
-    ///
-    /// The upgrade goes through the transport's own HTTP code, so that a
-    /// refusal comes back whole (status and LXD's message) and frames the
-    /// server sends right after the upgrade are kept.
+    /// Open the websocket at `path` (path and query, project included) on
+    /// a connection of its own, with tungstenite's client handshake.
+    /// A refusal comes back as LXD's error (status and message); frames
+    /// the server sends right after the upgrade are kept.
     pub fn websocket(&self, path: &str) -> Result<Ws> {
         let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
-        let mut stream = self.transport().open_stream()?;
+        let step = self.step_timeout(&what)?;
+        let stream = self.transport().dialer().dial_within(Some(step))?;
         stream
-            .set_timeout(Some(self.timeout()))
+            .set_timeout(Some(step))
             .map_err(|e| Error::from_io(&what, &e))?;
-        let key = generate_key();
-        let req = Request {
-            method: "GET",
-            target: path,
-            host: self.transport().host_header(),
-            headers: &[
-                ("Connection", "Upgrade"),
-                ("Upgrade", "websocket"),
-                ("Sec-WebSocket-Version", "13"),
-                ("Sec-WebSocket-Key", &key),
-            ],
-            body: None,
-        };
-        stream
-            .write_all(&http::encode_request(&req))
-            .and_then(|_| stream.flush())
-            .map_err(|e| Error::from_io(&what, &e))?;
-        let mut reader = BufReader::with_capacity(16 * 1024, stream);
-        let mut head = match http::read_head(&mut reader) {
-            Ok(Some(head)) => head,
-            Ok(None) => {
-                return Err(Error::new(
-                    ErrorKind::Connection,
-                    format!("{what}: the server closed the connection without answering"),
-                ));
-            }
-            Err(e) => return Err(map_exchange_error(&what, e)),
-        };
-        if head.status != 101 {
-            http::read_body(&mut reader, &mut head, "GET")
-                .map_err(|e| map_exchange_error(&what, e))?;
-            let err = match decode_response(head.status, &head.body) {
-                Err(e) => e,
-                Ok(_) => Error::from_http(head.status, "the server refused the websocket"),
-            };
-            return Err(err.with_context(&what));
-        }
-        let accept = derive_accept_key(key.as_bytes());
-        if head.header("sec-websocket-accept") != Some(accept.as_str()) {
-            return Err(Error::protocol(format!(
-                "{what}: the server's upgrade has a wrong Sec-WebSocket-Accept"
-            )));
-        }
-        let early = reader.buffer().to_vec();
-        let stream = reader.into_inner();
-        stream
-            .set_timeout(None)
-            .and_then(|_| stream.set_nonblocking(true))
-            .map_err(|e| Error::from_io(&what, &e))?;
+        let url = format!("ws://{}{}", self.transport().host_header(), path);
         let stream = WsStream {
             inner: stream,
             write_broken: false,
         };
+        let inner = match tungstenite::client::client(url.as_str(), stream) {
+            Ok((ws, _)) => ws,
+            Err(HandshakeError::Interrupted(_)) => {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("{what}: timed out: no answer to the upgrade within the timeout"),
+                ));
+            }
+            Err(HandshakeError::Failure(e)) => return Err(handshake_error(&what, e)),
+        };
+        let stream = &inner.get_ref().inner;
+        stream
+            .set_timeout(None)
+            .and_then(|_| stream.set_nonblocking(true))
+            .map_err(|e| Error::from_io(&what, &e))?;
         Ok(Ws {
-            inner: WebSocket::from_partially_read(stream, early, Role::Client, None),
+            inner,
             write_pending: false,
             finished: false,
             write_closed: false,
             what,
         })
+    }
+}
+
+/// Why the server did not upgrade: LXD's own error when it sent one.
+fn handshake_error(what: &str, e: WsError) -> Error {
+    match e {
+        WsError::Http(resp) => {
+            let status = resp.status().as_u16();
+            let body = resp.body().as_deref().unwrap_or_default();
+            match decode_response(status, body) {
+                Err(e) => e.with_context(what),
+                Ok(_) => {
+                    Error::from_http(status, "the server refused the websocket").with_context(what)
+                }
+            }
+        }
+        WsError::Protocol(tungstenite::error::ProtocolError::HandshakeIncomplete) => Error::new(
+            ErrorKind::Connection,
+            format!("{what}: the server closed the connection without answering"),
+        ),
+        other => ws_error(what, other),
     }
 }
 

@@ -53,14 +53,19 @@ pub(crate) fn arg_kind(kind: lxd_kind) -> Result<Kind> {
 ///   (PEM file paths of a client certificate), `"verify"` (bool, default true;
 ///   false accepts any server certificate), `"server_cert"` (PEM path: trust
 ///   exactly this server certificate, as LXD's own clients pin a self-signed
-///   server; overrides `verify`), `"timeout_ms"` (per network read/write,
-///   default 30000), `"project"` (project for project-scoped calls and the raw API).
-///   Unknown keys are rejected.
+///   server; overrides `verify`), `"timeout_ms"` (the longest one connect,
+///   read or write may wait, default 30000), `"deadline_ms"` (the longest one
+///   whole call may take, start to end, waits and transfers included; default
+///   none), `"max_response_bytes"` (the largest response read into memory,
+///   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
+///   and the raw API). Numbers are positive integers. Unknown keys are rejected.
 /// @param out receives the new client; free it with `lxd_client_free`.
 /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
-///   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS`;
-///   `LXD_ERR_TIMEOUT`; `LXD_ERR_PROTOCOL` (not an LXD server).
-/// Blocks for one request.
+///   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
+///   a certificate or key file that cannot be read or parsed: the message
+///   names the file and the problem, never its content); `LXD_ERR_TIMEOUT`;
+///   `LXD_ERR_PROTOCOL` (not an LXD server).
+/// Blocks for one request (bounded by `timeout_ms` and `deadline_ms`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_client_new(
     endpoint: *const c_char,

@@ -65,8 +65,15 @@ pub const LXD_ERR_CANCELLED: lxd_status = 15;
 pub const LXD_ERR_INTERNAL: lxd_status = 16;
 /// A file transfer refused a path: a server-supplied name or symlink that would land outside the destination folder.
 pub const LXD_ERR_UNSAFE_PATH: lxd_status = 17;
+/// A response to be read into memory was larger than the client's
+/// `max_response_bytes` (an error document: larger than 1 MiB); it was not read.
+pub const LXD_ERR_RESPONSE_TOO_LARGE: lxd_status = 18;
+/// The daemon restarted while the operation ran: LXD no longer knows it and
+/// never reported its end, so whether it took effect is unknown (look at
+/// the objects it was changing).
+pub const LXD_ERR_OPERATION_LOST: lxd_status = 19;
 
-const STATUS_NAMES: [&CStr; 18] = [
+const STATUS_NAMES: [&CStr; 20] = [
     c"LXD_OK",
     c"LXD_ERR_INVALID_ARGUMENT",
     c"LXD_ERR_CONNECTION",
@@ -85,6 +92,8 @@ const STATUS_NAMES: [&CStr; 18] = [
     c"LXD_ERR_CANCELLED",
     c"LXD_ERR_INTERNAL",
     c"LXD_ERR_UNSAFE_PATH",
+    c"LXD_ERR_RESPONSE_TOO_LARGE",
+    c"LXD_ERR_OPERATION_LOST",
 ];
 
 fn status_of(kind: ErrorKind) -> lxd_status {
@@ -106,6 +115,8 @@ fn status_of(kind: ErrorKind) -> lxd_status {
         ErrorKind::Cancelled => LXD_ERR_CANCELLED,
         ErrorKind::Internal => LXD_ERR_INTERNAL,
         ErrorKind::UnsafePath => LXD_ERR_UNSAFE_PATH,
+        ErrorKind::ResponseTooLarge => LXD_ERR_RESPONSE_TOO_LARGE,
+        ErrorKind::OperationLost => LXD_ERR_OPERATION_LOST,
     }
 }
 
@@ -143,6 +154,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Run an export's body: a panic becomes `LXD_ERR_INTERNAL`, an error its
 /// status code with the details kept for `lxd_last_error_*`.
 pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> lxd_status {
+    // Every request of this call measures `deadline_ms` from here.
+    let _call = crate::deadline::CallScope::enter();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => LXD_OK,
         Ok(Err(e)) => record(&e),
@@ -152,6 +165,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> lxd_status {
 
 /// For exports that return a value rather than a status: a panic yields `fallback`.
 pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    let _call = crate::deadline::CallScope::enter();
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
@@ -299,6 +313,8 @@ mod tests {
             ErrorKind::Cancelled,
             ErrorKind::Internal,
             ErrorKind::UnsafePath,
+            ErrorKind::ResponseTooLarge,
+            ErrorKind::OperationLost,
         ]
         .into_iter()
         .enumerate()

@@ -1,6 +1,7 @@
 //! Exports for objects, lists, instances and operations.
 
 use std::ffi::c_char;
+use std::time::Duration;
 
 use super::*;
 use crate::model::Object;
@@ -269,7 +270,7 @@ pub unsafe extern "C" fn lxd_obj_operation(
         let o = unsafe { obj_ref(obj) }?;
         let out = arg_out(op_out, "op_out")?;
         *out = match o.pending_operation() {
-            Some(id) => lxd_obj::boxed(Object::started_operation(o.client(), &id)),
+            Some(started) => lxd_obj::boxed(Object::started_operation(o.client(), &started)),
             None => std::ptr::null_mut(),
         };
         Ok(())
@@ -389,7 +390,8 @@ pub unsafe extern "C" fn lxd_instance_rename(
 ///   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_operation_wait(op: *mut lxd_obj, timeout_s: i32) -> lxd_status {
-    guard(|| unsafe { obj_ref(op) }?.operation_wait(timeout_s))
+    let timeout = u64::try_from(timeout_s).ok().map(Duration::from_secs);
+    guard(|| unsafe { obj_ref(op) }?.operation_wait(timeout))
 }
 
 /// Ask LXD to cancel an operation (only those with `may_cancel` true can be).

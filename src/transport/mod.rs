@@ -1,22 +1,37 @@
-//! Connections to an LXD daemon: a unix socket or HTTPS, pooled and kept
-//! alive, carrying one HTTP/1.1 request at a time each.
+//! Connections to an LXD daemon and HTTP/1.1 over them, through ureq.
+//!
+//! - [`Endpoint`]: where the daemon is (a unix socket or HTTPS).
+//! - [`Dialer`]: opens a connection ([`Stream`]), for the HTTP client and
+//!   for websockets and protocol upgrades, which need a raw stream.
+//! - [`Transport`]: requests and responses, with kept-alive connections
+//!   pooled by ureq, the retry rule of Go's net/http, bounded memory and
+//!   time.
+//!
+//! What a response may cost is bounded: a body read into memory stops at
+//! [`Limits::max_body`] (`LXD_ERR_RESPONSE_TOO_LARGE` beyond), an error
+//! document at [`MAX_ERROR_BODY`], a response head at [`MAX_HEAD`]; bodies
+//! streamed to the caller's sink (file pulls, exports) have no cap.
 
-pub mod http;
+mod glue;
+pub mod stream;
 pub mod tls;
 
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use ureq::SendBody;
+use ureq::http;
 
 use crate::error::{Error, ErrorKind, Result};
-pub use http::{Request, Response};
+use glue::{ConnectFailed, LxdConnector, NoResolver, StaleConnection};
+pub use stream::{Socket, Stream, readable_now};
 
 /// Where the daemon is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,245 +123,129 @@ fn split_host_port(hostport: &str) -> Option<(String, u16)> {
     }
 }
 
-/// One open connection.
-pub enum Stream {
-    Unix(UnixStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
-}
-
-impl AsFd for Stream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        match self {
-            Stream::Unix(s) => s.as_fd(),
-            Stream::Tls(s) => s.sock.as_fd(),
-        }
-    }
-}
-
-impl Stream {
-    /// Switch the socket between blocking and non-blocking reads and writes.
-    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.set_nonblocking(on),
-            Stream::Tls(s) => s.sock.set_nonblocking(on),
-        }
-    }
-
-    /// Bound each blocking read and write (None: no limit).
-    pub fn set_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => {
-                s.set_read_timeout(t)?;
-                s.set_write_timeout(t)
-            }
-            Stream::Tls(s) => {
-                s.sock.set_read_timeout(t)?;
-                s.sock.set_write_timeout(t)
-            }
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            // std sends on sockets with MSG_NOSIGNAL, so a peer that has
-            // gone gives EPIPE, not a SIGPIPE that would kill the C program
-            // (tests/c/test_transport.c guards this).
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
-
-type Conn = BufReader<Stream>;
-
-const POOL_MAX: usize = 16;
-
-/// A thread-safe connection pool to one endpoint.
-pub struct Transport {
+/// Opens connections to one endpoint: the unix socket, or TCP plus a
+/// completed TLS handshake (so certificate problems surface as TLS errors,
+/// not as failed requests).
+#[derive(Debug)]
+pub struct Dialer {
     endpoint: Endpoint,
     host_header: String,
     tls: Option<Arc<ClientConfig>>,
     connect_timeout: Duration,
-    idle: Mutex<Vec<Conn>>,
+    /// Pooled connections found closed by the server: a daemon restart
+    /// shows here (see [`Transport::closed_idle`]).
+    closed_idle: Arc<AtomicU64>,
 }
 
-impl Transport {
-    pub fn new(
-        endpoint: Endpoint,
-        tls: Option<Arc<ClientConfig>>,
-        connect_timeout: Duration,
-    ) -> Transport {
-        Transport {
-            host_header: endpoint.host_header(),
-            endpoint,
-            tls,
-            connect_timeout,
-            idle: Mutex::new(Vec::new()),
-        }
-    }
-
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
-    /// The Host header for this endpoint (computed once).
-    pub fn host_header(&self) -> &str {
-        &self.host_header
-    }
-
-    fn connect(&self) -> Result<Conn> {
-        Ok(BufReader::with_capacity(16 * 1024, self.open_stream()?))
-    }
-
-    /// A new connection of its own, outside the pool (for websockets).
-    pub fn open_stream(&self) -> Result<Stream> {
-        let stream = match &self.endpoint {
-            Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
-                Error::from_io(&format!("cannot connect to {}", path.display()), &e)
-            })?,
-            Endpoint::Https { host, port } => {
-                let ctx = format!("cannot connect to {}", self.host_header);
-                let addrs: Vec<_> = (host.as_str(), *port)
-                    .to_socket_addrs()
-                    .map_err(|e| Error::from_io(&ctx, &e))?
-                    .collect();
-                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-                let mut tcp = None;
-                for addr in addrs {
-                    match TcpStream::connect_timeout(&addr, self.connect_timeout) {
-                        Ok(s) => {
-                            tcp = Some(s);
-                            break;
-                        }
-                        Err(e) => last = e,
-                    }
-                }
-                let tcp = tcp.ok_or_else(|| Error::from_io(&ctx, &last))?;
-                let _ = tcp.set_nodelay(true);
-                let config = self
-                    .tls
-                    .clone()
-                    .ok_or_else(|| Error::new(ErrorKind::Internal, "HTTPS without TLS config"))?;
-                let name = ServerName::try_from(host.clone()).map_err(|e| {
-                    Error::new(ErrorKind::Tls, format!("bad server name {host:?}: {e}"))
-                })?;
-                let conn = ClientConnection::new(config, name)
-                    .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
-                let mut tls = StreamOwned::new(conn, tcp);
-                tls.sock
-                    .set_read_timeout(Some(self.connect_timeout))
-                    .map_err(|e| Error::from_io(&ctx, &e))?;
-                // Complete the handshake now, so certificate problems are
-                // reported as TLS errors and not as request failures.
-                while tls.conn.is_handshaking() {
-                    tls.conn
-                        .complete_io(&mut tls.sock)
-                        .map_err(|e| handshake_error(&self.host_header, e))?;
-                }
-                Stream::Tls(Box::new(tls))
-            }
-        };
-        Ok(stream)
-    }
-
-    fn checkout(&self) -> Option<Conn> {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
-    }
-
-    /// A pooled connection that still looks open (an idle connection the
-    /// server closed reads as ready), or a new one.
-    fn checkout_live(&self) -> Result<Conn> {
-        while let Some(conn) = self.checkout() {
-            if conn.buffer().is_empty() && !ready_now(conn.get_ref()) {
-                return Ok(conn);
-            }
-        }
-        self.connect()
-    }
-
-    fn checkin(&self, conn: Conn) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < POOL_MAX {
-            idle.push(conn);
-        }
-    }
-
-    /// Send one request and read its whole response. `timeout` bounds each
-    /// read and write (None: wait as long as the server takes).
-    pub fn send(&self, req: &Request<'_>, timeout: Option<Duration>) -> Result<Response> {
-        let wire = http::encode_request(req);
-        let ctx = || format!("{} {}", req.method, req.target);
-        // A pooled connection may have been closed by the server while idle;
-        // if it fails before any response byte arrives, retry once on a new one.
-        if let Some(conn) = self.checkout() {
-            match self.exchange(conn, &wire, req.method, timeout) {
-                Ok(resp) => return Ok(resp),
-                Err(Attempt::Stale) => {}
-                Err(Attempt::Failed(e)) => return Err(map_exchange_error(&ctx(), e)),
-            }
-        }
-        let conn = self.connect()?;
-        match self.exchange(conn, &wire, req.method, timeout) {
-            Ok(resp) => Ok(resp),
-            Err(Attempt::Stale) => Err(Error::new(
-                ErrorKind::Connection,
+impl Dialer {
+    /// A new connection; `limit` caps the time it may take (with the
+    /// TLS handshake) below the connect timeout.
+    pub fn dial_within(&self, limit: Option<Duration>) -> Result<Stream> {
+        let budget = limit.map_or(self.connect_timeout, |l| l.min(self.connect_timeout));
+        if budget.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
                 format!(
-                    "{}: the server closed the connection without answering",
-                    ctx()
+                    "cannot connect to {}: the call's deadline passed",
+                    self.host_header
                 ),
-            )),
-            Err(Attempt::Failed(e)) => Err(map_exchange_error(&ctx(), e)),
+            ));
+        }
+        match &self.endpoint {
+            Endpoint::Unix(path) => UnixStream::connect(path)
+                .map(|s| Stream::Plain(Socket::Unix(s)))
+                .map_err(|e| Error::from_io(&format!("cannot connect to {}", path.display()), &e)),
+            Endpoint::Https { host, port } => self.dial_tls(host, *port, budget),
         }
     }
 
-    fn exchange(
-        &self,
-        mut conn: Conn,
-        wire: &[u8],
-        method: &str,
-        timeout: Option<Duration>,
-    ) -> std::result::Result<Response, Attempt> {
-        conn.get_ref()
-            .set_timeout(timeout)
-            .map_err(Attempt::Failed)?;
-        let sent = conn
-            .get_mut()
-            .write_all(wire)
-            .and_then(|_| conn.get_mut().flush());
-        if let Err(e) = sent {
-            return Err(match e.kind() {
-                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => Attempt::Stale,
-                _ => Attempt::Failed(e),
-            });
+    pub fn dial(&self) -> Result<Stream> {
+        self.dial_within(None)
+    }
+
+    fn dial_tls(&self, host: &str, port: u16, budget: Duration) -> Result<Stream> {
+        let started = Instant::now();
+        let ctx = format!("cannot connect to {}", self.host_header);
+        let addrs: Vec<_> = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| Error::from_io(&ctx, &e))?
+            .collect();
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+        let mut tcp = None;
+        for addr in addrs {
+            let left = budget.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                last = io::Error::from(io::ErrorKind::TimedOut);
+                break;
+            }
+            match TcpStream::connect_timeout(&addr, left) {
+                Ok(s) => {
+                    tcp = Some(s);
+                    break;
+                }
+                Err(e) => last = e,
+            }
         }
-        let mut resp = match http::read_head(&mut conn) {
-            Ok(Some(resp)) => resp,
-            Ok(None) => return Err(Attempt::Stale),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Err(Attempt::Stale),
-            Err(e) => return Err(Attempt::Failed(e)),
-        };
-        http::read_body(&mut conn, &mut resp, method).map_err(Attempt::Failed)?;
-        if resp.keep_alive {
-            self.checkin(conn);
+        let tcp = tcp.ok_or_else(|| Error::from_io(&ctx, &last))?;
+        let _ = tcp.set_nodelay(true);
+        let config = self
+            .tls
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "HTTPS without TLS config"))?;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| Error::new(ErrorKind::Tls, format!("bad server name {host:?}: {e}")))?;
+        let conn = ClientConnection::new(config, name)
+            .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
+        let mut tls = StreamOwned::new(conn, Socket::Tcp(tcp));
+        let left = budget
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
+        tls.sock
+            .set_read_timeout(Some(left))
+            .and_then(|_| tls.sock.set_write_timeout(Some(left)))
+            .map_err(|e| Error::from_io(&ctx, &e))?;
+        while tls.conn.is_handshaking() {
+            tls.conn
+                .complete_io(&mut tls.sock)
+                .map_err(|e| handshake_error(&self.host_header, e))?;
         }
-        Ok(resp)
+        Ok(Stream::Tls(Box::new(tls)))
+    }
+}
+
+fn handshake_error(host: &str, e: io::Error) -> Error {
+    let mut err = Error::from_io(&format!("TLS handshake with {host}"), &e);
+    if e.kind() == io::ErrorKind::InvalidData {
+        err.kind = ErrorKind::Tls;
+    }
+    err
+}
+
+/// One HTTP request.
+pub struct Request<'a> {
+    pub method: &'a str,
+    /// Path and query, already percent-encoded, starting with `/`.
+    pub target: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a [u8]>,
+}
+
+/// One HTTP response: status, headers, and the body when it was read into
+/// memory (empty when it went to a [`Download`] sink).
+#[derive(Debug, Default, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -357,11 +256,33 @@ pub struct Upload<'a> {
 }
 
 /// Where a streamed response body goes: into `sink` when `accept` says so
-/// after seeing the head, otherwise into `Response::body` (error documents).
+/// after seeing the head, otherwise into `Response::body` (error documents,
+/// folder listings), capped as any body in memory.
 pub struct Download<'a> {
     pub sink: &'a mut dyn Write,
     pub accept: &'a dyn Fn(&Response) -> bool,
 }
+
+/// The time and memory one request may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Each read and each write (and the connect); None: no limit.
+    pub io_timeout: Option<Duration>,
+    /// The whole request, answer included; None: none.
+    pub deadline: Option<Instant>,
+    /// A body read into memory, in bytes.
+    pub max_body: u64,
+}
+
+/// The largest response head (status line and headers) accepted.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The largest error document read: LXD's are a few hundred bytes.
+pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
+/// Connections kept alive per client.
+const POOL_MAX: usize = 16;
+const INPUT_BUFFER: usize = 128 * 1024;
+const OUTPUT_BUFFER: usize = 64 * 1024;
+const STREAM_CHUNK: usize = 256 * 1024;
 
 /// Marks an error raised by the caller's reader or writer (a local file,
 /// a progress callback), as opposed to the connection.
@@ -375,261 +296,797 @@ impl std::fmt::Display for LocalIoError {
 }
 impl std::error::Error for LocalIoError {}
 
-struct LocalWriter<'a>(&'a mut dyn Write, Option<io::Error>);
-
-impl Write for LocalWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf).map_err(|e| {
-            self.1 = Some(e);
-            io::Error::other("the local writer failed")
-        })
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Transport {
-    /// Send one request whose body is streamed from `upload`, and stream
-    /// the response body into `download` when it accepts the head. Memory
-    /// stays at a buffer or two whatever the sizes. Errors of the caller's
-    /// own reader or writer come back as io errors wrapping [`LocalIoError`].
-    pub fn send_streaming(
-        &self,
-        req: &Request<'_>,
-        upload: Option<Upload<'_>>,
-        download: Option<Download<'_>>,
-        timeout: Option<Duration>,
-    ) -> Result<Response> {
-        let ctx = || format!("{} {}", req.method, req.target);
-        let head = match &upload {
-            Some(u) => http::encode_head(req, u.len),
-            None => http::encode_request(req),
-        };
-        let mut conn = self.checkout_live()?;
-        conn.get_ref()
-            .set_timeout(timeout)
-            .map_err(|e| Error::from_io(&ctx(), &e))?;
-        let sent = conn
-            .get_mut()
-            .write_all(&head)
-            .and_then(|_| conn.get_mut().flush());
-        if let Err(e) = sent {
-            if !matches!(
-                e.kind(),
-                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-            ) {
-                return Err(map_exchange_error(&ctx(), e));
-            }
-            // Closed under us between the check and the write: once more on
-            // a new connection (nothing of the body was read yet).
-            conn = self.connect()?;
-            conn.get_ref()
-                .set_timeout(timeout)
-                .map_err(|e| Error::from_io(&ctx(), &e))?;
-            conn.get_mut()
-                .write_all(&head)
-                .map_err(|e| map_exchange_error(&ctx(), e))?;
-        }
-        let mut body_error = None;
-        if let Some(u) = upload {
-            body_error = copy_body(u, conn.get_mut()).err();
-        }
-        // A connection error while sending the body: the server may have
-        // answered early (an error) and closed; its answer says more than
-        // the broken pipe does, so read on.
-        if let Some(local) = body_error.as_ref().and_then(local_error) {
-            return Err(Error::from_local_io(&ctx(), local));
-        }
-        let mut resp = match http::read_head(&mut conn) {
-            Ok(Some(resp)) => resp,
-            Ok(None) => {
-                return Err(Error::new(
-                    ErrorKind::Connection,
-                    format!(
-                        "{}: the server closed the connection without answering",
-                        ctx()
-                    ),
-                ));
-            }
-            Err(e) => return Err(map_exchange_error(&ctx(), e)),
-        };
-        let result = match download {
-            Some(d) if (d.accept)(&resp) => {
-                let mut w = LocalWriter(d.sink, None);
-                let r = http::read_body_to(&mut conn, &mut resp, req.method, &mut w);
-                match (r, w.1.take()) {
-                    (Ok(()), _) => Ok(()),
-                    (Err(_), Some(local)) => Err(io::Error::new(local.kind(), LocalIoError(local))),
-                    (Err(e), None) => Err(e),
-                }
-            }
-            _ => http::read_body(&mut conn, &mut resp, req.method),
-        };
-        result.map_err(|e| match local_error(&e) {
-            Some(local) => Error::from_local_io(&ctx(), local),
-            None => map_exchange_error(&ctx(), e),
-        })?;
-        if resp.keep_alive && body_error.is_none() {
-            self.checkin(conn);
-        }
-        Ok(resp)
-    }
-}
-
 fn local_error(e: &io::Error) -> Option<&io::Error> {
     e.get_ref()
         .and_then(|i| i.downcast_ref::<LocalIoError>())
         .map(|l| &l.0)
 }
 
-/// Copy exactly `u.len` bytes of the upload to the connection.
-fn copy_body(u: Upload<'_>, out: &mut Stream) -> io::Result<()> {
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut left = u.len;
-    while left > 0 {
-        let want = buf.len().min(left as usize);
-        let n = match u.reader.read(&mut buf[..want]) {
-            Ok(0) => {
-                let e = io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the local file became shorter while it was sent",
-                );
-                return Err(io::Error::new(e.kind(), LocalIoError(e)));
+/// The caller's upload reader, its errors marked as local.
+struct LocalReader<'a> {
+    inner: &'a mut dyn Read,
+    left: u64,
+}
+
+impl Read for LocalReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = loop {
+            match self.inner.read(&mut buf[..want]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io::Error::new(e.kind(), LocalIoError(e))),
             }
+        };
+        if n == 0 {
+            let e = io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the local file became shorter while it was sent",
+            );
+            return Err(io::Error::new(e.kind(), LocalIoError(e)));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The requests of one client to one daemon. Thread-safe.
+pub struct Transport {
+    dialer: Arc<Dialer>,
+    base: String,
+    agent: ureq::Agent,
+    io_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("endpoint", &self.dialer.endpoint)
+            .finish()
+    }
+}
+
+/// How an attempt failed: on a stale pooled connection (resend if the
+/// request allows), or for good.
+enum Failure {
+    Stale,
+    Final(Error),
+}
+
+impl Transport {
+    /// `io_timeout` bounds each read, write and connect by default.
+    pub fn new(
+        endpoint: Endpoint,
+        tls: Option<Arc<ClientConfig>>,
+        io_timeout: Option<Duration>,
+    ) -> Transport {
+        let base = match &endpoint {
+            Endpoint::Unix(_) => "http://lxd".to_string(),
+            Endpoint::Https { .. } => format!("https://{}", endpoint.host_header()),
+        };
+        let dialer = Arc::new(Dialer {
+            host_header: endpoint.host_header(),
+            endpoint,
+            tls,
+            connect_timeout: io_timeout.unwrap_or(Duration::from_secs(30)),
+            closed_idle: Arc::new(AtomicU64::new(0)),
+        });
+        let config = ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(concat!("liblxd/", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .max_response_header_size(MAX_HEAD)
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
+            .max_idle_connections(POOL_MAX)
+            .max_idle_connections_per_host(POOL_MAX)
+            .max_idle_age(Duration::from_secs(3600))
+            .timeout_per_read(io_timeout)
+            .timeout_per_write(io_timeout)
+            .build();
+        let connector = LxdConnector {
+            dialer: dialer.clone(),
+            input_buffer: INPUT_BUFFER,
+            output_buffer: OUTPUT_BUFFER,
+        };
+        Transport {
+            agent: ureq::Agent::with_parts(config, connector, NoResolver),
+            dialer,
+            base,
+            io_timeout,
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.dialer.endpoint
+    }
+
+    /// The Host header for this endpoint.
+    pub fn host_header(&self) -> &str {
+        &self.dialer.host_header
+    }
+
+    /// Opens the connections of websockets and protocol upgrades.
+    pub fn dialer(&self) -> &Dialer {
+        &self.dialer
+    }
+
+    /// How many pooled connections the server has closed so far. It grows
+    /// when the daemon restarts (and when it closes idle connections).
+    pub fn closed_idle(&self) -> u64 {
+        self.dialer.closed_idle.load(Ordering::Relaxed)
+    }
+
+    /// Send one request and read its response: the body into memory (at
+    /// most `limits.max_body` bytes), or into `download`'s sink when it
+    /// accepts the head. An upload streams the request body from a reader.
+    ///
+    /// A request is sent again, on a new connection, only when it is
+    /// idempotent (GET, HEAD; PUT, PATCH, DELETE guarded by If-Match; no
+    /// streamed upload) and the kept-alive connection it went out on
+    /// failed before any byte of the answer: the server had closed it.
+    pub fn send(
+        &self,
+        req: &Request<'_>,
+        mut upload: Option<Upload<'_>>,
+        mut download: Option<Download<'_>>,
+        limits: &Limits,
+    ) -> Result<Response> {
+        let ctx = || format!("{} {}", req.method, req.target);
+        let guarded = req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("if-match"));
+        let idempotent = match req.method {
+            "GET" | "HEAD" => true,
+            "PUT" | "PATCH" | "DELETE" => guarded,
+            _ => false,
+        };
+        let resend = idempotent && upload.is_none();
+        let mut attempts = 0;
+        loop {
+            match self.attempt(req, upload.as_mut(), download.as_mut(), limits) {
+                Ok(resp) => return Ok(resp),
+                Err(Failure::Stale) if resend && attempts < POOL_MAX => attempts += 1,
+                Err(Failure::Stale) => {
+                    let mut msg = format!(
+                        "{}: connection failure: the server closed the connection without answering",
+                        ctx()
+                    );
+                    if !idempotent {
+                        msg.push_str(" (the request may have been applied)");
+                    }
+                    return Err(Error::new(ErrorKind::Connection, msg));
+                }
+                Err(Failure::Final(mut e)) => {
+                    if !idempotent && matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout) {
+                        e.message.push_str(" (the request may have been applied)");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        req: &Request<'_>,
+        upload: Option<&mut Upload<'_>>,
+        download: Option<&mut Download<'_>>,
+        limits: &Limits,
+    ) -> std::result::Result<Response, Failure> {
+        let ctx = || format!("{} {}", req.method, req.target);
+        let mut builder = http::Request::builder()
+            .method(req.method)
+            .uri(format!("{}{}", self.base, req.target));
+        for (k, v) in req.headers {
+            builder = builder.header(*k, *v);
+        }
+        let mut resp = match (upload, req.body) {
+            (Some(u), _) => {
+                let mut reader = LocalReader {
+                    inner: &mut *u.reader,
+                    left: u.len,
+                };
+                let built = builder
+                    .header("Content-Length", u.len.to_string())
+                    .body(SendBody::from_reader(&mut reader));
+                self.run(&ctx, built, limits)?
+            }
+            (None, Some(bytes)) => self.run(&ctx, builder.body(bytes), limits)?,
+            (None, None) if matches!(req.method, "POST" | "PUT" | "PATCH") => {
+                self.run(&ctx, builder.body(&b""[..]), limits)?
+            }
+            (None, None) => self.run(&ctx, builder.body(()), limits)?,
+        };
+        let mut out = Response {
+            status: resp.status().as_u16(),
+            headers: resp
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: Vec::new(),
+        };
+        match download {
+            Some(d) if (d.accept)(&out) => {
+                let mut reader = resp.body_mut().as_reader();
+                copy_to_sink(&mut reader, d.sink).map_err(|e| match local_error(&e) {
+                    Some(l) => Failure::Final(Error::from_local_io(&ctx(), l)),
+                    None => failure(&ctx(), ureq::Error::from(e)),
+                })?;
+            }
+            _ => {
+                let cap = if out.status >= 400 {
+                    MAX_ERROR_BODY.min(limits.max_body)
+                } else {
+                    limits.max_body
+                };
+                out.body = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(cap)
+                    .read_to_vec()
+                    .map_err(|e| match e {
+                        ureq::Error::BodyExceedsLimit(_) => {
+                            Failure::Final(too_large(&ctx(), out.status, cap))
+                        }
+                        e => failure(&ctx(), e),
+                    })?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Transport {
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        ctx: &dyn Fn() -> String,
+        built: std::result::Result<http::Request<S>, http::Error>,
+        limits: &Limits,
+    ) -> std::result::Result<http::Response<ureq::Body>, Failure> {
+        let request = built.map_err(|e| {
+            Failure::Final(Error::invalid(format!(
+                "{}: not a valid request: {e}",
+                ctx()
+            )))
+        })?;
+        // The agent's configuration covers the usual request; a deadline
+        // or another I/O timeout needs a request-level one.
+        let result = if limits.deadline.is_some() || limits.io_timeout != self.io_timeout {
+            let global = match limits.deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Failure::Final(deadline_passed(&ctx())));
+                    }
+                    Some(left)
+                }
+                None => None,
+            };
+            let request = self
+                .agent
+                .configure_request(request)
+                .timeout_global(global)
+                .timeout_per_read(limits.io_timeout)
+                .timeout_per_write(limits.io_timeout)
+                .build();
+            self.agent.run(request)
+        } else {
+            self.agent.run(request)
+        };
+        result.map_err(|e| failure(&ctx(), e))
+    }
+}
+
+fn copy_to_sink(reader: &mut dyn Read, sink: &mut dyn Write) -> io::Result<()> {
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io::Error::new(e.kind(), LocalIoError(e))),
+            Err(e) => return Err(e),
         };
-        out.write_all(&buf[..n])?;
-        left -= n as u64;
+        sink.write_all(&buf[..n])
+            .map_err(|e| io::Error::new(e.kind(), LocalIoError(e)))?;
     }
-    out.flush()
 }
 
-/// Whether a socket is readable (or closed) right now, without blocking.
-pub fn ready_now(fd: &impl AsFd) -> bool {
-    use rustix::event::{PollFd, PollFlags, poll};
-    let mut fds = [PollFd::new(fd, PollFlags::IN)];
-    let zero = rustix::event::Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
+fn deadline_passed(ctx: &str) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("{ctx}: timed out: the call's deadline passed"),
+    )
+}
+
+fn too_large(ctx: &str, status: u16, cap: u64) -> Error {
+    let what = if status >= 400 {
+        "error response"
+    } else {
+        "response"
     };
-    match poll(&mut fds, Some(&zero)) {
-        Ok(n) => n > 0,
-        Err(_) => true,
+    Error {
+        kind: ErrorKind::ResponseTooLarge,
+        message: format!(
+            "{ctx}: the {what} (HTTP {status}) is larger than {cap} bytes; not read (see the max_response_bytes option)"
+        ),
+        http_status: 0,
     }
 }
 
-enum Attempt {
-    Stale,
-    Failed(io::Error),
-}
-
-fn handshake_error(host: &str, e: io::Error) -> Error {
-    let mut err = Error::from_io(&format!("TLS handshake with {host}"), &e);
-    if e.kind() == io::ErrorKind::InvalidData {
-        err.kind = ErrorKind::Tls;
-    }
-    err
-}
-
-/// An I/O error of an HTTP exchange: a malformed response is a protocol
-/// error, anything else the connection's.
-pub(crate) fn map_exchange_error(ctx: &str, e: io::Error) -> Error {
-    let is_format = e
-        .get_ref()
-        .is_some_and(|i| i.downcast_ref::<http::HttpFormatError>().is_some());
-    if is_format {
-        return Error::protocol(format!("{ctx}: {e}"));
-    }
-    Error::from_io(ctx, &e)
+/// Map a ureq error to ours (or to a stale connection, to resend).
+fn failure(ctx: &str, e: ureq::Error) -> Failure {
+    use ureq::Timeout as T;
+    let err = match e {
+        ureq::Error::Io(io) => {
+            if io.get_ref().is_some_and(|i| i.is::<StaleConnection>()) {
+                return Failure::Stale;
+            }
+            if let Some(c) = io.get_ref().and_then(|i| i.downcast_ref::<ConnectFailed>()) {
+                return Failure::Final(c.0.clone());
+            }
+            if let Some(l) = local_error(&io) {
+                return Failure::Final(Error::from_local_io(ctx, l));
+            }
+            Error::from_io(ctx, &io)
+        }
+        ureq::Error::Timeout(T::Global) => deadline_passed(ctx),
+        ureq::Error::Timeout(T::PerRead) => Error::new(
+            ErrorKind::Timeout,
+            format!("{ctx}: timed out: no data from the server within the timeout"),
+        ),
+        ureq::Error::Timeout(T::PerWrite) => Error::new(
+            ErrorKind::Timeout,
+            format!("{ctx}: timed out: the server took no data within the timeout"),
+        ),
+        ureq::Error::Timeout(t) => {
+            Error::new(ErrorKind::Timeout, format!("{ctx}: timed out ({t})"))
+        }
+        ureq::Error::LargeResponseHeader(_, limit) => Error::protocol(format!(
+            "{ctx}: malformed HTTP response: the response head is larger than {limit} bytes"
+        )),
+        ureq::Error::Protocol(p) => Error::protocol(format!(
+            "{ctx}: malformed HTTP response: {p} (it began {:?})",
+            glue::response_start()
+        )),
+        ureq::Error::BodyExceedsLimit(n) => too_large(ctx, 200, n),
+        ureq::Error::Http(h) => Error::invalid(format!("{ctx}: not a valid request: {h}")),
+        ureq::Error::BadUri(u) => Error::invalid(format!("{ctx}: not a valid request path: {u}")),
+        other => Error::new(ErrorKind::Connection, format!("{ctx}: {other}")),
+    };
+    Failure::Final(err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::BufRead;
-    use std::os::unix::net::UnixListener;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A fake HTTP server on a unix socket (not LXD): answers each request
-    /// with its own path as the body, and closes every connection after
-    /// `per_conn` requests. Counts the connections it accepted.
-    fn fake_server(per_conn: usize) -> (tempfile::TempDir, Arc<AtomicUsize>) {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixListener;
+    use std::sync::Mutex;
+
+    /// What the fake server saw: one entry per request, "METHOD target".
+    type Seen = Arc<Mutex<Vec<String>>>;
+
+    /// A FAKE HTTP server on a unix socket (not LXD: a real daemon cannot
+    /// be made to misbehave on demand). `serve` runs for each accepted
+    /// connection with its number (0, 1, …) and the request log.
+    fn fake(
+        serve: impl Fn(usize, BufReader<UnixStream>, Seen) + Send + Sync + 'static,
+    ) -> (tempfile::TempDir, Transport, Seen) {
         let dir = tempfile::tempdir().unwrap();
         let listener = UnixListener::bind(dir.path().join("s")).unwrap();
-        let conns = Arc::new(AtomicUsize::new(0));
-        let counter = conns.clone();
+        let seen: Seen = Arc::default();
+        let log = seen.clone();
+        let serve = Arc::new(serve);
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
+            for (n, stream) in listener.incoming().enumerate() {
                 let Ok(stream) = stream else { return };
-                counter.fetch_add(1, Ordering::SeqCst);
-                let mut r = BufReader::new(stream);
-                for _ in 0..per_conn {
-                    let mut first = String::new();
-                    if r.read_line(&mut first).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let mut line = String::new();
-                    while r.read_line(&mut line).unwrap_or(0) > 2 {
-                        line.clear();
-                    }
-                    let path = first.split(' ').nth(1).unwrap_or("").to_string();
-                    let resp = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{path}",
-                        path.len()
-                    );
-                    if r.get_mut().write_all(resp.as_bytes()).is_err() {
-                        break;
-                    }
-                }
+                let (serve, log) = (serve.clone(), log.clone());
+                std::thread::spawn(move || serve(n, BufReader::new(stream), log));
             }
         });
-        (dir, conns)
+        let t = Transport::new(
+            Endpoint::Unix(dir.path().join("s")),
+            None,
+            Some(Duration::from_secs(5)),
+        );
+        (dir, t, seen)
     }
 
-    fn get(t: &Transport, path: &str) -> Result<Response> {
+    /// Read one request (head and Content-Length body); None at end of file.
+    fn read_request(r: &mut BufReader<UnixStream>, seen: &Seen) -> Option<String> {
+        let mut first = String::new();
+        if r.read_line(&mut first).ok()? == 0 {
+            return None;
+        }
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).ok()?;
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().ok()?;
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).ok()?;
+        let target = first.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        seen.lock().unwrap().push(target.clone());
+        Some(target.split(' ').nth(1).unwrap_or("").to_string())
+    }
+
+    fn ok(body: &str) -> String {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            io_timeout: Some(Duration::from_secs(5)),
+            deadline: None,
+            max_body: 1 << 20,
+        }
+    }
+
+    fn call(
+        t: &Transport,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Response> {
+        let body = (method != "GET").then_some(&b"{}"[..]);
         t.send(
             &Request {
-                method: "GET",
-                target: path,
-                host: "lxd",
-                headers: &[],
-                body: None,
+                method,
+                target,
+                headers,
+                body,
             },
-            Some(Duration::from_secs(5)),
+            None,
+            None,
+            &limits(),
         )
+    }
+
+    fn get(t: &Transport, target: &str) -> Result<Response> {
+        call(t, "GET", target, &[])
+    }
+
+    /// Answers each request with its own target, forever, on every connection.
+    fn echo(_: usize, mut r: BufReader<UnixStream>, seen: Seen) {
+        while let Some(target) = read_request(&mut r, &seen) {
+            if r.get_mut().write_all(ok(&target).as_bytes()).is_err() {
+                return;
+            }
+        }
     }
 
     #[test]
     fn connections_are_kept_alive_and_reused() {
-        let (dir, conns) = fake_server(usize::MAX);
-        let t = Transport::new(
-            Endpoint::Unix(dir.path().join("s")),
-            None,
-            Duration::from_secs(5),
-        );
+        let (_d, t, seen) = fake(echo);
         for i in 0..10 {
             let path = format!("/1.0/{i}");
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
         }
-        assert_eq!(conns.load(Ordering::SeqCst), 1);
+        assert_eq!(seen.lock().unwrap().len(), 10);
+        assert_eq!(t.closed_idle(), 0);
     }
 
     #[test]
     fn a_connection_closed_while_idle_is_replaced_transparently() {
-        let (dir, conns) = fake_server(2);
-        let t = Transport::new(
-            Endpoint::Unix(dir.path().join("s")),
-            None,
-            Duration::from_secs(5),
-        );
+        // The fake answers one request per connection, then closes it
+        // without saying so, like a server whose idle timeout fired.
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            if let Some(target) = read_request(&mut r, &seen) {
+                let _ = r.get_mut().write_all(ok(&target).as_bytes());
+            }
+        });
         for i in 0..6 {
             let path = format!("/x/{i}");
+            // Let the close arrive before the next request goes out.
+            std::thread::sleep(Duration::from_millis(5));
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
         }
-        assert_eq!(conns.load(Ordering::SeqCst), 3);
+        assert!(t.closed_idle() >= 5);
+    }
+
+    #[test]
+    fn informational_responses_are_skipped() {
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            while let Some(target) = read_request(&mut r, &seen) {
+                let resp = format!(
+                    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n{}",
+                    ok(&target)
+                );
+                let _ = r.get_mut().write_all(resp.as_bytes());
+            }
+        });
+        assert_eq!(get(&t, "/first").unwrap().body, b"/first");
+        assert_eq!(get(&t, "/second").unwrap().body, b"/second");
+    }
+
+    #[test]
+    fn unannounced_bytes_never_reach_the_next_request() {
+        // The fake follows its answer with a second, unasked-for one: a
+        // connection that carries it must never serve another request.
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            while let Some(target) = read_request(&mut r, &seen) {
+                let resp = format!("{}{}", ok(&target), ok("/stale-extra"));
+                let _ = r.get_mut().write_all(resp.as_bytes());
+            }
+        });
+        for name in ["/first", "/second", "/third"] {
+            std::thread::sleep(Duration::from_millis(5));
+            assert_eq!(get(&t, name).unwrap().body, name.as_bytes());
+        }
+    }
+
+    /// Reads a request, then closes the connection without answering, on
+    /// every connection after the first (which answers one request, so the
+    /// client has a kept-alive connection to reuse).
+    fn drop_after_reading(n: usize, mut r: BufReader<UnixStream>, seen: Seen) {
+        if n == 0
+            && let Some(target) = read_request(&mut r, &seen)
+        {
+            let _ = r.get_mut().write_all(ok(&target).as_bytes());
+            // Read the next request whole, answer nothing.
+            read_request(&mut r, &seen);
+        } else {
+            read_request(&mut r, &seen);
+        }
+    }
+
+    #[test]
+    fn a_post_is_never_sent_twice() {
+        let (_d, t, seen) = fake(drop_after_reading);
+        get(&t, "/warm-up").unwrap();
+        let e = call(&t, "POST", "/1.0/instances", &[]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection, "{}", e.message);
+        assert!(e.message.contains("may have been applied"), "{}", e.message);
+        std::thread::sleep(Duration::from_millis(20));
+        let posts = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.starts_with("POST"))
+            .count();
+        assert_eq!(posts, 1, "{:?}", seen.lock().unwrap());
+    }
+
+    #[test]
+    fn idempotent_requests_are_resent_after_a_stale_connection() {
+        // Connection 0 answers one request, reads the next and drops it;
+        // later connections answer everything.
+        let (_d, t, seen) = fake(|n, r, seen| {
+            if n == 0 {
+                drop_after_reading(n, r, seen)
+            } else {
+                echo(n, r, seen)
+            }
+        });
+        get(&t, "/warm-up").unwrap();
+        assert_eq!(get(&t, "/again").unwrap().body, b"/again");
+        let log = seen.lock().unwrap().clone();
+        assert_eq!(log, ["GET /warm-up", "GET /again", "GET /again"]);
+    }
+
+    #[test]
+    fn a_put_is_resent_only_when_guarded_by_if_match() {
+        let (_d, t, seen) = fake(|n, r, seen| {
+            if n % 2 == 0 {
+                drop_after_reading(0, r, seen)
+            } else {
+                echo(n, r, seen)
+            }
+        });
+        // Connection 0: warm-up answered, guarded PUT dropped, resent on 1.
+        get(&t, "/warm-up").unwrap();
+        let guarded = call(&t, "PUT", "/p", &[("If-Match", "\"e\"")]).unwrap();
+        assert_eq!(guarded.body, b"/p");
+        // An unguarded PUT on a stale connection fails and is not resent.
+        drop(t);
+        let (_d, t, seen2) = fake(drop_after_reading);
+        get(&t, "/warm-up").unwrap();
+        let e = call(&t, "PUT", "/q", &[]).unwrap_err();
+        assert!(e.message.contains("may have been applied"), "{}", e.message);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(
+            seen.lock()
+                .unwrap()
+                .iter()
+                .filter(|s| *s == "PUT /p")
+                .count(),
+            2
+        );
+        assert_eq!(
+            seen2
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|s| *s == "PUT /q")
+                .count(),
+            1
+        );
+    }
+
+    /// Announces `len` bytes (or chunks forever) and streams zeros until
+    /// the client goes away.
+    fn huge(status: u16, chunked: bool) -> impl Fn(usize, BufReader<UnixStream>, Seen) {
+        move |_, mut r, seen| {
+            read_request(&mut r, &seen);
+            let head = if chunked {
+                format!("HTTP/1.1 {status} X\r\nTransfer-Encoding: chunked\r\n\r\n")
+            } else {
+                format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n",
+                    2u64 << 30
+                )
+            };
+            let w = r.get_mut();
+            if w.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let block = vec![b'0'; 64 * 1024];
+            loop {
+                let sent = if chunked {
+                    w.write_all(format!("{:x}\r\n", block.len()).as_bytes())
+                        .and_then(|_| w.write_all(&block))
+                        .and_then(|_| w.write_all(b"\r\n"))
+                } else {
+                    w.write_all(&block)
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bodies_in_memory_stop_at_the_cap() {
+        for (status, chunked) in [(200, false), (200, true), (500, false), (500, true)] {
+            let (_d, t, _) = fake(huge(status, chunked));
+            let e = get(&t, "/big").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::ResponseTooLarge, "{}", e.message);
+            assert!(
+                e.message.contains(&format!("HTTP {status}")),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_downloads_have_no_cap() {
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            let n = 3usize << 20;
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n");
+            let _ = r.get_mut().write_all(head.as_bytes());
+            let _ = r.get_mut().write_all(&vec![b'z'; n]);
+        });
+        let mut sink = Vec::new();
+        let resp = t
+            .send(
+                &Request {
+                    method: "GET",
+                    target: "/file",
+                    headers: &[],
+                    body: None,
+                },
+                None,
+                Some(Download {
+                    sink: &mut sink,
+                    accept: &|r| r.status == 200,
+                }),
+                &limits(),
+            )
+            .unwrap();
+        assert_eq!(resp.status, 200);
+        assert_eq!(sink.len(), 3 << 20);
+    }
+
+    #[test]
+    fn a_huge_head_is_a_protocol_error() {
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            let head = format!("HTTP/1.1 200 OK\r\nX-Big: {}\r\n", "a".repeat(200_000));
+            let _ = r.get_mut().write_all(head.as_bytes());
+        });
+        let e = get(&t, "/").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol, "{}", e.message);
+    }
+
+    #[test]
+    fn not_http_is_a_protocol_error_that_shows_what_came() {
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            let _ = r.get_mut().write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n");
+        });
+        let e = get(&t, "/").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Protocol, "{}", e.message);
+        assert!(e.message.contains("SSH-2.0"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_deadline_bounds_a_trickling_response() {
+        // One byte every 100 ms: each read is quick, the whole never ends.
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            let _ = r
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if r.get_mut().write_all(b"x").is_err() {
+                    return;
+                }
+            }
+        });
+        let started = Instant::now();
+        let e = t
+            .send(
+                &Request {
+                    method: "GET",
+                    target: "/slow",
+                    headers: &[],
+                    body: None,
+                },
+                None,
+                None,
+                &Limits {
+                    deadline: Some(Instant::now() + Duration::from_millis(600)),
+                    ..limits()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
+        assert!(e.message.contains("deadline"), "{}", e.message);
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_silent_server_times_out_per_read() {
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let e = t
+            .send(
+                &Request {
+                    method: "GET",
+                    target: "/silent",
+                    headers: &[],
+                    body: None,
+                },
+                None,
+                None,
+                &Limits {
+                    io_timeout: Some(Duration::from_millis(300)),
+                    ..limits()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
     }
 
     #[test]
@@ -637,7 +1094,7 @@ mod tests {
         let t = Transport::new(
             Endpoint::Unix("/nonexistent/x.socket".into()),
             None,
-            Duration::from_secs(1),
+            Some(Duration::from_secs(1)),
         );
         let e = get(&t, "/1.0").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Connection);

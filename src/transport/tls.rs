@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
@@ -34,11 +34,42 @@ fn tls_err(message: String) -> Error {
     Error::new(ErrorKind::Tls, message)
 }
 
+/// What went wrong with a PEM file, in words that never quote the file:
+/// the PEM parser's own messages list the offending line byte by byte, and
+/// in a key file that line is the private key.
+fn pem_problem(e: &pem::Error) -> String {
+    match e {
+        pem::Error::Io(io) => io.to_string(),
+        pem::Error::MissingSectionEnd { .. } => {
+            "not valid PEM: a section has no END line".to_string()
+        }
+        pem::Error::IllegalSectionStart { .. } => {
+            "not valid PEM: a BEGIN line is malformed (are the line breaks intact?)".to_string()
+        }
+        pem::Error::Base64Decode(_) => "not valid PEM: a section is not valid base64".to_string(),
+        pem::Error::NoItemsFound => "no PEM section of the expected kind".to_string(),
+        pem::Error::SectionTooLarge => "not valid PEM: a section is too large".to_string(),
+        _ => "not a valid PEM file".to_string(),
+    }
+}
+
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certs: Vec<_> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| tls_err(format!("cannot read certificate {}: {e}", path.display())))?
+        .map_err(|e| {
+            tls_err(format!(
+                "cannot read certificate {}: {}",
+                path.display(),
+                pem_problem(&e)
+            ))
+        })?
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| tls_err(format!("cannot parse certificate {}: {e}", path.display())))?;
+        .map_err(|e| {
+            tls_err(format!(
+                "cannot parse certificate {}: {}",
+                path.display(),
+                pem_problem(&e)
+            ))
+        })?;
     if certs.is_empty() {
         return Err(tls_err(format!("no certificate in {}", path.display())));
     }
@@ -100,15 +131,33 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let config = match &opts.client_cert {
         Some((cert, key)) => {
             let certs = load_certs(cert)?;
-            let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|e| tls_err(format!("cannot read key {}: {e}", key.display())))?;
-            builder
-                .with_client_auth_cert(certs, key)
-                .map_err(|e| tls_err(format!("client certificate rejected: {e}")))?
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                tls_err(format!(
+                    "cannot read key {}: {}",
+                    key.display(),
+                    pem_problem(&e)
+                ))
+            })?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| {
+                tls_err(format!(
+                    "client certificate and key rejected ({}): {}",
+                    cert.display(),
+                    rejected(&e)
+                ))
+            })?
         }
         None => builder.with_no_client_auth(),
     };
     Ok(Arc::new(config))
+}
+
+/// Why rustls refused a certificate and key pair, without quoting either.
+fn rejected(e: &rustls::Error) -> &'static str {
+    match e {
+        rustls::Error::InconsistentKeys(_) => "the key does not belong to the certificate",
+        rustls::Error::InvalidCertificate(_) => "the certificate is not valid",
+        _ => "the key cannot be used (an unsupported type, or damaged)",
+    }
 }
 
 /// Accepts the server certificate if it is one of `pinned` (or any, when
@@ -187,6 +236,65 @@ mod tests {
                 .contains("server.crt")
         );
     }
+
+    #[test]
+    fn broken_pem_files_are_named_never_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "SECRETKEYMATERIALSECRETKEYMATERIAL";
+        // A key file whose line breaks were lost (`echo $(cat key.pem)`),
+        // one cut short, and one that is not PEM at all.
+        let variants = [
+            format!("-----BEGIN PRIVATE KEY----- {secret} -----END PRIVATE KEY-----\n"),
+            format!("-----BEGIN PRIVATE KEY-----\n{secret}\n"),
+            format!("-----BEGIN PRIVATE KEY-----\n{secret}!!\n-----END PRIVATE KEY-----\n"),
+            secret.to_string(),
+        ];
+        let decimal = secret
+            .bytes()
+            .take(4)
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (i, text) in variants.iter().enumerate() {
+            for as_cert in [false, true] {
+                let path = dir.path().join(format!("f{i}{as_cert}.pem"));
+                std::fs::write(&path, text).unwrap();
+                let (cert, key) = if as_cert {
+                    (path.clone(), path.clone())
+                } else {
+                    let cert = dir.path().join("c.pem");
+                    std::fs::write(&cert, CERT).unwrap();
+                    (cert, path.clone())
+                };
+                let opts = TlsOptions {
+                    client_cert: Some((cert, key)),
+                    trust: ServerTrust::Insecure,
+                };
+                let e = client_config(&opts).unwrap_err();
+                assert_eq!(e.kind, ErrorKind::Tls);
+                assert!(
+                    e.message.contains(&path.display().to_string()),
+                    "{}",
+                    e.message
+                );
+                assert!(!e.message.contains("SECRET"), "{}", e.message);
+                assert!(!e.message.contains(&decimal), "{}", e.message);
+            }
+        }
+    }
+
+    /// A self-signed test certificate (public, of no use to anyone).
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBbTCCAROgAwIBAgIUR7NVRqEWeidLrA0R6Y+UGl9rggEwCgYIKoZIzj0EAwIw
+DDEKMAgGA1UEAwwBdDAeFw0yNjExMzAwODQzMjRaFw0zNjExMjcwODQzMjRaMAwx
+CjAIBgNVBAMMAXQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARhSxmKIjtok6Ci
+e7eBoQW3Oj+o3VzrTB7amiUBYfFa0sBLPN2/2U3klrHN/MtQ3/TzkyOJGADK8omO
+6XaD4DRZo1MwUTAdBgNVHQ4EFgQUgjJLw9DqMCiZPQjCS7qTZkz8bG0wHwYDVR0j
+BBgwFoAUgjJLw9DqMCiZPQjCS7qTZkz8bG0wDwYDVR0TAQH/BAUwAwEB/zAKBggq
+hkjOPQQDAgNIADBFAiEA8YHpSN+ZvWnEnJDnI6kRgCdaJbWHppV0fVgbXUaxgLEC
+IF1tj8DaI1k15kLgJsOblaUBCheaquqh1G+dpR8+I71e
+-----END CERTIFICATE-----
+";
 
     #[test]
     fn insecure_and_system_configs_build() {

@@ -352,19 +352,21 @@ TEST(errors_status_names_cover_every_code) {
         "LXD_ERR_CANCELLED",
         "LXD_ERR_INTERNAL",
         "LXD_ERR_UNSAFE_PATH",
+        "LXD_ERR_RESPONSE_TOO_LARGE",
+        "LXD_ERR_OPERATION_LOST",
     };
     static const lxd_status codes[] = {
         LXD_OK, LXD_ERR_INVALID_ARGUMENT, LXD_ERR_CONNECTION, LXD_ERR_TLS, LXD_ERR_TIMEOUT,
         LXD_ERR_NOT_FOUND, LXD_ERR_CONFLICT, LXD_ERR_PRECONDITION_FAILED, LXD_ERR_FORBIDDEN,
         LXD_ERR_API, LXD_ERR_OPERATION_FAILED, LXD_ERR_UNKNOWN_ATTRIBUTE, LXD_ERR_READ_ONLY,
         LXD_ERR_EXTENSION_MISSING, LXD_ERR_PROTOCOL, LXD_ERR_CANCELLED, LXD_ERR_INTERNAL,
-        LXD_ERR_UNSAFE_PATH,
+        LXD_ERR_UNSAFE_PATH, LXD_ERR_RESPONSE_TOO_LARGE, LXD_ERR_OPERATION_LOST,
     };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         CHECK(codes[i] == (lxd_status)i); /* fixed values, never renumbered */
         CHECK_STREQ(lxd_status_name(codes[i]), names[i]);
     }
-    const lxd_status bad[] = {-1, 18, 42, INT32_MAX, INT32_MIN};
+    const lxd_status bad[] = {-1, 20, 42, INT32_MAX, INT32_MIN};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_STREQ(lxd_status_name(bad[i]), "LXD_ERR_UNKNOWN_STATUS");
 }
