@@ -381,6 +381,87 @@ TEST(stream_callback_stop_cancels_and_kills) {
     CHECK_MSG(gone_from_ps("echo y"), "the endless loop still runs after the cancel");
 }
 
+/* ---- 10b: stdin to commands that answer only at its end ------------------ */
+
+/* md5sum, wc -c and `cat >/dev/null` print nothing before end of file, so
+ * nothing but the library's own feeding moves their stdin along (it once
+ * sat waiting for LXD's next ping, 10 s apart, after each chunk). */
+
+/* md5sum's line ("<hex>  -") for the `n` bytes at `data`, computed on this
+ * host; NULL on failure. Freed after the test. */
+static char *local_md5(const uint8_t *data, size_t n) {
+    char path[] = "/tmp/lxdt-exec-md5-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, data + done, n - done);
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    close(fd);
+    char *sum = done == n ? t_dup(t_sh_out("md5sum < %s", path)) : NULL;
+    unlink(path);
+    return sum;
+}
+
+/* Run `cmd` with the `n` bytes at `data` as stdin, through lxd_instance_exec
+ * or (stream) lxd_instance_exec_stream; fails the test unless it ends with
+ * exit code 0, exactly `want` on stdout and nothing on stderr. */
+static void check_answer(lxd_obj *c, bool stream, const char *cmd, const uint8_t *data, size_t n,
+                         const char *want) {
+    const char *api = stream ? "lxd_instance_exec_stream" : "lxd_instance_exec";
+    const uint8_t *in = n ? data : NULL;
+    const char *out, *err;
+    int code = -77;
+    struct run r;
+    struct rec rec = {0};
+    if (stream) {
+        lxd_status s = lxd_instance_exec_stream(c, cmd, NULL, in, n, record_cb, &rec, &code);
+        CHECK_MSG(s == LXD_OK, "%s %s, %zu bytes of stdin: %s: %s", api, cmd, n, lxd_status_name(s),
+                  lxd_last_error_message());
+        CHECK_MSG(rec.bad_stream == 0, "%s %s: %d chunks with a bad stream number or no data", api,
+                  cmd, rec.bad_stream);
+        out = rec.out;
+        err = rec.err;
+    } else {
+        CHECK_MSG(run_in(c, cmd, NULL, in, n, &r), "%s %s, %zu bytes of stdin: %s", api, cmd, n,
+                  r.message);
+        out = r.out;
+        err = r.err;
+        code = r.code;
+    }
+    CHECK_MSG(code == 0 && t_streq(out, want) && !err[0],
+              "%s %s, %zu bytes of stdin: exit code %d, stdout \"%s\" (expected \"%s\"), stderr \"%s\"",
+              api, cmd, n, code, out, want, err);
+}
+
+static void answers_at_eof(bool stream) {
+    BOX();
+    static const size_t sizes[] = {0, 5, 64 * 1024 + 1, 1024 * 1024, 8 * 1024 * 1024};
+    const size_t max = 8 * 1024 * 1024;
+    uint8_t *data = t_keep_mem(malloc(max));
+    CHECK(data);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        fill_random(data, n, 0x5eed0000u + i + (stream ? 100 : 0));
+        char *md5 = local_md5(data, n);
+        CHECK_MSG(md5, "md5sum of %zu bytes on this host failed", n);
+        check_answer(c, stream, "[\"md5sum\"]", data, n, t_fmt("%s\n", md5));
+        if (t_failed()) return;
+        /* The largest size only once: md5sum shows every byte arrived. */
+        if (n == max) continue;
+        check_answer(c, stream, "[\"wc\",\"-c\"]", data, n, t_fmt("%zu\n", n));
+        if (t_failed()) return;
+        check_answer(c, stream, "[\"sh\",\"-c\",\"cat >/dev/null; echo ok\"]", data, n, "ok\n");
+        if (t_failed()) return;
+    }
+}
+
+TEST(stdin_reaches_commands_that_answer_only_at_eof) { answers_at_eof(false); }
+
+TEST(stream_stdin_reaches_commands_that_answer_only_at_eof) { answers_at_eof(true); }
+
 /* ---- 11: interactive sessions ----------------------------------------------- */
 
 /* The checks on a session whose command has ended run on a helper thread
@@ -724,6 +805,8 @@ T_MAIN(T_CASE(echo_gives_exact_stdout_and_empty_stderr),
        T_CASE(fifty_execs_leak_no_descriptors),
        T_CASE(stream_hands_over_stdout_and_stderr_chunks),
        T_CASE(stream_callback_stop_cancels_and_kills),
+       T_CASE(stdin_reaches_commands_that_answer_only_at_eof),
+       T_CASE(stream_stdin_reaches_commands_that_answer_only_at_eof),
        T_CASE(interactive_shell_io_resize_and_exit_code),
        T_CASE(interactive_read_with_nothing_pending_times_out),
        T_CASE(interactive_signal_terminates_the_command),
