@@ -437,7 +437,14 @@ impl Session {
         Some(Instant::now() + self.started.client.timeout())
     }
 
-    /// Write bytes to the terminal (the command's input).
+    /// Write bytes to the terminal (the command's input); returns once
+    /// the socket has taken them, waiting up to the client's timeout for
+    /// each chunk.
+    ///
+    /// Output that arrives meanwhile goes to `pending`, for `read`: the
+    /// caller cannot read while it writes, and output nobody reads (the
+    /// terminal's echo, the command's answers) fills the pty and the
+    /// socket until the command, and then LXD, stop taking input.
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
         if self.pty.finished() || self.pty.write_closed() {
             return Err(Error::new(
@@ -445,10 +452,19 @@ impl Session {
                 "the session's terminal is closed",
             ));
         }
-        let deadline = self.deadline();
         for chunk in data.chunks(STDIN_CHUNK) {
-            self.pty.send(Message::binary(chunk.to_vec()), deadline)?;
-            if self.pty.write_closed() {
+            let deadline = self.deadline();
+            self.pty.queue(Message::binary(chunk.to_vec()))?;
+            while self.pty.write_pending() && !self.pty.finished() {
+                if !self.await_io(deadline)? {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        "the session's terminal took no input within the client's timeout",
+                    ));
+                }
+                self.pump()?;
+            }
+            if self.pty.finished() || self.pty.write_closed() {
                 return Err(Error::new(
                     ErrorKind::Connection,
                     "the session's terminal closed (the command has ended)",
