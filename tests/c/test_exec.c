@@ -648,6 +648,106 @@ TEST(interactive_signal_terminates_the_command) {
     check_after_exit(s, 128 + 15);
 }
 
+/* Read session output into buf (at *len, up to cap) until it ends with
+ * `marker` (NULL: until the end of output), or a read fails, or reads of up
+ * to 5 s brought nothing 12 times. Returns whether it got there; *last is
+ * the last read's status. */
+static bool read_to(lxd_exec_session *s, const char *marker, char *buf, size_t cap, size_t *len,
+                    lxd_status *last) {
+    size_t mlen = marker ? strlen(marker) : 0;
+    *last = LXD_OK;
+    for (int idle = 0; *len < cap;) {
+        if (marker && *len >= mlen && memcmp(buf + *len - mlen, marker, mlen) == 0) return true;
+        size_t got = 0, room = cap - *len;
+        *last = lxd_exec_session_read(s, (uint8_t *)buf + *len, room < 65536 ? room : 65536, 5000,
+                                      &got);
+        if (*last == LXD_ERR_TIMEOUT && ++idle < 12) continue;
+        if (*last != LXD_OK) return false;
+        if (got == 0) return !marker;
+        *len += got;
+    }
+    return false;
+}
+
+/* One write of 2 MiB to cat on the terminal: far more output comes back
+ * than the pty and the socket hold while the caller, still in the write,
+ * cannot read it (such a write once wedged the session until the client's
+ * timeout).
+ * - The terminal's echo is turned off first: the kernel drops echo the
+ *   output has no room for, and slips it into cat's output anywhere, so only
+ *   cat's output alone can be checked byte for byte.
+ * - The shell then waits for one more line, sent once cat's output has come
+ *   whole: LXD 5.0.2 can lose the last output of a terminal command that
+ *   exits while it is still in the pty (here the last 5-12 KiB, in about
+ *   two runs of five with a plain `exec cat`). */
+TEST(interactive_large_write_is_not_stalled_by_unread_output) {
+    BOX();
+    lxd_exec_session *s = NULL;
+    CHECK_OK(lxd_instance_exec_interactive(
+        c, "[\"sh\",\"-c\",\"stty -echo && echo ready && cat && echo cat-done && read x\"]", NULL,
+        &s));
+    t_keep_session(s);
+    static char hello[4096];
+    size_t hello_len = 0;
+    lxd_status last;
+    CHECK_MSG(read_to(s, "ready\r\n", hello, sizeof hello - 1, &hello_len, &last),
+              "no \"ready\" (last read: %s)", lxd_status_name(last));
+    hello[hello_len] = 0;
+    CHECK_STREQ(hello, "ready\r\n");
+
+    /* Lines of printable bytes (no terminal control characters) shorter than
+     * the 4095 bytes a line of a canonical-mode terminal holds. */
+    const size_t target = 2 * 1024 * 1024;
+    char *in = t_keep_mem(malloc(target + 4096));
+    CHECK(in);
+    size_t n = 0, lines = 0;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    while (n < target) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t line_len = 1 + (size_t)(x % 3000);
+        for (size_t i = 0; i < line_len; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            in[n++] = (char)(0x20 + (x >> 24) % 95);
+        }
+        in[n++] = '\n';
+        lines++;
+    }
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)in, n));
+    /* End of file: the EOF character at the start of a line. */
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)"\x04", 1));
+
+    /* cat's output: the input with the terminal's \r before each \n. */
+    const char *done = "cat-done\r\n";
+    const size_t want = n + lines, cap = want + 65536;
+    char *out = t_keep_mem(malloc(cap));
+    CHECK(out);
+    size_t len = 0;
+    CHECK_MSG(read_to(s, done, out, cap, &len, &last),
+              "no \"cat-done\" (last read: %s) after %zu of %zu bytes", lxd_status_name(last), len,
+              want);
+    len -= strlen(done);
+    CHECK_MSG(len == want, "cat's output has %zu bytes, expected %zu (%zu lines)", len, want, lines);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool same = in[i] == '\n' ? out[j] == '\r' && out[j + 1] == '\n' : out[j] == in[i];
+        CHECK_MSG(same, "cat's output differs from its input at input byte %zu", i);
+        j += in[i] == '\n' ? 2 : 1;
+    }
+
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)"\n", 1));
+    size_t rest = 0;
+    CHECK_MSG(read_to(s, NULL, out, cap, &rest, &last), "no end of output (last read: %s)",
+              lxd_status_name(last));
+    CHECK_MSG(rest == 0, "%zu bytes of output after cat-done", rest);
+    int code = -77;
+    CHECK_OK(lxd_exec_session_wait(s, 10000, &code));
+    CHECK_MSG(code == 0, "exit code %d", code);
+}
+
 /* ---- 12: bad input ----------------------------------------------------------- */
 
 TEST(bad_arguments_are_invalid_argument) {
@@ -810,6 +910,7 @@ T_MAIN(T_CASE(echo_gives_exact_stdout_and_empty_stderr),
        T_CASE(interactive_shell_io_resize_and_exit_code),
        T_CASE(interactive_read_with_nothing_pending_times_out),
        T_CASE(interactive_signal_terminates_the_command),
+       T_CASE(interactive_large_write_is_not_stalled_by_unread_output),
        T_CASE(bad_arguments_are_invalid_argument),
        T_CASE(session_bad_arguments_leave_it_usable),
        T_CASE(exec_on_a_stopped_container_is_an_error),
