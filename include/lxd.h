@@ -1193,7 +1193,11 @@ lxd_status lxd_instance_exec_interactive(struct lxd_obj *instance,
 
 /**
  * Write bytes to the session's terminal (the command's input). Blocks
- * until they are sent, up to the client's timeout.
+ * until the connection has taken them all; `LXD_ERR_TIMEOUT` if it does
+ * not take a 128 KiB piece of them within the client's timeout.
+ * Output arriving meanwhile (the terminal's echo, the command's answers) is
+ * kept for `lxd_exec_session_read`, so a large write never stalls on output
+ * not yet read; it is held in memory until read.
  */
 lxd_status lxd_exec_session_write(struct lxd_exec_session *session,
                                   const uint8_t *data,

@@ -270,6 +270,38 @@ fn timed_out(timeout: Option<Duration>) -> Error {
     )
 }
 
+/// The command's stdin, fed to its websocket.
+struct StdinFeed<'a> {
+    data: &'a [u8],
+    sent: usize,
+    closed: bool,
+}
+
+impl StdinFeed<'_> {
+    /// Hand the socket all the stdin it takes now: one chunk at a time,
+    /// each only once the previous one is written (so memory stays flat),
+    /// then the close, which is end of file. Returns with a write pending,
+    /// or with nothing left to do: the caller's wait then never sleeps
+    /// while stdin could move, since a command that answers only at end
+    /// of file would otherwise wait for whatever woke the loop next (LXD
+    /// pings every 10 s).
+    fn feed(&mut self, ws: &mut Ws) -> Result<()> {
+        while !ws.write_pending() && !ws.write_closed() {
+            if self.sent < self.data.len() {
+                let end = (self.sent + STDIN_CHUNK).min(self.data.len());
+                ws.queue(Message::binary(self.data[self.sent..end].to_vec()))?;
+                self.sent = end;
+            } else if !self.closed {
+                ws.close()?;
+                self.closed = true;
+            } else {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Run `command` in instance `obj`, feeding it `stdin` (then end of file)
 /// and handing each chunk of output to `on_output` as it arrives, on this
 /// thread. `on_output` returns false to stop: the command is then sent
@@ -294,23 +326,14 @@ pub fn run(
         started.connect("1")?,
         started.connect("2")?,
     ];
-    let mut sent = 0usize;
-    let mut stdin_closed = false;
+    let mut stdin_feed = StdinFeed {
+        data: stdin,
+        sent: 0,
+        closed: false,
+    };
     let outcome: Result<()> = (|| {
         loop {
-            // Stdin: one chunk at a time once the previous one is written,
-            // so memory stays flat; then close, which is end of file.
-            let stdin_ws = &mut streams[0];
-            if !stdin_ws.write_pending() && !stdin_ws.write_closed() {
-                if sent < stdin.len() {
-                    let end = (sent + STDIN_CHUNK).min(stdin.len());
-                    stdin_ws.queue(Message::binary(stdin[sent..end].to_vec()))?;
-                    sent = end;
-                } else if !stdin_closed {
-                    stdin_ws.close()?;
-                    stdin_closed = true;
-                }
-            }
+            stdin_feed.feed(&mut streams[0])?;
             // Read everything that is there now.
             for (i, which) in [(1, Stream::Stdout), (2, Stream::Stderr)] {
                 while let Some(msg) = streams[i].try_read()? {
@@ -408,7 +431,14 @@ impl Session {
         Some(Instant::now() + self.started.client.timeout())
     }
 
-    /// Write bytes to the terminal (the command's input).
+    /// Write bytes to the terminal (the command's input); returns once
+    /// the socket has taken them, waiting up to the client's timeout for
+    /// each chunk.
+    ///
+    /// Output that arrives meanwhile goes to `pending`, for `read`: the
+    /// caller cannot read while it writes, and output nobody reads (the
+    /// terminal's echo, the command's answers) fills the pty and the
+    /// socket until the command, and then LXD, stop taking input.
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
         if self.pty.finished() || self.pty.write_closed() {
             return Err(Error::new(
@@ -416,10 +446,19 @@ impl Session {
                 "the session's terminal is closed",
             ));
         }
-        let deadline = self.deadline();
         for chunk in data.chunks(STDIN_CHUNK) {
-            self.pty.send(Message::binary(chunk.to_vec()), deadline)?;
-            if self.pty.write_closed() {
+            let deadline = self.deadline();
+            self.pty.queue(Message::binary(chunk.to_vec()))?;
+            while self.pty.write_pending() && !self.pty.finished() {
+                if !self.await_io(deadline)? {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        "the session's terminal took no input within the client's timeout",
+                    ));
+                }
+                self.pump()?;
+            }
+            if self.pty.finished() || self.pty.write_closed() {
                 return Err(Error::new(
                     ErrorKind::Connection,
                     "the session's terminal closed (the command has ended)",

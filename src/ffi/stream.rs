@@ -277,7 +277,11 @@ pub unsafe extern "C" fn lxd_instance_exec_interactive(
 }
 
 /// Write bytes to the session's terminal (the command's input). Blocks
-/// until they are sent, up to the client's timeout.
+/// until the connection has taken them all; `LXD_ERR_TIMEOUT` if it does
+/// not take a 128 KiB piece of them within the client's timeout.
+/// Output arriving meanwhile (the terminal's echo, the command's answers) is
+/// kept for `lxd_exec_session_read`, so a large write never stalls on output
+/// not yet read; it is held in memory until read.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_exec_session_write(
     session: *mut lxd_exec_session,

@@ -128,6 +128,16 @@ static void https_teardown(void) {
     if (https_setup.dir[0]) t_sh("rm -rf '%s'", https_setup.dir);
 }
 
+/* Another client with the certificate https_client made. */
+static lxd_status https_client_again(lxd_client **out) {
+    char opts[512];
+    snprintf(opts, sizeof opts,
+             "{\"cert\":\"%s/cert.pem\",\"key\":\"%s/key.pem\","
+             "\"server_cert\":\"/var/lib/lxd/server.crt\"}",
+             https_setup.dir, https_setup.dir);
+    return lxd_client_new("https://127.0.0.1:8443", opts, out);
+}
+
 /* A client certificate made for this process and trusted by LXD (removed
  * again at exit); the client pins LXD's own server certificate. */
 static lxd_status https_client(lxd_client **out) {
@@ -158,11 +168,7 @@ static lxd_status https_client(lxd_client **out) {
         fprintf(stderr, "lxc config trust add failed\n");
         exit(2);
     }
-    char opts[512];
-    snprintf(opts, sizeof opts,
-             "{\"cert\":\"%s\",\"key\":\"%s\",\"server_cert\":\"/var/lib/lxd/server.crt\"}",
-             cert, key);
-    return lxd_client_new("https://127.0.0.1:8443", opts, out);
+    return https_client_again(out);
 }
 
 bool t_https(void) {
@@ -182,6 +188,11 @@ lxd_client *t_client(void) {
         }
     }
     return shared_client;
+}
+
+lxd_status t_client_new(lxd_client **out) {
+    t_client();
+    return t_https() ? https_client_again(out) : lxd_client_new(NULL, NULL, out);
 }
 
 const char *t_get(lxd_obj *obj, const char *attr) {

@@ -45,6 +45,9 @@ const char *t_sh_out(const char *fmt, ...);
  * client certificate made and trusted for this process (untrusted again at
  * exit) and LXD's server certificate pinned. */
 lxd_client *t_client(void);
+/* A client of its own, as t_client's (same transport and, over HTTPS, the
+ * same certificate); free it with lxd_client_free. */
+lxd_status t_client_new(lxd_client **out);
 /* Whether this run uses HTTPS (LIBLXD_TEST_TRANSPORT=https). */
 bool t_https(void);
 

@@ -9,9 +9,11 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -381,6 +383,140 @@ TEST(stream_callback_stop_cancels_and_kills) {
     CHECK_MSG(gone_from_ps("echo y"), "the endless loop still runs after the cancel");
 }
 
+/* ---- 10b: stdin to commands that answer only at its end ------------------ */
+
+/* md5sum, wc -c and `cat >/dev/null` print nothing before end of file, so
+ * nothing but the library's own feeding moves their stdin along (it once
+ * sat waiting for LXD's next ping, 10 s apart, after each chunk). */
+
+/* md5sum's line ("<hex>  -") for the `n` bytes at `data`, computed on this
+ * host; NULL on failure. Freed after the test. */
+static char *local_md5(const uint8_t *data, size_t n) {
+    char path[] = "/tmp/lxdt-exec-md5-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, data + done, n - done);
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    close(fd);
+    char *sum = done == n ? t_dup(t_sh_out("md5sum < %s", path)) : NULL;
+    unlink(path);
+    return sum;
+}
+
+/* Run `cmd` with the `n` bytes at `data` as stdin, through lxd_instance_exec
+ * or (stream) lxd_instance_exec_stream; fails the test unless it ends with
+ * exit code 0, exactly `want` on stdout and nothing on stderr. */
+static void check_answer(lxd_obj *c, bool stream, const char *cmd, const uint8_t *data, size_t n,
+                         const char *want) {
+    const char *api = stream ? "lxd_instance_exec_stream" : "lxd_instance_exec";
+    const uint8_t *in = n ? data : NULL;
+    const char *out, *err;
+    int code = -77;
+    struct run r;
+    struct rec rec = {0};
+    if (stream) {
+        lxd_status s = lxd_instance_exec_stream(c, cmd, NULL, in, n, record_cb, &rec, &code);
+        CHECK_MSG(s == LXD_OK, "%s %s, %zu bytes of stdin: %s: %s", api, cmd, n, lxd_status_name(s),
+                  lxd_last_error_message());
+        CHECK_MSG(rec.bad_stream == 0, "%s %s: %d chunks with a bad stream number or no data", api,
+                  cmd, rec.bad_stream);
+        out = rec.out;
+        err = rec.err;
+    } else {
+        CHECK_MSG(run_in(c, cmd, NULL, in, n, &r), "%s %s, %zu bytes of stdin: %s", api, cmd, n,
+                  r.message);
+        out = r.out;
+        err = r.err;
+        code = r.code;
+    }
+    CHECK_MSG(code == 0 && t_streq(out, want) && !err[0],
+              "%s %s, %zu bytes of stdin: exit code %d, stdout \"%s\" (expected \"%s\"), stderr \"%s\"",
+              api, cmd, n, code, out, want, err);
+}
+
+static void answers_at_eof(bool stream) {
+    BOX();
+    static const size_t sizes[] = {0, 5, 64 * 1024 + 1, 1024 * 1024, 8 * 1024 * 1024};
+    const size_t max = 8 * 1024 * 1024;
+    uint8_t *data = t_keep_mem(malloc(max));
+    CHECK(data);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        fill_random(data, n, 0x5eed0000u + i + (stream ? 100 : 0));
+        char *md5 = local_md5(data, n);
+        CHECK_MSG(md5, "md5sum of %zu bytes on this host failed", n);
+        check_answer(c, stream, "[\"md5sum\"]", data, n, t_fmt("%s\n", md5));
+        if (t_failed()) return;
+        /* The largest size only once: md5sum shows every byte arrived. */
+        if (n == max) continue;
+        check_answer(c, stream, "[\"wc\",\"-c\"]", data, n, t_fmt("%zu\n", n));
+        if (t_failed()) return;
+        check_answer(c, stream, "[\"sh\",\"-c\",\"cat >/dev/null; echo ok\"]", data, n, "ok\n");
+        if (t_failed()) return;
+    }
+}
+
+TEST(stdin_reaches_commands_that_answer_only_at_eof) { answers_at_eof(false); }
+
+TEST(stream_stdin_reaches_commands_that_answer_only_at_eof) { answers_at_eof(true); }
+
+/* Five execs of `true` with 8 MiB of stdin, in this (child) process with
+ * SIGPIPE at its default action; 0, or 1 after printing why. */
+static int unread_stdin_child(const uint8_t *data, size_t n) {
+    if (signal(SIGPIPE, SIG_DFL) == SIG_ERR) return 1;
+    lxd_client *cl = NULL;
+    lxd_obj *c = NULL;
+    if (t_client_new(&cl) != LXD_OK || lxd_instance_get(cl, ctr_name, &c) != LXD_OK) {
+        printf("    child: no client or instance: %s\n", lxd_last_error_message());
+        lxd_client_free(cl);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 0; i < 5 && rc == 0; i++) {
+        struct run r;
+        if (!run_in(c, "[\"true\"]", NULL, data, n, &r) || r.code != 0) {
+            printf("    child: exec %d of 5: %s (exit code %d)\n", i + 1, r.message, r.code);
+            rc = 1;
+        }
+    }
+    lxd_obj_free(c);
+    lxd_client_free(cl);
+    return rc;
+}
+
+/* A command that exits without reading its stdin: the rest of the input is
+ * moot, not an error, and must not raise SIGPIPE, which kills a program
+ * that leaves it at its default action, as most C programs do. Over HTTPS
+ * it once did: the TLS layer wrote with writev(2), which has no
+ * MSG_NOSIGNAL. The execs run in a child process with a client of its own,
+ * so that a SIGPIPE fails this test instead of ending the whole run before
+ * its clean-up (the container, the HTTPS client's trust). */
+TEST(stdin_left_unread_raises_no_sigpipe) {
+    BOX();
+    const size_t n = 8 * 1024 * 1024;
+    uint8_t *data = t_keep_mem(malloc(n));
+    CHECK(data);
+    fill_random(data, n, 0x51991be);
+    fflush(stdout);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        int rc = unread_stdin_child(data, n);
+        fflush(stdout);
+        _exit(rc); /* not exit: the atexit clean-up belongs to the parent */
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(!WIFSIGNALED(status), "the process doing the execs was killed by signal %d%s",
+              WTERMSIG(status), WTERMSIG(status) == SIGPIPE ? " (SIGPIPE)" : "");
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the execs failed (exit status %d; the child's reason is above)", WEXITSTATUS(status));
+}
+
 /* ---- 11: interactive sessions ----------------------------------------------- */
 
 /* The checks on a session whose command has ended run on a helper thread
@@ -567,6 +703,106 @@ TEST(interactive_signal_terminates_the_command) {
     check_after_exit(s, 128 + 15);
 }
 
+/* Read session output into buf (at *len, up to cap) until it ends with
+ * `marker` (NULL: until the end of output), or a read fails, or reads of up
+ * to 5 s brought nothing 12 times. Returns whether it got there; *last is
+ * the last read's status. */
+static bool read_to(lxd_exec_session *s, const char *marker, char *buf, size_t cap, size_t *len,
+                    lxd_status *last) {
+    size_t mlen = marker ? strlen(marker) : 0;
+    *last = LXD_OK;
+    for (int idle = 0; *len < cap;) {
+        if (marker && *len >= mlen && memcmp(buf + *len - mlen, marker, mlen) == 0) return true;
+        size_t got = 0, room = cap - *len;
+        *last = lxd_exec_session_read(s, (uint8_t *)buf + *len, room < 65536 ? room : 65536, 5000,
+                                      &got);
+        if (*last == LXD_ERR_TIMEOUT && ++idle < 12) continue;
+        if (*last != LXD_OK) return false;
+        if (got == 0) return !marker;
+        *len += got;
+    }
+    return false;
+}
+
+/* One write of 2 MiB to cat on the terminal: far more output comes back
+ * than the pty and the socket hold while the caller, still in the write,
+ * cannot read it (such a write once wedged the session until the client's
+ * timeout).
+ * - The terminal's echo is turned off first: the kernel drops echo the
+ *   output has no room for, and slips it into cat's output anywhere, so only
+ *   cat's output alone can be checked byte for byte.
+ * - The shell then waits for one more line, sent once cat's output has come
+ *   whole: LXD 5.0.2 can lose the last output of a terminal command that
+ *   exits while it is still in the pty (here the last 5-12 KiB, in about
+ *   two runs of five with a plain `exec cat`). */
+TEST(interactive_large_write_is_not_stalled_by_unread_output) {
+    BOX();
+    lxd_exec_session *s = NULL;
+    CHECK_OK(lxd_instance_exec_interactive(
+        c, "[\"sh\",\"-c\",\"stty -echo && echo ready && cat && echo cat-done && read x\"]", NULL,
+        &s));
+    t_keep_session(s);
+    static char hello[4096];
+    size_t hello_len = 0;
+    lxd_status last;
+    CHECK_MSG(read_to(s, "ready\r\n", hello, sizeof hello - 1, &hello_len, &last),
+              "no \"ready\" (last read: %s)", lxd_status_name(last));
+    hello[hello_len] = 0;
+    CHECK_STREQ(hello, "ready\r\n");
+
+    /* Lines of printable bytes (no terminal control characters) shorter than
+     * the 4095 bytes a line of a canonical-mode terminal holds. */
+    const size_t target = 2 * 1024 * 1024;
+    char *in = t_keep_mem(malloc(target + 4096));
+    CHECK(in);
+    size_t n = 0, lines = 0;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    while (n < target) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t line_len = 1 + (size_t)(x % 3000);
+        for (size_t i = 0; i < line_len; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            in[n++] = (char)(0x20 + (x >> 24) % 95);
+        }
+        in[n++] = '\n';
+        lines++;
+    }
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)in, n));
+    /* End of file: the EOF character at the start of a line. */
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)"\x04", 1));
+
+    /* cat's output: the input with the terminal's \r before each \n. */
+    const char *done = "cat-done\r\n";
+    const size_t want = n + lines, cap = want + 65536;
+    char *out = t_keep_mem(malloc(cap));
+    CHECK(out);
+    size_t len = 0;
+    CHECK_MSG(read_to(s, done, out, cap, &len, &last),
+              "no \"cat-done\" (last read: %s) after %zu of %zu bytes", lxd_status_name(last), len,
+              want);
+    len -= strlen(done);
+    CHECK_MSG(len == want, "cat's output has %zu bytes, expected %zu (%zu lines)", len, want, lines);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool same = in[i] == '\n' ? out[j] == '\r' && out[j + 1] == '\n' : out[j] == in[i];
+        CHECK_MSG(same, "cat's output differs from its input at input byte %zu", i);
+        j += in[i] == '\n' ? 2 : 1;
+    }
+
+    CHECK_OK(lxd_exec_session_write(s, (const uint8_t *)"\n", 1));
+    size_t rest = 0;
+    CHECK_MSG(read_to(s, NULL, out, cap, &rest, &last), "no end of output (last read: %s)",
+              lxd_status_name(last));
+    CHECK_MSG(rest == 0, "%zu bytes of output after cat-done", rest);
+    int code = -77;
+    CHECK_OK(lxd_exec_session_wait(s, 10000, &code));
+    CHECK_MSG(code == 0, "exit code %d", code);
+}
+
 /* ---- 12: bad input ----------------------------------------------------------- */
 
 TEST(bad_arguments_are_invalid_argument) {
@@ -724,9 +960,13 @@ T_MAIN(T_CASE(echo_gives_exact_stdout_and_empty_stderr),
        T_CASE(fifty_execs_leak_no_descriptors),
        T_CASE(stream_hands_over_stdout_and_stderr_chunks),
        T_CASE(stream_callback_stop_cancels_and_kills),
+       T_CASE(stdin_reaches_commands_that_answer_only_at_eof),
+       T_CASE(stream_stdin_reaches_commands_that_answer_only_at_eof),
+       T_CASE(stdin_left_unread_raises_no_sigpipe),
        T_CASE(interactive_shell_io_resize_and_exit_code),
        T_CASE(interactive_read_with_nothing_pending_times_out),
        T_CASE(interactive_signal_terminates_the_command),
+       T_CASE(interactive_large_write_is_not_stalled_by_unread_output),
        T_CASE(bad_arguments_are_invalid_argument),
        T_CASE(session_bad_arguments_leave_it_usable),
        T_CASE(exec_on_a_stopped_container_is_an_error),
