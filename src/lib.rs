@@ -11,6 +11,7 @@ pub mod ffi;
 pub mod files;
 pub mod kinds;
 pub mod model;
+pub mod sftp;
 pub mod transport;
 pub mod warnings;
 pub mod ws;
