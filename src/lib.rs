@@ -13,6 +13,7 @@ pub mod kinds;
 pub mod model;
 pub mod sftp;
 pub mod transport;
+pub mod upgrade;
 pub mod warnings;
 pub mod ws;
 
