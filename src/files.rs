@@ -82,7 +82,10 @@ impl FileOptions {
     fn headers(&self, kind: &'static str) -> Vec<(&'static str, String)> {
         let mut h = vec![("X-LXD-type", kind.to_string())];
         if let Some(m) = self.mode {
-            h.push(("X-LXD-mode", format!("{m:04o}")));
+            // LXD reads this with Go's ParseInt(s, 0, …): octal only with a
+            // leading 0. Without it "2775" would be read as decimal
+            // (0o5327), so always write one.
+            h.push(("X-LXD-mode", format!("0{m:o}")));
         }
         if let Some(u) = self.uid {
             h.push(("X-LXD-uid", u.to_string()));
@@ -1139,5 +1142,26 @@ mod tests {
         assert!(FileOptions::from_json(Some(r#"{"mode":"9"}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some(r#"{"parents":true}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some("[1]"), &["mode"]).is_err());
+    }
+
+    #[test]
+    fn the_mode_header_is_octal_with_a_leading_zero() {
+        let mode = |m: u32| {
+            let opts = FileOptions {
+                mode: Some(m),
+                ..FileOptions::default()
+            };
+            let h = opts.headers("directory");
+            h.iter()
+                .find(|(k, _)| *k == "X-LXD-mode")
+                .unwrap()
+                .1
+                .clone()
+        };
+        assert_eq!(mode(0o644), "0644");
+        assert_eq!(mode(0o2775), "02775");
+        assert_eq!(mode(0o7777), "07777");
+        assert_eq!(mode(0o7), "07");
+        assert_eq!(mode(0), "00");
     }
 }

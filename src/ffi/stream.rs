@@ -377,6 +377,8 @@ pub type lxd_progress_cb =
 /// @param options_json NULL, or an object with any of `mode` (a number such
 ///   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
 ///   (true: add to the end of an existing file instead of replacing it).
+///   LXD 5.0.2 keeps only the permission bits 0777 of `mode` (setuid,
+///   setgid and sticky bits are dropped).
 /// @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
 ///   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
 ///   folder.
@@ -508,7 +510,8 @@ unsafe fn progress_fn(
 /// symlink named by `local_path` is followed. Streams from disk: memory
 /// stays flat whatever the size.
 /// @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
-///   applied to every entry (without `mode`, each keeps its local mode).
+///   applied to every entry (without `mode`, each keeps its local mode;
+///   LXD 5.0.2 keeps only its permission bits 0777).
 /// @param progress NULL, or called as data is sent; `total` is known from the start.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_push(

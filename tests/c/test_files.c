@@ -368,6 +368,28 @@ TEST(mkdir_applies_mode_uid_gid_to_an_existing_folder) {
     CHECK_STREQ(box_out("stat -c \"%%u %%g\" /root/exlink"), "0 0");
 }
 
+/* LXD 5.0.2 keeps only the permission bits 0777 of a mode: setuid, setgid
+ * and sticky are dropped, by the files API on a new file or folder as by
+ * its SFTP server on an existing folder. What is left must be exactly the
+ * permission bits asked for (a mode of four octal digits is sent with a
+ * leading 0, or LXD would read it as decimal). */
+TEST(modes_with_special_bits_keep_their_permission_bits) {
+    BOX();
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/sgid", "{\"mode\":\"02775\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/sgid"), "775");
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/sgid", "{\"mode\":\"01757\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/sgid"), "757");
+    CHECK_OK(lxd_instance_file_put(c, "/root/suid", (const uint8_t *)"x", 1, "{\"mode\":\"04755\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/suid"), "755");
+    /* a pushed local file keeps its mode the same way */
+    const char *dir = scratch();
+    CHECK(dir);
+    char *local = t_fmt("%s/suid", dir);
+    CHECK(write_local(local, "x", 1, 04751));
+    CHECK_OK(lxd_instance_file_push(c, local, "/root/suidpushed", NULL, NULL, NULL));
+    CHECK_STREQ(box_out("stat -c %%a /root/suidpushed"), "751");
+}
+
 /* An id the container cannot map: the server's own refusal comes back
  * (LXD_ERR_API with its message), and the folder is left as it was. */
 TEST(mkdir_of_an_existing_folder_with_an_unmappable_uid_is_refused) {
@@ -989,6 +1011,7 @@ T_MAIN(T_CASE(put_get_round_trip_of_10_mib_random_bytes),
        T_CASE(delete_removes_empty_folder),
        T_CASE(mkdir_mode_parents_existing_and_missing_parent),
        T_CASE(mkdir_applies_mode_uid_gid_to_an_existing_folder),
+       T_CASE(modes_with_special_bits_keep_their_permission_bits),
        T_CASE(mkdir_of_an_existing_folder_with_an_unmappable_uid_is_refused),
        T_CASE(mkdir_applies_mode_uid_gid_on_a_stopped_container),
        T_CASE(mkdir_parents_through_a_file_is_refused),
