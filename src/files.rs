@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::client::{Client, decode_response, encode_component};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Object;
+use crate::sftp::{Attrs, Sftp};
 use crate::transport::{Download, Request, Response, Upload};
 
 /// Deepest tree a recursive transfer follows.
@@ -81,7 +82,10 @@ impl FileOptions {
     fn headers(&self, kind: &'static str) -> Vec<(&'static str, String)> {
         let mut h = vec![("X-LXD-type", kind.to_string())];
         if let Some(m) = self.mode {
-            h.push(("X-LXD-mode", format!("{m:04o}")));
+            // LXD reads this with Go's ParseInt(s, 0, …): octal only with a
+            // leading 0. Without it "2775" would be read as decimal
+            // (0o5327), so always write one.
+            h.push(("X-LXD-mode", format!("0{m:o}")));
         }
         if let Some(u) = self.uid {
             h.push(("X-LXD-uid", u.to_string()));
@@ -459,22 +463,23 @@ pub fn delete(obj: &Object, remote: &str) -> Result<()> {
 }
 
 /// Create folder `remote` (and, with `parents`, any missing parent). An
-/// existing folder is fine (mode, uid and gid given are applied to it);
-/// anything else already there is `Conflict`.
+/// existing folder is fine, and so is a symlink that leads to one (the
+/// symlink is left as it is); anything else already there is `Conflict`.
+/// The `mode`, `uid` and `gid` given apply to the folder, new or existing
+/// (through a symlink: to the folder it leads to).
 pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
     // LXD itself accepts a "folder" over an existing file or symlink and
     // leaves it as it was, so look first.
-    match files.stat(remote) {
-        Ok(FileType::Directory)
-        | Err(Error {
+    let exists = match files.stat(remote) {
+        Ok(FileType::Directory) => true,
+        Err(Error {
             kind: ErrorKind::NotFound,
             ..
-        }) => {}
-        // A symlink to a folder counts as that folder (as for `mkdir -p`);
-        // it is left as it is.
-        Ok(FileType::Symlink) if files.follows_to_folder(remote)? => return Ok(()),
+        }) => false,
+        // A symlink to a folder counts as that folder (as for `mkdir -p`).
+        Ok(FileType::Symlink) if files.follows_to_folder(remote)? => true,
         Ok(other) => {
             let what = if other == FileType::File {
                 "file"
@@ -487,6 +492,14 @@ pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
             ));
         }
         Err(e) => return Err(e),
+    };
+    if exists {
+        // LXD's POST would answer success and change nothing (it applies
+        // mode, uid and gid only to a folder it creates): apply them here.
+        if opts.mode.is_some() || opts.uid.is_some() || opts.gid.is_some() {
+            set_owner_and_mode(obj, remote, opts)?;
+        }
+        return Ok(());
     }
     if opts.parents {
         let mut path = String::new();
@@ -515,6 +528,69 @@ pub fn mkdir(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
         }
     }
     files.post(remote, &opts.headers("directory"), None)
+}
+
+/// Apply `mode`, `uid` and `gid` of `opts` to existing folder `remote`
+/// through LXD's SFTP endpoint (`/1.0/instances/{name}/sftp`, which the
+/// files API lacks a way to do), on a connection of its own.
+///
+/// The path is followed as `chmod` and `chown` follow it: a symlink's
+/// target gets the attributes, the symlink keeps its own.
+fn set_owner_and_mode(obj: &Object, remote: &str, opts: &FileOptions) -> Result<()> {
+    let stream = obj.client().upgrade(&obj.instance_path("/sftp")?, "sftp")?;
+    let mut sftp = Sftp::new(stream)?;
+    // SFTP sets uid and gid only together: the one not given is kept as
+    // it is now. The stat also makes sure the path still is a folder.
+    let now = sftp.stat(remote)?;
+    match now.is_dir() {
+        Some(true) => {}
+        Some(false) => {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!("{remote} is no longer a folder"),
+            ));
+        }
+        None => {
+            return Err(Error::protocol(format!(
+                "SFTP stat {remote}: the server did not tell the file type"
+            )));
+        }
+    }
+    // One attribute per SETSTAT. LXD 5.0.2's server (github.com/pkg/sftp)
+    // reads SETSTAT's permissions before uid/gid, against the protocol's
+    // order, and answers with the last step's error only: a request with
+    // both would set the mode to the uid and chown to (gid, mode), and a
+    // failed chmod could still answer OK. Owner first, then mode, so that
+    // the mode asked for is the last word (a chown may clear setuid and
+    // setgid bits).
+    if opts.uid.is_some() || opts.gid.is_some() {
+        let (uid, gid) = now.uid_gid.ok_or_else(|| {
+            Error::protocol(format!(
+                "SFTP stat {remote}: the server did not tell the owner"
+            ))
+        })?;
+        let ids = (opts.uid.unwrap_or(uid), opts.gid.unwrap_or(gid));
+        sftp.setstat(
+            remote,
+            &Attrs {
+                uid_gid: Some(ids),
+                ..Attrs::default()
+            },
+        )?;
+    }
+    if let Some(mode) = opts.mode {
+        // Permission bits only: the file type bits are not ours to send.
+        // (LXD 5.0.2's server passes them to Go's os.Chmod, which keeps
+        // only 0777, as LXD's files API does at creation.)
+        sftp.setstat(
+            remote,
+            &Attrs {
+                permissions: Some(mode & 0o7777),
+                ..Attrs::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 // ----- push -----------------------------------------------------------------
@@ -1063,5 +1139,26 @@ mod tests {
         assert!(FileOptions::from_json(Some(r#"{"mode":"9"}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some(r#"{"parents":true}"#), &["mode"]).is_err());
         assert!(FileOptions::from_json(Some("[1]"), &["mode"]).is_err());
+    }
+
+    #[test]
+    fn the_mode_header_is_octal_with_a_leading_zero() {
+        let mode = |m: u32| {
+            let opts = FileOptions {
+                mode: Some(m),
+                ..FileOptions::default()
+            };
+            let h = opts.headers("directory");
+            h.iter()
+                .find(|(k, _)| *k == "X-LXD-mode")
+                .unwrap()
+                .1
+                .clone()
+        };
+        assert_eq!(mode(0o644), "0644");
+        assert_eq!(mode(0o2775), "02775");
+        assert_eq!(mode(0o7777), "07777");
+        assert_eq!(mode(0o7), "07");
+        assert_eq!(mode(0), "00");
     }
 }

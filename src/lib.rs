@@ -12,7 +12,9 @@ pub mod ffi;
 pub mod files;
 pub mod kinds;
 pub mod model;
+pub mod sftp;
 pub mod transport;
+pub mod upgrade;
 pub mod warnings;
 pub mod ws;
 

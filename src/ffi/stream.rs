@@ -381,6 +381,8 @@ pub type lxd_progress_cb =
 /// @param options_json NULL, or an object with any of `mode` (a number such
 ///   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
 ///   (true: add to the end of an existing file instead of replacing it).
+///   LXD 5.0.2 keeps only the permission bits 0777 of `mode` (setuid,
+///   setgid and sticky bits are dropped).
 /// @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
 ///   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
 ///   folder.
@@ -462,14 +464,26 @@ pub unsafe extern "C" fn lxd_instance_file_delete(
     })
 }
 
-/// Create folder `path` in the instance. An existing folder is not an error
-/// (a `mode`, `uid` or `gid` given is applied to it), nor is a symlink to a
-/// folder (left as it is).
+/// Create folder `path` in the instance. An existing folder is not an
+/// error, nor is a symlink that leads to one (the symlink itself is left as
+/// it is).
 /// @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
 ///   (as `lxd_instance_file_put`) and `parents` (true: create missing
-///   parent folders too, as `mkdir -p`).
+///   parent folders too, as `mkdir -p`; those get LXD's defaults). `mode`,
+///   `uid` and `gid` apply to the folder at `path` whether it is new or was
+///   there already; through a symlink, to the folder it leads to (as
+///   `chmod` and `chown` do). A `uid` or `gid` alone keeps the other. A
+///   new folder gets them from LXD's files API; an existing one through
+///   LXD's SFTP endpoint (`/1.0/instances/{name}/sftp`, on one more
+///   connection), which LXD 5.0.2 serves for stopped containers too. LXD
+///   5.0.2 keeps only the permission bits 0777 of `mode`: setuid, setgid
+///   and sticky bits are dropped, on a new folder as on an existing one.
 /// @return `LXD_ERR_CONFLICT` when a file or a symlink to one is in the way;
-///   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`).
+///   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`);
+///   for an existing folder, `LXD_ERR_API` with the server's message when
+///   it cannot apply `uid` or `gid` (e.g. an id outside the container's id
+///   map; the folder is then left as it was), `LXD_ERR_FORBIDDEN` when it
+///   is not allowed to.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_mkdir(
     instance: *mut lxd_obj,
@@ -500,7 +514,8 @@ unsafe fn progress_fn(
 /// symlink named by `local_path` is followed. Streams from disk: memory
 /// stays flat whatever the size.
 /// @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
-///   applied to every entry (without `mode`, each keeps its local mode).
+///   applied to every entry (without `mode`, each keeps its local mode;
+///   LXD 5.0.2 keeps only its permission bits 0777).
 /// @param progress NULL, or called as data is sent; `total` is known from the start.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn lxd_instance_file_push(

@@ -326,6 +326,97 @@ TEST(mkdir_mode_parents_existing_and_missing_parent) {
     CHECK_MSG(box_sh("test -e /root/nope") != 0, "/root/nope was created");
 }
 
+/* LXD's files API creates a folder with the mode, uid and gid asked for,
+ * but ignores them on a folder that exists; liblxd applies them there
+ * through LXD's SFTP endpoint. */
+TEST(mkdir_applies_mode_uid_gid_to_an_existing_folder) {
+    BOX();
+    CHECK(box_sh("mkdir -p /root/ex && chmod 755 /root/ex && echo keep > /root/ex/f") == 0);
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "755 0 0");
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"mode\":\"0700\",\"uid\":1000,\"gid\":1001}"));
+    CHECK_STREQ(box_out("stat -c \"%%F %%a %%u %%g\" /root/ex"), "directory 700 1000 1001");
+    CHECK_STREQ(box_out("cat /root/ex/f"), "keep");
+
+    /* only mode: owner and group stay */
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"mode\":488}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "750 1000 1001");
+    /* only uid, then only gid: the other id and the mode stay */
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"uid\":1002}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "750 1002 1001");
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"gid\":0}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "750 1002 0");
+    /* no options, or only parents: nothing changes */
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", NULL));
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"parents\":true}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "750 1002 0");
+    /* with parents, the options apply to the last folder only */
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/ex", "{\"parents\":true,\"mode\":\"0711\",\"uid\":0}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex /root | tr \"\\n\" ,"), "711 0 0,700 0 0,");
+
+    /* a fresh folder still gets them at creation */
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/exfresh", "{\"mode\":\"0700\",\"uid\":1000,\"gid\":1001}"));
+    CHECK_STREQ(box_out("stat -c \"%%F %%a %%u %%g\" /root/exfresh"), "directory 700 1000 1001");
+
+    /* a symlink to a folder: the folder it leads to gets them, the
+     * symlink stays a symlink (absolute and relative targets) */
+    CHECK(box_sh("ln -sfn /root/ex /root/exlink && ln -sfn ex /root/exrel") == 0);
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/exlink", "{\"mode\":\"0701\",\"uid\":1003}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "701 1003 0");
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/exrel", "{\"gid\":1004}"));
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/ex"), "701 1003 1004");
+    CHECK(box_sh("test -L /root/exlink && test -L /root/exrel") == 0);
+    CHECK_STREQ(box_out("stat -c \"%%u %%g\" /root/exlink"), "0 0");
+}
+
+/* LXD 5.0.2 keeps only the permission bits 0777 of a mode: setuid, setgid
+ * and sticky are dropped, by the files API on a new file or folder as by
+ * its SFTP server on an existing folder. What is left must be exactly the
+ * permission bits asked for (a mode of four octal digits is sent with a
+ * leading 0, or LXD would read it as decimal). */
+TEST(modes_with_special_bits_keep_their_permission_bits) {
+    BOX();
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/sgid", "{\"mode\":\"02775\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/sgid"), "775");
+    CHECK_OK(lxd_instance_file_mkdir(c, "/root/sgid", "{\"mode\":\"01757\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/sgid"), "757");
+    CHECK_OK(lxd_instance_file_put(c, "/root/suid", (const uint8_t *)"x", 1, "{\"mode\":\"04755\"}"));
+    CHECK_STREQ(box_out("stat -c %%a /root/suid"), "755");
+    /* a pushed local file keeps its mode the same way */
+    const char *dir = scratch();
+    CHECK(dir);
+    char *local = t_fmt("%s/suid", dir);
+    CHECK(write_local(local, "x", 1, 04751));
+    CHECK_OK(lxd_instance_file_push(c, local, "/root/suidpushed", NULL, NULL, NULL));
+    CHECK_STREQ(box_out("stat -c %%a /root/suidpushed"), "751");
+}
+
+/* An id the container cannot map: the server's own refusal comes back
+ * (LXD_ERR_API with its message), and the folder is left as it was. */
+TEST(mkdir_of_an_existing_folder_with_an_unmappable_uid_is_refused) {
+    BOX();
+    CHECK(box_sh("mkdir -p /root/exbad && chmod 755 /root/exbad") == 0);
+    lxd_status s = lxd_instance_file_mkdir(c, "/root/exbad", "{\"uid\":4000000000}");
+    CHECK_MSG(s == LXD_ERR_API, "mkdir with uid 4000000000: %s: %s", lxd_status_name(s),
+              lxd_last_error_message());
+    CHECK_MSG(t_contains(lxd_last_error_message(), "invalid argument"), "message: %s",
+              lxd_last_error_message());
+    CHECK_STREQ(box_out("stat -c \"%%a %%u %%g\" /root/exbad"), "755 0 0");
+}
+
+/* LXD 5.0.2 serves SFTP for a stopped container too (on its root file
+ * system, ids mapped as when it runs). */
+TEST(mkdir_applies_mode_uid_gid_on_a_stopped_container) {
+    char name[96];
+    snprintf(name, sizeof name, "%s", t_unique("filesstopped"));
+    lxd_obj *s = NULL;
+    CHECK_OK(t_new_container(name, false, &s));
+    CHECK_OK(lxd_instance_file_mkdir(s, "/root/sd", NULL));
+    CHECK_OK(lxd_instance_file_mkdir(s, "/root/sd", "{\"mode\":\"0700\",\"uid\":1000,\"gid\":1001}"));
+    CHECK_OK(lxd_instance_file_mkdir(s, "/root/sd", "{\"gid\":1002}"));
+    CHECK(t_sh("lxc start %s >/dev/null 2>&1", name) == 0);
+    CHECK_STREQ(t_sh_out("lxc exec %s -- stat -c '%%a %%u %%g' /root/sd", name), "700 1000 1002");
+}
+
 TEST(mkdir_parents_through_a_file_is_refused) {
     BOX();
     CHECK_OK(lxd_instance_file_put(c, "/root/afile", (const uint8_t *)"f", 1, NULL));
@@ -919,6 +1010,10 @@ T_MAIN(T_CASE(put_get_round_trip_of_10_mib_random_bytes),
        T_CASE(delete_removes_file_and_missing_is_not_found),
        T_CASE(delete_removes_empty_folder),
        T_CASE(mkdir_mode_parents_existing_and_missing_parent),
+       T_CASE(mkdir_applies_mode_uid_gid_to_an_existing_folder),
+       T_CASE(modes_with_special_bits_keep_their_permission_bits),
+       T_CASE(mkdir_of_an_existing_folder_with_an_unmappable_uid_is_refused),
+       T_CASE(mkdir_applies_mode_uid_gid_on_a_stopped_container),
        T_CASE(mkdir_parents_through_a_file_is_refused),
        T_CASE(get_folder_missing_and_symlink),
        T_CASE(recursive_push_of_a_tree_with_symlinks_modes_and_progress),
