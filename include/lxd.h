@@ -1120,8 +1120,9 @@ lxd_status lxd_operation_cancel(struct lxd_obj *op);
  *   A string holding a NUL byte is refused (`LXD_ERR_INVALID_ARGUMENT`).
  * @param options_json NULL, or a JSON object with any of:
  *   `environment` (object of strings; names without `=`), `cwd` (string),
- *   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent: no
- *   limit). NUL bytes are refused here too.
+ *   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent:
+ *   the client's `deadline_ms` if it has one, else no limit). NUL bytes are
+ *   refused here too.
  * @param stdin_data bytes fed to the command's standard input, which then
  *   reaches end of file; may be NULL when `stdin_len` is 0.
  * @param out receives the result, to free with `lxd_exec_result_free`.
@@ -1357,6 +1358,10 @@ lxd_status lxd_instance_file_push(struct lxd_obj *instance,
  * a symlink pointing outside the pulled tree makes the pull fail with
  * `LXD_ERR_UNSAFE_PATH`, and nothing is written outside `local_path`
  * (nor, then, inside it).
+ * Files get the permission bits (0777) of the remote mode; the set-uid,
+ * set-gid and sticky bits are dropped, as `lxc file pull` does (see
+ * `lxd_instance_file_pull_ext` to keep them). Folders are made with the
+ * process's default mode.
  * @param progress NULL, or called as data arrives; `total` grows by each
  *   file's size when its transfer starts (LXD tells sizes only then).
  */
@@ -1365,6 +1370,21 @@ lxd_status lxd_instance_file_pull(struct lxd_obj *instance,
                                   const char *local_path,
                                   lxd_progress_cb progress,
                                   void *user_data);
+
+/**
+ * `lxd_instance_file_pull` with options.
+ * @param options_json NULL, or an object with `keep_special_bits` (true:
+ *   pulled files keep the set-uid, set-gid and sticky bits the server
+ *   reports; default false).
+ * @return as `lxd_instance_file_pull`; `LXD_ERR_INVALID_ARGUMENT` for
+ *   options that do not parse or an unknown option.
+ */
+lxd_status lxd_instance_file_pull_ext(struct lxd_obj *instance,
+                                      const char *remote_path,
+                                      const char *local_path,
+                                      const char *options_json,
+                                      lxd_progress_cb progress,
+                                      void *user_data);
 
 /**
  * Listen to the server's events (`/1.0/events`), as pylxd's

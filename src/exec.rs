@@ -261,12 +261,13 @@ fn send_signal(control: &mut Ws, signal: i32, deadline: Option<Instant>) -> Resu
 }
 
 fn timed_out(timeout: Option<Duration>) -> Error {
+    let limit = match timeout {
+        Some(t) => format!("within {} ms", t.as_millis()),
+        None => "before the call's deadline (deadline_ms)".to_string(),
+    };
     Error::new(
         ErrorKind::Timeout,
-        format!(
-            "the command did not end within {} ms; it was sent SIGKILL",
-            timeout.map_or(0, |t| t.as_millis())
-        ),
+        format!("the command did not end {limit}; it was sent SIGKILL"),
     )
 }
 
@@ -307,8 +308,8 @@ impl StdinFeed<'_> {
 /// thread. `on_output` returns false to stop: the command is then sent
 /// SIGKILL and the call fails with `Cancelled`. Returns the exit code.
 ///
-/// When `opts.timeout` passes first, the command is sent SIGKILL and the
-/// call fails with `Timeout`.
+/// When `opts.timeout` (else the call's deadline) passes first, the
+/// command is sent SIGKILL and the call fails with `Timeout`.
 pub fn run(
     obj: &Object,
     command: &[String],
@@ -316,7 +317,10 @@ pub fn run(
     stdin: &[u8],
     on_output: &mut dyn FnMut(Stream, &[u8]) -> bool,
 ) -> Result<i32> {
-    let deadline = opts.timeout.map(|t| Instant::now() + t);
+    let deadline = match opts.timeout {
+        Some(t) => Some(Instant::now() + t),
+        None => obj.client().deadline(),
+    };
     let started = Started::begin(obj, command, opts, false)?;
     // LXD starts the command once 0, 1 and 2 are connected; the control
     // socket first, so that a signal can always be sent.

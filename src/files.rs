@@ -34,6 +34,9 @@ pub struct FileOptions {
     pub append: bool,
     /// Create missing parent folders (mkdir only).
     pub parents: bool,
+    /// Keep the set-uid, set-gid and sticky bits the server reports (pull
+    /// only; dropped by default, as `lxc file pull` does).
+    pub keep_special_bits: bool,
 }
 
 impl FileOptions {
@@ -73,7 +76,13 @@ impl FileOptions {
                 "gid" => opts.gid = Some(id(k, v)?),
                 "append" => opts.append = flag(k, v)?,
                 "parents" => opts.parents = flag(k, v)?,
-                _ => unreachable!("allowed keys are handled above"),
+                "keep_special_bits" => opts.keep_special_bits = flag(k, v)?,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        format!("file option {k:?} is allowed but not handled"),
+                    ));
+                }
             }
         }
         Ok(opts)
@@ -900,19 +909,28 @@ fn walk_remote(
 /// inside a folder, symlinks are recreated when they point inside the
 /// pulled tree and refuse the pull (`UnsafePath`) when they point outside
 /// it. The tree is checked before anything is written.
+///
+/// Files get the remote permission bits; the set-uid, set-gid and sticky
+/// bits only with `opts.keep_special_bits`.
 pub fn pull(
     obj: &Object,
     remote: &str,
     local: &Path,
+    opts: &FileOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<()> {
     check_remote(remote)?;
     let files = Files::of(obj)?;
     let meter = Meter::new(0, progress);
+    let modes = Modes {
+        obj,
+        keep_special: opts.keep_special_bits,
+        sftp: RefCell::new(None),
+    };
     // One GET: a file streams straight to `local` (a single-file pull is one
     // request); a folder brings its listing; a symlink named by the caller
     // is followed.
-    let (kind, root, resp) = fetch_file(&files, remote, local, &meter, true)?;
+    let (kind, root, resp) = fetch_file(&files, remote, local, &meter, &modes, true)?;
     if kind == FileType::File {
         return Ok(());
     }
@@ -951,7 +969,7 @@ pub fn pull(
                 } else {
                     local.join(&rel)
                 };
-                pull_file(&files, &remote, &dest, &meter)?;
+                pull_file(&files, &remote, &dest, &meter, &modes)?;
             }
             RemoteEntry::Symlink { rel, target } => links.push((rel, target)),
         }
@@ -972,10 +990,16 @@ pub fn pull(
 }
 
 /// Stream one remote file into `dest` (never through a symlink at `dest`),
-/// with the remote mode. The progress total grows by the file's size as
-/// soon as the server tells it.
-fn pull_file(files: &Files, remote: &str, dest: &Path, meter: &Meter<'_>) -> Result<()> {
-    match fetch_file(files, remote, dest, meter, false)?.0 {
+/// with its mode as `modes` says. The progress total grows by the
+/// file's size as soon as the server tells it.
+fn pull_file(
+    files: &Files,
+    remote: &str,
+    dest: &Path,
+    meter: &Meter<'_>,
+    modes: &Modes<'_>,
+) -> Result<()> {
+    match fetch_file(files, remote, dest, meter, modes, false)?.0 {
         FileType::File => Ok(()),
         _ => Err(Error::protocol(format!(
             "{remote} changed type during the pull"
@@ -991,6 +1015,7 @@ fn fetch_file(
     remote: &str,
     dest: &Path,
     meter: &Meter<'_>,
+    modes: &Modes<'_>,
     follow: bool,
 ) -> Result<(FileType, String, Response)> {
     let ctx = || format!("cannot write {}", dest.display());
@@ -1018,14 +1043,50 @@ fn fetch_file(
         None => sink.open().map_err(|e| Error::from_local_io(&ctx(), &e))?,
     };
     meter.report()?;
-    if let Some(mode) = resp
+    let told = resp
         .header("x-lxd-mode")
-        .and_then(|m| u32::from_str_radix(m, 8).ok())
-    {
-        file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+        .and_then(|m| u32::from_str_radix(m, 8).ok());
+    if let Some(mode) = modes.mode_of(&path, told)? {
+        file.set_permissions(fs::Permissions::from_mode(mode))
             .map_err(|e| Error::from_local_io(&ctx(), &e))?;
     }
     Ok((kind, path, resp))
+}
+
+/// How a pulled file's mode is set: the permission bits the server tells
+/// (0777), and with `keep_special` the set-uid, set-gid and sticky bits
+/// too. LXD 5.0.2's files API never tells those (its X-LXD-mode holds the
+/// permission bits only), so they are read through its SFTP endpoint, on
+/// one connection for the whole pull.
+struct Modes<'a> {
+    obj: &'a Object,
+    keep_special: bool,
+    sftp: RefCell<Option<Sftp<crate::transport::Stream>>>,
+}
+
+impl Modes<'_> {
+    fn mode_of(&self, remote: &str, told: Option<u32>) -> Result<Option<u32>> {
+        let plain = told.map(|m| m & 0o777);
+        if !self.keep_special {
+            return Ok(plain);
+        }
+        let mut sftp = self.sftp.borrow_mut();
+        if sftp.is_none() {
+            let stream = self
+                .obj
+                .client()
+                .upgrade(&self.obj.instance_path("/sftp")?, "sftp")?;
+            *sftp = Some(Sftp::new(stream)?);
+        }
+        let Some(session) = sftp.as_mut() else {
+            return Ok(plain);
+        };
+        Ok(session
+            .stat(remote)?
+            .permissions
+            .map(|p| p & 0o7777)
+            .or(told.map(|m| m & 0o7777)))
+    }
 }
 
 /// A local file opened on the first write: replaced if it exists, never
@@ -1068,6 +1129,41 @@ impl Write for LazyFile<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pull_drops_special_bits_the_server_claims() {
+        // A FAKE files endpoint (LXD 5.0.2 itself never reports these
+        // bits): every GET is a 2-byte file of mode 6755.
+        use std::io::BufRead;
+        use std::os::unix::net::UnixListener;
+        let dir = tempfile::tempdir().unwrap();
+        let listener = UnixListener::bind(dir.path().join("s")).unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let mut r = io::BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == "\r\n" {
+                        let _ = r.get_mut().write_all(
+                            b"HTTP/1.1 200 OK\r\nX-LXD-type: file\r\nX-LXD-mode: 6755\r\n\
+                              Content-Length: 2\r\n\r\nhi",
+                        );
+                    }
+                }
+            }
+        });
+        let client = Client::for_socket(&dir.path().join("s"));
+        let obj = Object::lazy(&client, crate::kinds::Kind::Container, "c");
+        let dest = dir.path().join("f");
+        pull(&obj, "/f", &dest, &FileOptions::default(), None).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"hi");
+        let mode = fs::metadata(&dest).unwrap().mode() & 0o7777;
+        assert_eq!(mode, 0o755);
+    }
 
     #[test]
     fn names_from_the_server_must_be_plain() {

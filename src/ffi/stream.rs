@@ -102,8 +102,9 @@ unsafe fn exec_args(command_json: *const c_char, options_json: *const c_char) ->
 ///   A string holding a NUL byte is refused (`LXD_ERR_INVALID_ARGUMENT`).
 /// @param options_json NULL, or a JSON object with any of:
 ///   `environment` (object of strings; names without `=`), `cwd` (string),
-///   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent: no
-///   limit). NUL bytes are refused here too.
+///   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent:
+///   the client's `deadline_ms` if it has one, else no limit). NUL bytes are
+///   refused here too.
 /// @param stdin_data bytes fed to the command's standard input, which then
 ///   reaches end of file; may be NULL when `stdin_len` is 0.
 /// @param out receives the result, to free with `lxd_exec_result_free`.
@@ -550,6 +551,10 @@ pub unsafe extern "C" fn lxd_instance_file_push(
 /// a symlink pointing outside the pulled tree makes the pull fail with
 /// `LXD_ERR_UNSAFE_PATH`, and nothing is written outside `local_path`
 /// (nor, then, inside it).
+/// Files get the permission bits (0777) of the remote mode; the set-uid,
+/// set-gid and sticky bits are dropped, as `lxc file pull` does (see
+/// `lxd_instance_file_pull_ext` to keep them). Folders are made with the
+/// process's default mode.
 /// @param progress NULL, or called as data arrives; `total` grows by each
 ///   file's size when its transfer starts (LXD tells sizes only then).
 #[unsafe(no_mangle)]
@@ -565,7 +570,41 @@ pub unsafe extern "C" fn lxd_instance_file_pull(
         let remote = unsafe { arg_str(remote_path, "remote_path") }?;
         let local = unsafe { arg_path(local_path, "local_path") }?;
         let mut cb = unsafe { progress_fn(progress, user_data) };
-        files::pull(obj, remote, local, cb.as_mut().map(|f| f as _))
+        files::pull(
+            obj,
+            remote,
+            local,
+            &FileOptions::default(),
+            cb.as_mut().map(|f| f as _),
+        )
+    })
+}
+
+/// `lxd_instance_file_pull` with options.
+/// @param options_json NULL, or an object with `keep_special_bits` (true:
+///   pulled files keep the set-uid, set-gid and sticky bits the server
+///   reports; default false).
+/// @return as `lxd_instance_file_pull`; `LXD_ERR_INVALID_ARGUMENT` for
+///   options that do not parse or an unknown option.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_instance_file_pull_ext(
+    instance: *mut lxd_obj,
+    remote_path: *const c_char,
+    local_path: *const c_char,
+    options_json: *const c_char,
+    progress: lxd_progress_cb,
+    user_data: *mut c_void,
+) -> lxd_status {
+    guard(|| {
+        let obj = unsafe { self::instance(instance) }?;
+        let remote = unsafe { arg_str(remote_path, "remote_path") }?;
+        let local = unsafe { arg_path(local_path, "local_path") }?;
+        let opts = FileOptions::from_json(
+            unsafe { arg_opt_str(options_json, "options_json") }?,
+            &["keep_special_bits"],
+        )?;
+        let mut cb = unsafe { progress_fn(progress, user_data) };
+        files::pull(obj, remote, local, &opts, cb.as_mut().map(|f| f as _))
     })
 }
 

@@ -618,6 +618,43 @@ TEST(pull_merges_into_an_existing_folder_and_single_file) {
     CHECK(p.done == 3 && p.total == 3);
 }
 
+TEST(pull_drops_setuid_setgid_sticky_unless_asked) {
+    BOX();
+    const char *dir = scratch();
+    CHECK(dir);
+    CHECK(box_sh("mkdir -p /root/sb && printf s > /root/sb/suid && chmod 4755 /root/sb/suid && "
+                 "printf g > /root/sb/sgid && chmod 2750 /root/sb/sgid && "
+                 "printf t > /root/sb/sticky && chmod 1777 /root/sb/sticky") == 0);
+    struct stat st;
+    /* A single file, and the same files inside a pulled folder. */
+    char *one = t_fmt("%s/one", dir);
+    CHECK_OK(lxd_instance_file_pull(c, "/root/sb/suid", one, NULL, NULL));
+    CHECK(stat(one, &st) == 0);
+    CHECK_MSG((st.st_mode & 07777) == 0755, "pulled a 4755 file as %o", st.st_mode & 07777);
+    char *tree = t_fmt("%s/tree", dir);
+    CHECK_OK(lxd_instance_file_pull_ext(c, "/root/sb", tree, NULL, NULL, NULL));
+    const char *names[] = {"suid", "sgid", "sticky"};
+    const unsigned plain[] = {0755, 0750, 0777}, special[] = {04755, 02750, 01777};
+    for (int i = 0; i < 3; i++) {
+        CHECK(stat(t_fmt("%s/%s", tree, names[i]), &st) == 0);
+        CHECK_MSG((st.st_mode & 07777) == plain[i], "%s pulled as %o", names[i],
+                  st.st_mode & 07777);
+    }
+    /* Asked to keep them: each keeps its special bit. */
+    char *kept = t_fmt("%s/kept", dir);
+    CHECK_OK(lxd_instance_file_pull_ext(c, "/root/sb", kept, "{\"keep_special_bits\":true}",
+                                        NULL, NULL));
+    for (int i = 0; i < 3; i++) {
+        CHECK(stat(t_fmt("%s/%s", kept, names[i]), &st) == 0);
+        CHECK_MSG((st.st_mode & 07777) == special[i], "%s kept as %o, expected %o", names[i],
+                  st.st_mode & 07777, special[i]);
+    }
+    CHECK_STATUS(lxd_instance_file_pull_ext(c, "/root/sb", kept, "{\"keep\":true}", NULL, NULL),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_instance_file_pull_ext(c, "/root/sb", kept, "{nope", NULL, NULL),
+                 LXD_ERR_INVALID_ARGUMENT);
+}
+
 /* ---- 9. traversal refusal ------------------------------------------------- */
 
 TEST(pull_refuses_symlink_to_absolute_outside_and_writes_nothing) {
@@ -1004,6 +1041,7 @@ TEST(transfers_from_several_threads_on_one_object) {
 }
 
 T_MAIN(T_CASE(put_get_round_trip_of_10_mib_random_bytes),
+       T_CASE(pull_drops_setuid_setgid_sticky_unless_asked),
        T_CASE(put_replaces_and_get_returns_empty_file_as_empty_nul_terminated_buffer),
        T_CASE(put_sets_mode_uid_gid_seen_by_stat),
        T_CASE(put_append_adds_to_the_end),
