@@ -1145,7 +1145,7 @@ mod tests {
                 loop {
                     let mut line = String::new();
                     if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
+                        break;
                     }
                     if line == "\r\n" {
                         let _ = r.get_mut().write_all(
