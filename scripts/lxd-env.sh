@@ -9,7 +9,8 @@
 #   2. starts the daemon in the background (detached) if it does not answer
 #   3. initialises it: "dir" pool "default", default profile with a root disk
 #      only (no NIC), core.https_address=127.0.0.1:8443
-#   4. builds a tiny busybox image offline and imports it as alias "busybox"
+#   4. builds a tiny busybox image offline (scripts/busybox-image.sh; the
+#      tarball is kept in /var/cache/liblxd/) and imports it as alias "busybox"
 #   5. prints: LXD version, socket path, image fingerprint
 #
 # Environment knobs:
@@ -24,9 +25,9 @@ LOG="${LXD_ENV_LOG:-/var/log/lxd-liblxd.log}"
 HTTPS_ADDR="${LXD_ENV_HTTPS:-127.0.0.1:8443}"
 ALIAS="${LXD_ENV_ALIAS:-busybox}"
 SOCK="$LXD_DIR/unix.socket"
-# Bump when the image content below changes: an existing "$ALIAS" image with
-# another revision is then rebuilt and the alias moved to the new one.
-IMAGE_REV=2
+# IMAGE_REV, BUSYBOX and busybox_image_tarball: the test image.
+# shellcheck source=scripts/busybox-image.sh
+. "$(dirname "${BASH_SOURCE[0]}")/busybox-image.sh"
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
 say() { echo "lxd-env: $*" >&2; }
@@ -48,7 +49,6 @@ if [ "${#need_pkgs[@]}" -gt 0 ] || ! command -v lxd >/dev/null || ! command -v l
     apt-get update -qq >/dev/null
     apt-get install -y -qq lxd lxd-client iptables busybox-static >/dev/null
 fi
-BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing after installing busybox-static"
 
 # ------------------------------------------------------------------ 2. daemon
@@ -137,92 +137,11 @@ if lxc image alias list --format csv 2>/dev/null | cut -d, -f1 | grep -qxF "$ALI
 fi
 if [ "$have_alias" = 0 ] || [ -n "$old_fp" ]; then
     say "building $ALIAS image (rev $IMAGE_REV) ..."
-    case "$(uname -m)" in
-        x86_64 | amd64) arch=x86_64 ;;
-        i?86) arch=i686 ;;
-        aarch64 | arm64) arch=aarch64 ;;
-        armv7* | armv8l | armhf) arch=armv7l ;;
-        armv6*) arch=armv6l ;;
-        ppc64le) arch=ppc64le ;;
-        s390x) arch=s390x ;;
-        riscv64) arch=riscv64 ;;
-        *) arch="$(uname -m)" ;;
-    esac
-    bbver="$("$BUSYBOX" 2>&1 | sed -n '1s/^BusyBox v\([^ ]*\).*/\1/p')"
-    tmp="$(mktemp -d /tmp/lxd-env-image.XXXXXX)"
-    trap 'rm -rf "$tmp"' EXIT
-    r="$tmp/rootfs"
-    mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc/init.d,tmp,proc,sys,dev,root,var/log,var/tmp,run,mnt,home}
-    chmod 1777 "$r/tmp" "$r/var/tmp"
-    chmod 700 "$r/root"
-    cp "$BUSYBOX" "$r/bin/busybox"
-    chmod 755 "$r/bin/busybox"
-    # Every applet in its canonical dir (bin, sbin, usr/bin, usr/sbin) ...
-    "$BUSYBOX" --list-full | while read -r p; do
-        case "$p" in linuxrc | */init) continue ;; esac
-        [ -e "$r/$p" ] || [ -L "$r/$p" ] || ln -s /bin/busybox "$r/$p"
-    done
-    # ... and additionally in /bin, so /bin/<applet> always works.
-    "$BUSYBOX" --list | while read -r a; do
-        case "$a" in linuxrc | init) continue ;; esac
-        [ -e "$r/bin/$a" ] || [ -L "$r/bin/$a" ] || ln -s /bin/busybox "$r/bin/$a"
-    done
-    # PID 1 is a tiny ash script, not busybox init: busybox init's halt path
-    # sleeps ~2.5 s (TERM all, sleep 1, KILL all, sleep 1), which makes every
-    # "lxc stop" slow.  A clean LXD stop (PUT state action=stop, no force)
-    # makes liblxc send lxc.signal.halt = SIGPWR to PID 1; busybox's
-    # halt/poweroff/reboot applets send USR1/USR2/TERM.  On those we give the
-    # other processes 0.1 s, then call reboot(2) ("poweroff -f"/"reboot -f"),
-    # which inside a PID namespace ends the container as halted (SIGINT) or
-    # rebooted (SIGHUP; LXC then starts it again).
-    cat >"$r/sbin/init" <<'EOF'
-#!/bin/sh
-# PID 1 of the liblxd busybox test image (built by scripts/lxd-env.sh).
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-[ -x /etc/init.d/rcS ] && /etc/init.d/rcS
-_down() { kill -TERM -1 2>/dev/null; sleep 0.1; "$1" -f; exit 0; }
-trap '_down poweroff' PWR USR1 USR2
-trap '_down reboot' TERM INT
-trap '' HUP
-while :; do
-    sleep 86400 &
-    wait $!
-done
-EOF
-    chmod 755 "$r/sbin/init"
-    cat >"$r/etc/init.d/rcS" <<'EOF'
-#!/bin/sh
-mkdir -p /run /var/run /tmp
-EOF
-    chmod 755 "$r/etc/init.d/rcS"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
-    printf 'root::0:0:99999:7:::\n' >"$r/etc/shadow"; chmod 600 "$r/etc/shadow"
-    echo busybox >"$r/etc/hostname"
-    printf '127.0.0.1 localhost\n::1 localhost\n' >"$r/etc/hosts"
-    printf 'export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n' >"$r/etc/profile"
-    now="$(date +%s)"
-    cat >"$tmp/metadata.yaml" <<EOF
-architecture: $arch
-creation_date: $now
-properties:
-  architecture: $arch
-  description: BusyBox ${bbver:-unknown} ($arch), liblxd test image
-  name: busybox-${bbver:-unknown}-$arch-$now
-  os: busybox
-  release: "${bbver:-unknown}"
-  variant: liblxd-test
-  liblxd.rev: "$IMAGE_REV"
-templates: {}
-EOF
-    tar --numeric-owner --owner=0 --group=0 -C "$tmp" -czf "$tmp/busybox.tar.gz" metadata.yaml rootfs
     if [ -n "$old_fp" ]; then
         lxc image alias delete "$ALIAS" >/dev/null
         lxc image delete "$old_fp" >/dev/null 2>&1 || true
     fi
-    lxc image import "$tmp/busybox.tar.gz" --alias "$ALIAS" >/dev/null
-    rm -rf "$tmp"
-    trap - EXIT
+    busybox_image_import "$ALIAS"
 fi
 
 # --------------------------------------------------------------- 5. summary
