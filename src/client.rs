@@ -227,7 +227,7 @@ struct Inner {
     deadline: Option<Duration>,
     max_body: u64,
     /// The daemon's process id and the transport's count of connections
-    /// found closed when it was read (see [`Client::server_pid`]).
+    /// found closed or failed when it was read (see [`Client::server_pid`]).
     server: RwLock<(Option<u64>, u64)>,
     project: Option<String>,
     /// PEM file of the client certificate (HTTPS), for `authenticate`.
@@ -331,12 +331,14 @@ impl Client {
     }
 
     /// The daemon's process id (`environment.server_pid`), read again when
-    /// connections have been found closed since it was last read (a
-    /// restarted daemon closes them all). None when the server does not
-    /// say.
+    /// connections have been found closed or have failed since it was last
+    /// read: a restarted daemon closes them all, and whatever the client
+    /// was doing then (idle, or waiting on its only connection, or trying
+    /// to connect while the daemon was down) fails or finds one closed.
+    /// None when the server does not say.
     pub(crate) fn server_pid(&self) -> Option<u64> {
         let (pid, seen) = *self.inner.server.read().unwrap_or_else(|p| p.into_inner());
-        if seen == self.inner.transport.closed_idle() || self.refresh_host_info().is_err() {
+        if seen == self.inner.transport.broken_connections() || self.refresh_host_info().is_err() {
             return pid;
         }
         self.inner
@@ -449,7 +451,7 @@ impl Client {
     /// Re-read `GET /1.0` and return it (the `metadata` part).
     pub fn refresh_host_info(&self) -> Result<Value> {
         let resp = self.request("GET", "/1.0", None, &[])?;
-        let closed = self.inner.transport.closed_idle();
+        let closed = self.inner.transport.broken_connections();
         let meta = resp.metadata().clone();
         if !meta.is_object() || meta.get("api_version").is_none() {
             return Err(Error::protocol(

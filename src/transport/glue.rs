@@ -95,7 +95,7 @@ impl Connector<()> for LxdConnector {
             sending: false,
             read_timeout: None,
             write_timeout: None,
-            closed_idle: self.dialer.closed_idle.clone(),
+            broken: self.dialer.broken.clone(),
         }))
     }
 }
@@ -129,8 +129,8 @@ pub struct Conn {
     sending: bool,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// Counts pooled connections found closed by the server.
-    closed_idle: Arc<AtomicU64>,
+    /// Counts connections found closed or failed (see `Dialer::broken`).
+    broken: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Conn {
@@ -265,7 +265,7 @@ impl Transport for Conn {
     fn is_open(&mut self) -> bool {
         let open = self.stream.idle_and_open();
         if !open {
-            self.closed_idle.fetch_add(1, Ordering::Relaxed);
+            self.broken.fetch_add(1, Ordering::Relaxed);
         }
         open
     }

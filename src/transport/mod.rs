@@ -132,9 +132,11 @@ pub struct Dialer {
     host_header: String,
     tls: Option<Arc<ClientConfig>>,
     connect_timeout: Duration,
-    /// Pooled connections found closed by the server: a daemon restart
-    /// shows here (see [`Transport::closed_idle`]).
-    closed_idle: Arc<AtomicU64>,
+    /// Connections found closed by the server or failed (a pooled one
+    /// closed while idle, a request whose connection broke, a connect
+    /// refused, a timeout): a daemon restart shows here (see
+    /// [`Transport::broken_connections`]).
+    broken: Arc<AtomicU64>,
 }
 
 impl Dialer {
@@ -374,7 +376,7 @@ impl Transport {
             endpoint,
             tls,
             connect_timeout: io_timeout.unwrap_or(Duration::from_secs(30)),
-            closed_idle: Arc::new(AtomicU64::new(0)),
+            broken: Arc::new(AtomicU64::new(0)),
         });
         let config = ureq::config::Config::builder()
             .http_status_as_error(false)
@@ -418,10 +420,14 @@ impl Transport {
         &self.dialer
     }
 
-    /// How many pooled connections the server has closed so far. It grows
-    /// when the daemon restarts (and when it closes idle connections).
-    pub fn closed_idle(&self) -> u64 {
-        self.dialer.closed_idle.load(Ordering::Relaxed)
+    /// How many connections were found closed or failed so far: pooled
+    /// ones the server closed while idle, and those of requests that
+    /// failed with a connection error or a timeout (or could not connect).
+    /// It grows whenever the daemon restarts, whatever the client was
+    /// doing then (it also grows when the daemon merely closes an idle
+    /// connection or is slow).
+    pub fn broken_connections(&self) -> u64 {
+        self.dialer.broken.load(Ordering::Relaxed)
     }
 
     /// Send one request and read its response: the body into memory (at
@@ -452,7 +458,18 @@ impl Transport {
         let resend = idempotent && upload.is_none();
         let mut attempts = 0;
         loop {
-            match self.attempt(req, upload.as_mut(), download.as_mut(), limits) {
+            let result = self.attempt(req, upload.as_mut(), download.as_mut(), limits);
+            let broke = match &result {
+                Err(Failure::Stale) => true,
+                Err(Failure::Final(e)) => {
+                    matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
+                }
+                Ok(_) => false,
+            };
+            if broke {
+                self.dialer.broken.fetch_add(1, Ordering::Relaxed);
+            }
+            match result {
                 Ok(resp) => return Ok(resp),
                 Err(Failure::Stale) if resend && attempts < POOL_MAX => attempts += 1,
                 Err(Failure::Stale) => {
@@ -788,7 +805,7 @@ mod tests {
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
         }
         assert_eq!(seen.lock().unwrap().len(), 10);
-        assert_eq!(t.closed_idle(), 0);
+        assert_eq!(t.broken_connections(), 0);
     }
 
     #[test]
@@ -806,7 +823,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
             assert_eq!(get(&t, &path).unwrap().body, path.as_bytes());
         }
-        assert!(t.closed_idle() >= 5);
+        assert!(t.broken_connections() >= 5);
     }
 
     #[test]
@@ -870,6 +887,25 @@ mod tests {
             .filter(|s| s.starts_with("POST"))
             .count();
         assert_eq!(posts, 1, "{:?}", seen.lock().unwrap());
+    }
+
+    #[test]
+    fn failed_requests_count_as_broken_connections() {
+        // What tells a client that the daemon may have restarted: not only
+        // pooled connections found closed while idle, but the connection
+        // of a request that broke under it, and a connect that failed.
+        let (_d, t, _) = fake(drop_after_reading);
+        get(&t, "/warm-up").unwrap();
+        assert_eq!(t.broken_connections(), 0);
+        call(&t, "POST", "/1.0/instances", &[]).unwrap_err();
+        assert!(t.broken_connections() >= 1);
+        let t = Transport::new(
+            Endpoint::Unix("/nonexistent/x.socket".into()),
+            None,
+            Some(Duration::from_secs(1)),
+        );
+        get(&t, "/1.0").unwrap_err();
+        assert_eq!(t.broken_connections(), 1);
     }
 
     #[test]
