@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
@@ -24,7 +24,7 @@ use ureq::unversioned::transport::{
 };
 
 use super::Dialer;
-use super::stream::Stream;
+use super::stream::{Socket, Stream};
 
 thread_local! {
     /// The first bytes of the last response this thread began to receive,
@@ -80,12 +80,16 @@ impl Connector<()> for LxdConnector {
 
     fn connect(
         &self,
-        _details: &ConnectionDetails,
+        details: &ConnectionDetails,
         _chained: Option<()>,
     ) -> Result<Option<Conn>, ureq::Error> {
+        // The request's time left (its deadline) bounds the connect and
+        // the TLS handshake too, below the client's connect timeout.
+        let limit =
+            step_end(&details.timeout)?.map(|end| end.saturating_duration_since(Instant::now()));
         let stream = self
             .dialer
-            .dial()
+            .dial_within(limit)
             .map_err(|e| ureq::Error::Io(io::Error::other(ConnectFailed(e))))?;
         Ok(Some(Conn {
             stream,
@@ -141,7 +145,7 @@ impl fmt::Debug for Conn {
     }
 }
 
-fn is_timeout(e: &io::Error) -> bool {
+pub(super) fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -173,37 +177,55 @@ impl Conn {
             ureq::Error::Io(io::Error::from(kind))
         }
     }
+}
 
-    fn apply_timeout(
-        &mut self,
-        timeout: NextTimeout,
-        write: bool,
-    ) -> Result<NextTimeout, ureq::Error> {
-        let timeout = if write {
-            timeout.for_write()
+/// The longest one blocking socket read or write (or TLS handshake step)
+/// waits before its limit is looked at again. The kernel rounds a socket
+/// timeout up to the granularity of its timer wheel, about an eighth of
+/// the timeout (with HZ=250, a 2.9 s timeout fires after up to 3.15 s, a
+/// 20 s one after up to 22 s); waiting in slices of at most a second keeps
+/// the overshoot to a few milliseconds.
+pub(super) const SLICE: Duration = Duration::from_secs(1);
+
+/// The socket timeout of the next slice before `end` (None: no limit).
+pub(super) fn slice_until(end: Option<Instant>) -> Option<Duration> {
+    end.map(|e| {
+        e.saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), SLICE)
+    })
+}
+
+/// Set the socket's read (or write) timeout to `want`, unless it is so
+/// already (`cached`).
+fn set_socket_timeout(
+    socket: &Socket,
+    cached: &mut Option<Duration>,
+    want: Option<Duration>,
+    write: bool,
+) -> Result<(), ureq::Error> {
+    if *cached != want {
+        let set = if write {
+            socket.set_write_timeout(want)
         } else {
-            timeout.for_read()
+            socket.set_read_timeout(want)
         };
-        if timeout.after.is_zero() {
-            return Err(ureq::Error::Timeout(timeout.reason));
-        }
-        let want = timeout.not_zero().map(|d| *d);
-        let (cached, socket) = if write {
-            (&mut self.write_timeout, self.stream.socket())
-        } else {
-            (&mut self.read_timeout, self.stream.socket())
-        };
-        if *cached != want {
-            let set = if write {
-                socket.set_write_timeout(want)
-            } else {
-                socket.set_read_timeout(want)
-            };
-            set.map_err(ureq::Error::Io)?;
-            *cached = want;
-        }
-        Ok(timeout)
+        set.map_err(ureq::Error::Io)?;
+        *cached = want;
     }
+    Ok(())
+}
+
+/// When a step with this timeout must be over; Err when it already is.
+fn step_end(timeout: &NextTimeout) -> Result<Option<Instant>, ureq::Error> {
+    if timeout.after.is_zero() {
+        return Err(ureq::Error::Timeout(timeout.reason));
+    }
+    Ok(timeout.not_zero().map(|d| Instant::now() + *d))
+}
+
+/// Whether a slice timed out before `end`: wait again.
+fn time_left(end: Option<Instant>) -> bool {
+    end.is_some_and(|e| Instant::now() < e)
 }
 
 impl Transport for Conn {
@@ -216,24 +238,44 @@ impl Transport for Conn {
             self.sending = true;
             self.received_before = self.received;
         }
-        let timeout = self.apply_timeout(timeout, true)?;
-        let out = &self.buffers.output()[..amount];
-        match self.stream.write_all(out).and_then(|_| self.stream.flush()) {
-            Ok(()) => Ok(()),
-            Err(e) if is_timeout(&e) => Err(ureq::Error::Timeout(timeout.reason)),
-            Err(e) if is_closed(e.kind()) => Err(self.ended(e.kind())),
-            Err(e) => Err(ureq::Error::Io(e)),
+        let timeout = timeout.for_write();
+        let end = step_end(&timeout)?;
+        let mut sent = 0;
+        loop {
+            let socket = self.stream.socket();
+            set_socket_timeout(socket, &mut self.write_timeout, slice_until(end), true)?;
+            let out = &self.buffers.output()[sent..amount];
+            // The bytes, then a flush (TLS: the records rustls still holds).
+            let step = if out.is_empty() {
+                self.stream.flush().map(|_| None)
+            } else {
+                self.stream.write(out).map(Some)
+            };
+            match step {
+                Ok(None) => return Ok(()),
+                Ok(Some(0)) => return Err(ureq::Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(Some(n)) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) && time_left(end) => {}
+                Err(e) if is_timeout(&e) => return Err(ureq::Error::Timeout(timeout.reason)),
+                Err(e) if is_closed(e.kind()) => return Err(self.ended(e.kind())),
+                Err(e) => return Err(ureq::Error::Io(e)),
+            }
         }
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.sending = false;
-        let timeout = self.apply_timeout(timeout, false)?;
-        let buf = self.buffers.input_append_buf();
+        let timeout = timeout.for_read();
+        let end = step_end(&timeout)?;
         let n = loop {
+            let socket = self.stream.socket();
+            set_socket_timeout(socket, &mut self.read_timeout, slice_until(end), false)?;
+            let buf = self.buffers.input_append_buf();
             match self.stream.read(buf) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) && time_left(end) => {}
                 Err(e) if is_timeout(&e) => return Err(ureq::Error::Timeout(timeout.reason)),
                 // rustls: the peer closed TCP without TLS's close_notify.
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break 0,

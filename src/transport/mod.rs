@@ -199,18 +199,27 @@ impl Dialer {
         let conn = ClientConnection::new(config, name)
             .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS setup: {e}")))?;
         let mut tls = StreamOwned::new(conn, Socket::Tcp(tcp));
-        let left = budget
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_millis(1));
-        tls.sock
-            .set_read_timeout(Some(left))
-            .and_then(|_| tls.sock.set_write_timeout(Some(left)))
-            .map_err(|e| Error::from_io(&ctx, &e))?;
+        // In slices, so that the budget holds to the millisecond (see
+        // glue::SLICE); rustls takes up again after a timed-out read or write.
+        let end = Some(started + budget);
         while tls.conn.is_handshaking() {
-            tls.conn
-                .complete_io(&mut tls.sock)
-                .map_err(|e| handshake_error(&self.host_header, e))?;
+            let slice = glue::slice_until(end);
+            tls.sock
+                .set_read_timeout(slice)
+                .and_then(|_| tls.sock.set_write_timeout(slice))
+                .map_err(|e| Error::from_io(&ctx, &e))?;
+            match tls.conn.complete_io(&mut tls.sock) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if glue::is_timeout(&e) && Instant::now() < started + budget => {}
+                Err(e) => return Err(handshake_error(&self.host_header, e)),
+            }
         }
+        // A new stream has no socket timeouts (its users set their own).
+        tls.sock
+            .set_read_timeout(None)
+            .and_then(|_| tls.sock.set_write_timeout(None))
+            .map_err(|e| Error::from_io(&ctx, &e))?;
         Ok(Stream::Tls(Box::new(tls)))
     }
 }
@@ -1098,6 +1107,89 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
         assert!(e.message.contains("deadline"), "{}", e.message);
         assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    fn get_within(t: &Transport, limits: &Limits) -> (Result<Response>, Duration) {
+        let started = Instant::now();
+        let r = t.send(
+            &Request {
+                method: "GET",
+                target: "/1.0",
+                headers: &[],
+                body: None,
+            },
+            None,
+            None,
+            limits,
+        );
+        (r, started.elapsed())
+    }
+
+    #[test]
+    fn a_timeout_of_seconds_is_not_overshot() {
+        // The kernel fires a socket timeout of 2.5 s up to 250 ms late (its
+        // timer wheel, HZ=250); reads wait in slices of at most a second.
+        let (_d, t, _) = fake(|_, mut r, seen| {
+            read_request(&mut r, &seen);
+            std::thread::sleep(Duration::from_secs(4));
+        });
+        let limit = Duration::from_millis(2500);
+        for per_read in [true, false] {
+            let limits = if per_read {
+                Limits {
+                    io_timeout: Some(limit),
+                    ..limits()
+                }
+            } else {
+                Limits {
+                    io_timeout: None,
+                    deadline: Some(Instant::now() + limit),
+                    ..limits()
+                }
+            };
+            let (r, took) = get_within(&t, &limits);
+            assert_eq!(r.unwrap_err().kind, ErrorKind::Timeout);
+            assert!(took >= limit - Duration::from_millis(5), "{took:?}");
+            assert!(took < limit + Duration::from_millis(100), "{took:?}");
+        }
+    }
+
+    #[test]
+    fn a_deadline_bounds_the_tls_handshake_of_a_new_connection() {
+        // A server that takes the TCP connection and never answers the TLS
+        // handshake (a frozen daemon): the call's deadline ends the
+        // handshake, not the client's 10 s connect timeout.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().take(4).collect();
+            std::thread::sleep(Duration::from_secs(5));
+            drop(held);
+        });
+        let config = tls::client_config(&tls::TlsOptions {
+            client_cert: None,
+            trust: tls::ServerTrust::Insecure,
+        })
+        .unwrap();
+        let t = Transport::new(
+            Endpoint::Https {
+                host: "127.0.0.1".into(),
+                port,
+            },
+            Some(config),
+            Some(Duration::from_secs(10)),
+        );
+        let (r, took) = get_within(
+            &t,
+            &Limits {
+                deadline: Some(Instant::now() + Duration::from_millis(700)),
+                ..limits()
+            },
+        );
+        let e = r.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
+        assert!(took < Duration::from_millis(800), "{took:?}: {}", e.message);
+        assert_eq!(t.broken_connections(), 1);
     }
 
     #[test]
