@@ -41,7 +41,9 @@ fn pem_problem(e: &pem::Error) -> String {
     match e {
         pem::Error::Io(io) => io.to_string(),
         pem::Error::MissingSectionEnd { .. } => {
-            "not valid PEM: a section has no END line".to_string()
+            "not valid PEM: a section has no END line of its own (is the file cut short, or \
+             are its line breaks lost?)"
+                .to_string()
         }
         pem::Error::IllegalSectionStart { .. } => {
             "not valid PEM: a BEGIN line is malformed (are the line breaks intact?)".to_string()
