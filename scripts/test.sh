@@ -5,7 +5,10 @@
 #   scripts/test.sh lifecycle  only the C test programs/cases whose name contains "lifecycle"
 #   scripts/test.sh go         only one binding's suite (cpp, go or ruby)
 #
-# Starts (and if needed installs) LXD itself through scripts/lxd-env.sh.
+# Starts (and if needed installs) LXD itself through scripts/lxd-env.sh,
+# and the private daemon that tests/c/test_restart.c crashes, freezes and
+# restarts through scripts/lxd-private.sh (in the background while the
+# build runs).
 # Environment: LIBLXD_VALGRIND=0 runs the C tests without valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +42,31 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The C programs that use the private daemon "restart-test" of
+# scripts/lxd-private.sh (LXD_DIR /var/lib/lxd-liblxd-restart-test): it
+# starts now in the background (it needs nothing of the build) and is
+# waited for before the first of them runs.
+PRIVATE_PROGRAMS=" test_restart test_secrets "
+PRIVATE_DIR=/var/lib/lxd-liblxd-restart-test
+export LIBLXD_PRIVATE_SCRIPT="$ROOT/scripts/lxd-private.sh"
+private_pid=""
+mkdir -p build/tests
+if [ -z "$FILTER" ] || [[ " $BINDINGS " != *" $FILTER "* ]]; then
+    bash scripts/lxd-private.sh restart-test >build/lxd-private.log 2>&1 &
+    private_pid=$!
+fi
+# Wait for the private daemon's start (once); its log on failure.
+private_ready() {
+    [ -n "$private_pid" ] || return 0
+    local pid=$private_pid
+    private_pid=""
+    if wait "$pid"; then
+        tail -n 1 build/lxd-private.log
+    else
+        echo "!!! scripts/lxd-private.sh restart-test failed:"; cat build/lxd-private.log
+    fi
+}
 
 step "build (release)"
 cargo build --release --quiet
@@ -151,6 +179,7 @@ for run in "${runs[@]}"; do
     log="build/tests/$name-$transport.log"
     prog_filter=""
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then prog_filter="$FILTER"; fi
+    [[ "$PRIVATE_PROGRAMS" == *" $name "* ]] && private_ready
     echo "--- $label ${VALGRIND:+(under valgrind)}"
     set +e
     (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "$log"
@@ -180,17 +209,26 @@ if [ "$run_bindings" = 1 ]; then
     done
 fi
 
+private_ready
 step "leftover check"
-# Every object a test creates is named lxdt-*; none may survive the tests.
+# Every object a test creates is named lxdt-*; none may survive the tests,
+# in the main daemon nor in the private one (when it runs).
+list_objects() {
+    lxc list --all-projects --format csv -c n
+    lxc profile list --format csv | cut -d, -f1
+    lxc network list --format csv | cut -d, -f1
+    lxc storage list --format csv | cut -d, -f1
+    lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//'
+    lxc image list --format csv -c l | tr ',' '\n'
+    lxc config trust list --format csv | cut -d, -f2
+}
 leftovers=$(
     {
-        lxc list --all-projects --format csv -c n
-        lxc profile list --format csv | cut -d, -f1
-        lxc network list --format csv | cut -d, -f1
-        lxc storage list --format csv | cut -d, -f1
-        lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//'
-        lxc image list --format csv -c l | tr ',' '\n'
-        lxc config trust list --format csv | cut -d, -f2
+        list_objects
+        if [ -S "$PRIVATE_DIR/unix.socket" ] &&
+            curl -fsS --max-time 3 --unix-socket "$PRIVATE_DIR/unix.socket" http://lxd/1.0 >/dev/null 2>&1; then
+            LXD_DIR=$PRIVATE_DIR list_objects | sed 's/$/ (private daemon restart-test)/'
+        fi
     } 2>/dev/null | grep '^lxdt-' || true
 )
 if [ -n "$leftovers" ]; then
