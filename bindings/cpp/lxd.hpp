@@ -135,6 +135,13 @@ LXD_HPP_ERROR_CLASS(Cancelled, LXD_ERR_CANCELLED)
 LXD_HPP_ERROR_CLASS(InternalError, LXD_ERR_INTERNAL)
 /// A file transfer refused a path that would land outside its target. (LXD_ERR_UNSAFE_PATH)
 LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
+/// A response to be read into memory was larger than the client's
+/// max_response_bytes (an error document: larger than 1 MiB); it was not
+/// read. (LXD_ERR_RESPONSE_TOO_LARGE)
+LXD_HPP_ERROR_CLASS(ResponseTooLarge, LXD_ERR_RESPONSE_TOO_LARGE)
+/// The daemon restarted while the operation ran: LXD lost it, and whether
+/// it took effect is unknown. (LXD_ERR_OPERATION_LOST)
+LXD_HPP_ERROR_CLASS(OperationLost, LXD_ERR_OPERATION_LOST)
 
 #undef LXD_HPP_ERROR_CLASS
 
@@ -159,6 +166,8 @@ LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
     case LXD_ERR_CANCELLED: throw Cancelled(http_status, std::move(message));
     case LXD_ERR_INTERNAL: throw InternalError(http_status, std::move(message));
     case LXD_ERR_UNSAFE_PATH: throw UnsafePath(http_status, std::move(message));
+    case LXD_ERR_RESPONSE_TOO_LARGE: throw ResponseTooLarge(http_status, std::move(message));
+    case LXD_ERR_OPERATION_LOST: throw OperationLost(http_status, std::move(message));
     default: throw Error(code, http_status, std::move(message));
     }
 }
