@@ -451,8 +451,16 @@ struct ClientOptions {
     std::optional<std::string> key;          ///< PEM file of its key
     std::optional<bool> verify;              ///< false: accept any server certificate
     std::optional<std::string> server_cert;  ///< PEM file: trust exactly this server cert
-    std::optional<std::uint32_t> timeout_ms; ///< per network read/write (default 30000)
-    std::optional<std::string> project;      ///< project of project-scoped calls
+    std::optional<std::uint32_t> timeout_ms; ///< per connect, read or write (default 30000)
+    /// The longest one whole call may take, start to end (waits and
+    /// transfers included), then lxd::Timeout; default none. exec and
+    /// exec_stream without their own timeout_ms kill the command then.
+    std::optional<std::uint64_t> deadline_ms;
+    /// The largest response read into memory (default 64 MiB), beyond
+    /// which a call throws lxd::ResponseTooLarge. The constructor reads
+    /// GET /1.0 (a few KiB): a smaller value fails it already.
+    std::optional<std::uint64_t> max_response_bytes;
+    std::optional<std::string> project; ///< project of project-scoped calls
 
     /// These options as liblxd's JSON.
     [[nodiscard]] std::string to_json() const {
@@ -462,6 +470,8 @@ struct ClientOptions {
         if (verify) o.boolean("verify", *verify);
         if (server_cert) o.string("server_cert", *server_cert);
         if (timeout_ms) o.number("timeout_ms", *timeout_ms);
+        if (deadline_ms) o.number("deadline_ms", *deadline_ms);
+        if (max_response_bytes) o.number("max_response_bytes", *max_response_bytes);
         if (project) o.string("project", *project);
         return o.str();
     }
@@ -474,7 +484,8 @@ struct ExecOptions {
     std::optional<std::uint32_t> user;              ///< numeric user id
     std::optional<std::uint32_t> group;             ///< numeric group id
     /// Kill the command after this many ms (exec and exec_stream only;
-    /// then lxd::Timeout is thrown). Unset or 0: no limit.
+    /// then lxd::Timeout is thrown). Unset or 0: the client's deadline_ms
+    /// if it has one, else no limit.
     std::optional<std::uint64_t> timeout_ms;
     std::optional<std::uint32_t> width;  ///< terminal columns (exec_interactive only)
     std::optional<std::uint32_t> height; ///< terminal rows (exec_interactive only)
