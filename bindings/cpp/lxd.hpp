@@ -511,13 +511,18 @@ struct ExecOptions {
 };
 
 /// Options of file operations. `mode`, `uid` and `gid` apply to put, mkdir
-/// and push; `append` to put only; `parents` to mkdir only.
+/// and push; `append` to put only; `parents` to mkdir only;
+/// `keep_special_bits` to pull only. An option the call does not take
+/// throws lxd::InvalidArgument.
 struct FileOptions {
     std::optional<std::uint32_t> mode; ///< permission bits, e.g. 0644
     std::optional<std::uint32_t> uid;  ///< owner
     std::optional<std::uint32_t> gid;  ///< group
     bool append = false;               ///< put: add to the end of an existing file
     bool parents = false;              ///< mkdir: create missing parents (mkdir -p)
+    /// pull: files keep the set-uid, set-gid and sticky bits of their
+    /// remote mode (by default they are dropped, as `lxc file pull` does).
+    bool keep_special_bits = false;
 
     /// These options as liblxd's JSON.
     [[nodiscard]] std::string to_json() const {
@@ -527,6 +532,7 @@ struct FileOptions {
         if (gid) o.number("gid", *gid);
         if (append) o.boolean("append", true);
         if (parents) o.boolean("parents", true);
+        if (keep_special_bits) o.boolean("keep_special_bits", true);
         return o.str();
     }
 };
@@ -1018,14 +1024,19 @@ class Files {
     /// Copy `remote_path` (file or folder) of the instance to `local_path`
     /// (streamed to disk). Throws lxd::UnsafePath, writing nothing, for a
     /// remote tree with names or symlinks that would escape `local_path`.
+    /// Files get the permission bits (0777) of their remote mode; the
+    /// set-uid, set-gid and sticky bits are dropped, as `lxc file pull`
+    /// does, unless options.keep_special_bits (the only option pull takes;
+    /// it comes last so that existing calls keep their meaning).
     void pull(std::string_view remote_path, std::string_view local_path,
-              const ProgressCallback &progress = {}) const {
+              const ProgressCallback &progress = {}, const FileOptions &options = {}) const {
         detail::CStr r(remote_path, "remote path");
         detail::CStr l(local_path, "local path");
+        std::string opts = options.to_json();
         detail::ProgressContext ctx{&progress, nullptr};
-        lxd_status st = lxd_instance_file_pull(h(), r.get(), l.get(),
-                                               progress ? detail::progress_trampoline : nullptr,
-                                               progress ? &ctx : nullptr);
+        lxd_status st = lxd_instance_file_pull_ext(
+            h(), r.get(), l.get(), opts.c_str(), progress ? detail::progress_trampoline : nullptr,
+            progress ? &ctx : nullptr);
         detail::check_after_callback(st, ctx.error);
     }
 
