@@ -200,13 +200,26 @@ class TestClient < LXDTest::Case
   def test_status_names
     assert_equal "LXD_OK", LXD.status_name(0)
     assert_equal "LXD_ERR_UNSAFE_PATH", LXD.status_name(17)
+    assert_equal "LXD_ERR_RESPONSE_TOO_LARGE", LXD.status_name(18)
+    assert_equal "LXD_ERR_OPERATION_LOST", LXD.status_name(19)
+    assert_equal "LXD_ERR_UNKNOWN_STATUS", LXD.status_name(20)
     assert_equal "LXD_ERR_UNKNOWN_STATUS", LXD.status_name(99)
-    (1..17).each do |code|
+    # Every code of the C API has its class, and the tables agree with
+    # lxd_status_name.
+    assert_equal (1..19).to_a, LXD::Error::CLASSES.keys.sort
+    assert_equal (0..19).to_a, LXD::Native::STATUS.values.sort
+    LXD::Native::STATUS.each do |name, code|
+      assert_equal "LXD_#{code.zero? ? '' : 'ERR_'}#{name.upcase}", LXD.status_name(code)
+    end
+    (1..19).each do |code|
       klass = LXD::Error.for_code(code)
       assert klass < LXD::Error
       assert_equal code, klass.code
       assert_equal code, klass.new("m").code
+      assert_equal LXD.status_name(code), klass.new("m").status_name
     end
+    assert_equal LXD::ResponseTooLarge, LXD::Error.for_code(18)
+    assert_equal LXD::OperationLost, LXD::Error.for_code(19)
     assert_equal LXD::NotFound, LXD::Error.for_code(5)
     assert_equal LXD::Conflict, LXD::Error.for_code(6)
     assert_equal LXD::PreconditionFailed, LXD::Error.for_code(7)
