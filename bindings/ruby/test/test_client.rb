@@ -227,6 +227,33 @@ class TestClient < LXDTest::Case
     assert_equal LXD::ConnectionError, LXD::Error.for_code(2)
   end
 
+  def test_max_response_bytes
+    # The constructor reads GET /1.0 (a few KiB): 200 bytes is too few.
+    e = assert_raises(LXD::ResponseTooLarge) { LXD::Client.new(max_response_bytes: 200) }
+    assert_equal 18, e.code
+    refute_empty e.message
+    assert_raises(LXD::InvalidArgument) { LXD::Client.new(max_response_bytes: 0) }
+    assert_raises(LXD::InvalidArgument) { LXD::Client.new(max_response_bytes: "1") }
+
+    # A cap that admits GET /1.0 but not the profile list, which holds a
+    # profile with a description twice that size.
+    limit = 4 * JSON.generate(client.api(:get, "/1.0")).bytesize
+    p = new_profile("big")
+    p.description = "x" * (2 * limit)
+    p.save
+    small = LXD::Client.new(max_response_bytes: limit)
+    begin
+      assert_raises(LXD::ResponseTooLarge) { small.profiles.all }
+      assert_raises(LXD::ResponseTooLarge) { small.api(:get, "/1.0/profiles?recursion=1") }
+      # What fits still works on that client.
+      assert small.profiles.exists?("default")
+    ensure
+      small.close
+    end
+    # The default cap reads the whole list.
+    assert_includes client.profiles.all.map(&:name), p.name
+  end
+
   def test_last_error_accessors
     assert_raises(LXD::NotFound) { client.profiles.get(unique("le")) }
     assert_match(/not found/i, LXD.last_error_message)
