@@ -133,6 +133,8 @@ module LXD
       [:lxd_instance_file_push,
        %i[pointer string string string progress_cb pointer], :int32, true],
       [:lxd_instance_file_pull, %i[pointer string string progress_cb pointer], :int32, true],
+      [:lxd_instance_file_pull_ext,
+       %i[pointer string string string progress_cb pointer], :int32, true],
       # -- events
       [:lxd_events_open, %i[pointer string pointer], :int32, true],
       [:lxd_events_next, %i[pointer int pointer], :int32, true],
