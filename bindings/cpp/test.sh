@@ -125,7 +125,7 @@ if [ "${LIBLXD_VALGRIND:-1}" != "0" ]; then
     # As the C tests: definite and indirect leaks are errors; "possibly lost"
     # blocks are process-lifetime tables (hashbrown keeps an interior pointer).
     run=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
-        --error-exitcode=99 --suppressions=../../tests/c/valgrind.supp --suppressions=valgrind.supp "${run[@]}")
+        --error-exitcode=99 --suppressions=../../tests/c/valgrind.supp "${run[@]}")
     echo "==> running under valgrind"
 else
     echo "==> running (LIBLXD_VALGRIND=0: without valgrind)"

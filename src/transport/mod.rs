@@ -275,9 +275,9 @@ pub struct Limits {
 }
 
 /// The largest response head (status line and headers) accepted.
-pub const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The largest error document read: LXD's are a few hundred bytes.
-pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
+pub(crate) const MAX_ERROR_BODY: u64 = 1024 * 1024;
 /// Connections kept alive per client.
 const POOL_MAX: usize = 16;
 const INPUT_BUFFER: usize = 128 * 1024;
