@@ -12,6 +12,9 @@
  *
  * Prints one "key value" line per figure; bench/bench_pylxd.py prints the
  * same keys for pylxd.
+ *
+ * It connects with lxd_client_new($BENCH_LXD_ENDPOINT, $BENCH_LXD_OPTIONS),
+ * both unset by default: the local unix socket.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -100,7 +103,7 @@ int main(int argc, char **argv)
     printf("version %s\n", lxd_version());
 
     lxd_client *c = NULL;
-    lxd_status st = lxd_client_new(NULL, NULL, &c);
+    lxd_status st = lxd_client_new(getenv("BENCH_LXD_ENDPOINT"), getenv("BENCH_LXD_OPTIONS"), &c);
     if (st != LXD_OK)
         die("lxd_client_new", st);
 

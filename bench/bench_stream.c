@@ -7,6 +7,11 @@
  *       after WARMUP calls; each must exit 0. Wall time per call (mean and
  *       median, CLOCK_MONOTONIC) and process CPU time per call
  *       (CLOCK_PROCESS_CPUTIME_ID, all threads).
+ *   bench_stream stdin NAME FILE CALLS
+ *       CALLS times lxd_instance_exec(NAME, ["md5sum"]) with the content of
+ *       FILE as stdin (a command that answers only at end of file), after
+ *       one warm-up call; prints the digest once (run-stream.sh checks it)
+ *       and stdin_wall_ms / stdin_wall_p50_ms / stdin_cpu_ms per call.
  *   bench_stream files NAME LOCAL REMOTE PULLED
  *       one lxd_instance_file_push(LOCAL -> REMOTE), then one
  *       lxd_instance_file_pull(REMOTE -> PULLED): wall and process CPU time
@@ -14,7 +19,8 @@
  *   bench_stream push  NAME LOCAL REMOTE
  *       only one push, then the process's peak RSS (getrusage ru_maxrss).
  *   bench_stream spawn KEY CALLS WARMUP -- COMMAND [ARG...]
- *       runs COMMAND (stdin and stdout /dev/null, stderr inherited) WARMUP
+ *       runs COMMAND (stdin /dev/null, or the file $BENCH_SPAWN_STDIN names;
+ *       stdout /dev/null, stderr inherited) WARMUP
  *       times untimed, then CALLS times, one process after the other; wall
  *       time per run from spawn to exit (KEY_wall_ms: mean, KEY_wall_p50_ms:
  *       median) and the CPU time of those processes per run (KEY_cpu_ms,
@@ -136,6 +142,73 @@ static int do_exec(const char *name, int calls)
     return 0;
 }
 
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    if (!buf)
+        exit(1);
+    *len = n;
+    return buf;
+}
+
+static void one_md5(lxd_obj *o, const char *data, size_t len, int print)
+{
+    lxd_exec_result *r = NULL;
+    lxd_status st = lxd_instance_exec(o, "[\"md5sum\"]", NULL, (const uint8_t *)data, len, &r);
+    if (st != LXD_OK)
+        die("lxd_instance_exec [\"md5sum\"] with stdin", st);
+    if (lxd_exec_result_exit_code(r) != 0) {
+        fprintf(stderr, "bench_stream: md5sum exited %d\n", lxd_exec_result_exit_code(r));
+        exit(1);
+    }
+    size_t n = 0;
+    const uint8_t *out = lxd_exec_result_stdout(r, &n);
+    if (print)
+        printf("stdin_md5 %.32s\n", (const char *)out);
+    lxd_exec_result_free(r);
+}
+
+static int do_stdin(const char *name, const char *file, int calls)
+{
+    lxd_client *c = NULL;
+    lxd_obj *o = open_instance(name, &c);
+    size_t len = 0;
+    char *data = read_all(file, &len);
+    one_md5(o, data, len, 1);
+    double *wall = malloc(sizeof(double) * (size_t)calls);
+    if (!wall)
+        return 1;
+    double cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
+    for (int i = 0; i < calls; i++) {
+        double t = now_s(CLOCK_MONOTONIC);
+        one_md5(o, data, len, 0);
+        wall[i] = now_s(CLOCK_MONOTONIC) - t;
+    }
+    double w1 = now_s(CLOCK_MONOTONIC), cpu1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+    printf("stdin_n %d\n", calls);
+    printf("stdin_wall_ms %.2f\n", (w1 - w0) / calls * 1e3);
+    printf("stdin_wall_p50_ms %.2f\n", median(wall, calls) * 1e3);
+    printf("stdin_cpu_ms %.3f\n", (cpu1 - cpu0) / calls * 1e3);
+    free(wall);
+    free(data);
+    lxd_obj_free(o);
+    lxd_client_free(c);
+    return 0;
+}
+
 static long long file_size(const char *path)
 {
     struct stat sb;
@@ -193,7 +266,8 @@ static void spawn_once(char **argv)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    const char *in = getenv("BENCH_SPAWN_STDIN");
+    posix_spawn_file_actions_addopen(&fa, 0, in && *in ? in : "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
@@ -244,10 +318,11 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s exec NAME CALLS\n"
+            "       %s stdin NAME FILE CALLS\n"
             "       %s files NAME LOCAL REMOTE PULLED\n"
             "       %s push NAME LOCAL REMOTE\n"
             "       %s spawn KEY CALLS WARMUP -- COMMAND [ARG...]\n",
-            argv0, argv0, argv0, argv0);
+            argv0, argv0, argv0, argv0, argv0);
     return 2;
 }
 
@@ -262,6 +337,12 @@ int main(int argc, char **argv)
         if (calls < 1)
             return usage(argv[0]);
         return do_exec(argv[2], calls);
+    }
+    if (strcmp(mode, "stdin") == 0 && argc == 5) {
+        int calls = atoi(argv[4]);
+        if (calls < 1)
+            return usage(argv[0]);
+        return do_stdin(argv[2], argv[3], calls);
     }
     if (strcmp(mode, "files") == 0 && argc == 6)
         return do_files(argv[2], argv[3], argv[4], argv[5]);

@@ -19,6 +19,10 @@
 #        files.put/files.get vs `lxc file push/pull`; every result is
 #        compared with cmp, and a transfer that is not byte-identical is left
 #        out of the figures (with its pair) and counted as bad;
+#    (s) BENCH_STDIN_CALLS x exec of md5sum fed a BENCH_STDIN_MIB MiB random
+#        file as stdin (it answers only at end of file), liblxd beside
+#        `lxc exec -T` (a process per call, the file as its stdin); liblxd's
+#        digest is checked;
 #    (c) peak RSS of a process that only pushes the BENCH_BIG_MIB file, and
 #        one that only pushes the BENCH_FILE_MIB file, per client (getrusage
 #        ru_maxrss; lxc: GNU time's "Maximum resident set size");
@@ -31,7 +35,8 @@
 # when it could not run, or when a client failed or a transfer was corrupt.
 #
 # Knobs: BENCH_EXEC_CALLS (50), BENCH_ROUNDS (3), BENCH_XFERS (3),
-# BENCH_FILE_MIB (32), BENCH_BIG_MIB (256), BENCH_HTTPS (0),
+# BENCH_FILE_MIB (32), BENCH_BIG_MIB (256), BENCH_STDIN_MIB (8),
+# BENCH_STDIN_CALLS (5), BENCH_HTTPS (0),
 # BENCH_TIMEOUT (300 s per client run).
 set -euo pipefail
 
@@ -41,6 +46,8 @@ CALLS="${BENCH_EXEC_CALLS:-50}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 XFERS="${BENCH_XFERS:-3}"
 MIB="${BENCH_FILE_MIB:-32}"
+STDIN_MIB="${BENCH_STDIN_MIB:-8}"
+STDIN_CALLS="${BENCH_STDIN_CALLS:-5}"
 BIG_MIB="${BENCH_BIG_MIB:-256}"
 HTTPS="${BENCH_HTTPS:-0}"
 TIMEOUT="${BENCH_TIMEOUT:-300}"
@@ -85,10 +92,12 @@ TMP="$(mktemp -d /tmp/lxdbench-stream-XXXXXX)"
 say "launching $NAME (busybox) ..."
 created=1
 out="$(lxc launch busybox "$NAME" 2>&1)" || { echo "$out" >&2; exit 1; }
-SRC="$TMP/src-$MIB"; BIG="$TMP/src-$BIG_MIB"
+SRC="$TMP/src-$MIB"; BIG="$TMP/src-$BIG_MIB"; STDIN_SRC="$TMP/stdin-$STDIN_MIB"
 say "making $MIB MiB and $BIG_MIB MiB random files in $TMP ..."
 head -c $((MIB * 1048576)) /dev/urandom >"$SRC"
 head -c $((BIG_MIB * 1048576)) /dev/urandom >"$BIG"
+head -c $((STDIN_MIB * 1048576)) /dev/urandom >"$STDIN_SRC"
+STDIN_MD5="$(md5sum <"$STDIN_SRC" | cut -c1-32)"
 
 impls=(liblxd pylxd lxc)
 if [ "$HTTPS" = 1 ]; then
@@ -192,6 +201,20 @@ for r in $(seq 1 "$ROUNDS"); do
             lxc)    : >"$f"; run_lxc "$f" exec "$CALLS" 3 exec "$NAME" -- true || true ;;
         esac
     done
+    say "round $r/$ROUNDS: liblxd lxc$([ "$HTTPS" = 1 ] && echo " https"): $STDIN_CALLS x md5sum of $STDIN_MIB MiB of stdin ..."
+    for impl in "${impls[@]}"; do
+        f="$OUT/stream-stdin-$impl.$r.txt"
+        case "$impl" in
+            liblxd) run "$f" "$B" stdin "$NAME" "$STDIN_SRC" "$STDIN_CALLS" || true ;;
+            https)  run "$f" "${HTTPS_ENV[@]}" "$B" stdin "$NAME" "$STDIN_SRC" "$STDIN_CALLS" || true ;;
+            lxc)    run "$f" env BENCH_SPAWN_STDIN="$STDIN_SRC" "$B" spawn stdin "$STDIN_CALLS" 1 -- \
+                        lxc exec "$NAME" -T -- md5sum || true ;;
+            *)      : ;;
+        esac
+        if [ -s "$f" ] && grep -q '^stdin_md5 ' "$f" && ! grep -q "^stdin_md5 $STDIN_MD5\$" "$f"; then
+            say "CORRUPT: $impl's md5sum of the stdin is not $STDIN_MD5"; mv "$f" "$f.bad"; fails=$((fails + 1))
+        fi
+    done
     say "round $r/$ROUNDS: ${impls[*]}: $XFERS x push + pull of $MIB MiB ..."
     for x in $(seq 1 "$XFERS"); do
         for impl in "${impls[@]}"; do
@@ -255,6 +278,8 @@ row "exec true: wall per call, mean (ms)"   stream-exec exec_wall_ms     %.2f "<
 row "exec true: wall per call, median (ms)" stream-exec exec_wall_p50_ms %.2f "-"
 row "exec true: client CPU per call (ms)"   stream-exec exec_cpu_ms      %.2f "-"
 row "exec true: failed calls, retried (all)" stream-exec exec_errors     %d   "0"
+row "md5sum of $STDIN_MIB MiB stdin: wall per call (ms)" stream-stdin stdin_wall_ms %.1f "liblxd/lxc <= 1"
+row "md5sum of $STDIN_MIB MiB stdin: client CPU (ms)"     stream-stdin stdin_cpu_ms  %.1f "-"
 row "push $MIB MiB: wall (ms)"              stream-files push_wall_ms    %.1f "liblxd/lxc <= 1"
 row "push $MIB MiB: MiB/s"                  stream-files push_wall_ms    %.1f "liblxd/lxc >= 1" mibs
 row "push $MIB MiB: client CPU (ms)"        stream-files push_cpu_ms     %.1f "-"

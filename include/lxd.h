@@ -66,34 +66,6 @@
 
 
 /**
- * What a response read into memory may weigh by default.
- */
-#define DEFAULT_MAX_RESPONSE_BYTES ((64 * 1024) * 1024)
-
-/**
- * The longest server message kept in an error, in bytes.
- */
-#define MAX_MESSAGE 4096
-
-/**
- * Largest packet accepted from the server, or sent. Replies to the
- * requests here are tens of bytes; 256 KiB also covers a server's
- * VERSION with many extensions, and bounds what a hostile length field
- * could make us allocate.
- */
-#define MAX_PACKET (256 * 1024)
-
-/**
- * The largest response head (status line and headers) accepted.
- */
-#define MAX_HEAD (64 * 1024)
-
-/**
- * The largest error document read: LXD's are a few hundred bytes.
- */
-#define MAX_ERROR_BODY (1024 * 1024)
-
-/**
  * A connection to one LXD daemon (opaque). Create with `lxd_client_new`,
  * free with `lxd_client_free`. A client is safe to use from many threads
  * at once; it keeps connections alive and reuses them. Objects made from a

@@ -28,7 +28,7 @@ pub struct Options {
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// What a response read into memory may weigh by default.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// The longest one `/wait` request asks LXD to hold an operation wait.
 const WAIT_SLICE: Duration = Duration::from_secs(10);
 /// How long after a wait's own limit its answer may still arrive.
@@ -184,7 +184,7 @@ pub fn decode_response(status: u16, body: &[u8]) -> Result<Value> {
 }
 
 /// The longest server message kept in an error, in bytes.
-pub const MAX_MESSAGE: usize = 4096;
+pub(crate) const MAX_MESSAGE: usize = 4096;
 
 /// A server's message, cut to [`MAX_MESSAGE`] bytes (on a character
 /// boundary) with a note saying how much was left out.

@@ -27,7 +27,7 @@ const VERSION: u32 = 3;
 /// requests here are tens of bytes; 256 KiB also covers a server's
 /// VERSION with many extensions, and bounds what a hostile length field
 /// could make us allocate.
-pub const MAX_PACKET: u32 = 256 * 1024;
+pub(crate) const MAX_PACKET: u32 = 256 * 1024;
 
 // Packet types (draft-02 section 3).
 const FXP_INIT: u8 = 1;

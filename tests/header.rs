@@ -54,3 +54,23 @@ fn every_export_is_documented_in_the_header() {
     assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
     assert!(h.contains("lxd_container_get("), "typed wrappers missing");
 }
+
+#[test]
+fn every_macro_and_type_of_the_header_is_prefixed() {
+    let h = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/lxd.h"))
+        .expect("include/lxd.h");
+    let bad: Vec<&str> = h
+        .lines()
+        .filter(|l| {
+            let name = l
+                .strip_prefix("#define ")
+                .or_else(|| l.strip_prefix("typedef struct "))
+                .map(|rest| rest.split([' ', '(']).next().unwrap_or(""));
+            name.is_some_and(|n| !(n.starts_with("LXD_") || n.starts_with("lxd_") || n == "LXD_H"))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "unprefixed names would clash with callers': {bad:?}"
+    );
+}

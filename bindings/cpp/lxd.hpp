@@ -135,6 +135,13 @@ LXD_HPP_ERROR_CLASS(Cancelled, LXD_ERR_CANCELLED)
 LXD_HPP_ERROR_CLASS(InternalError, LXD_ERR_INTERNAL)
 /// A file transfer refused a path that would land outside its target. (LXD_ERR_UNSAFE_PATH)
 LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
+/// A response to be read into memory was larger than the client's
+/// max_response_bytes (an error document: larger than 1 MiB); it was not
+/// read. (LXD_ERR_RESPONSE_TOO_LARGE)
+LXD_HPP_ERROR_CLASS(ResponseTooLarge, LXD_ERR_RESPONSE_TOO_LARGE)
+/// The daemon restarted while the operation ran: LXD lost it, and whether
+/// it took effect is unknown. (LXD_ERR_OPERATION_LOST)
+LXD_HPP_ERROR_CLASS(OperationLost, LXD_ERR_OPERATION_LOST)
 
 #undef LXD_HPP_ERROR_CLASS
 
@@ -159,6 +166,8 @@ LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
     case LXD_ERR_CANCELLED: throw Cancelled(http_status, std::move(message));
     case LXD_ERR_INTERNAL: throw InternalError(http_status, std::move(message));
     case LXD_ERR_UNSAFE_PATH: throw UnsafePath(http_status, std::move(message));
+    case LXD_ERR_RESPONSE_TOO_LARGE: throw ResponseTooLarge(http_status, std::move(message));
+    case LXD_ERR_OPERATION_LOST: throw OperationLost(http_status, std::move(message));
     default: throw Error(code, http_status, std::move(message));
     }
 }
@@ -442,8 +451,16 @@ struct ClientOptions {
     std::optional<std::string> key;          ///< PEM file of its key
     std::optional<bool> verify;              ///< false: accept any server certificate
     std::optional<std::string> server_cert;  ///< PEM file: trust exactly this server cert
-    std::optional<std::uint32_t> timeout_ms; ///< per network read/write (default 30000)
-    std::optional<std::string> project;      ///< project of project-scoped calls
+    std::optional<std::uint32_t> timeout_ms; ///< per connect, read or write (default 30000)
+    /// The longest one whole call may take, start to end (waits and
+    /// transfers included), then lxd::Timeout; default none. exec and
+    /// exec_stream without their own timeout_ms kill the command then.
+    std::optional<std::uint64_t> deadline_ms;
+    /// The largest response read into memory (default 64 MiB), beyond
+    /// which a call throws lxd::ResponseTooLarge. The constructor reads
+    /// GET /1.0 (a few KiB): a smaller value fails it already.
+    std::optional<std::uint64_t> max_response_bytes;
+    std::optional<std::string> project; ///< project of project-scoped calls
 
     /// These options as liblxd's JSON.
     [[nodiscard]] std::string to_json() const {
@@ -453,6 +470,8 @@ struct ClientOptions {
         if (verify) o.boolean("verify", *verify);
         if (server_cert) o.string("server_cert", *server_cert);
         if (timeout_ms) o.number("timeout_ms", *timeout_ms);
+        if (deadline_ms) o.number("deadline_ms", *deadline_ms);
+        if (max_response_bytes) o.number("max_response_bytes", *max_response_bytes);
         if (project) o.string("project", *project);
         return o.str();
     }
@@ -465,7 +484,8 @@ struct ExecOptions {
     std::optional<std::uint32_t> user;              ///< numeric user id
     std::optional<std::uint32_t> group;             ///< numeric group id
     /// Kill the command after this many ms (exec and exec_stream only;
-    /// then lxd::Timeout is thrown). Unset or 0: no limit.
+    /// then lxd::Timeout is thrown). Unset or 0: the client's deadline_ms
+    /// if it has one, else no limit.
     std::optional<std::uint64_t> timeout_ms;
     std::optional<std::uint32_t> width;  ///< terminal columns (exec_interactive only)
     std::optional<std::uint32_t> height; ///< terminal rows (exec_interactive only)
@@ -491,13 +511,18 @@ struct ExecOptions {
 };
 
 /// Options of file operations. `mode`, `uid` and `gid` apply to put, mkdir
-/// and push; `append` to put only; `parents` to mkdir only.
+/// and push; `append` to put only; `parents` to mkdir only;
+/// `keep_special_bits` to pull only. An option the call does not take
+/// throws lxd::InvalidArgument.
 struct FileOptions {
     std::optional<std::uint32_t> mode; ///< permission bits, e.g. 0644
     std::optional<std::uint32_t> uid;  ///< owner
     std::optional<std::uint32_t> gid;  ///< group
     bool append = false;               ///< put: add to the end of an existing file
     bool parents = false;              ///< mkdir: create missing parents (mkdir -p)
+    /// pull: files keep the set-uid, set-gid and sticky bits of their
+    /// remote mode (by default they are dropped, as `lxc file pull` does).
+    bool keep_special_bits = false;
 
     /// These options as liblxd's JSON.
     [[nodiscard]] std::string to_json() const {
@@ -507,6 +532,7 @@ struct FileOptions {
         if (gid) o.number("gid", *gid);
         if (append) o.boolean("append", true);
         if (parents) o.boolean("parents", true);
+        if (keep_special_bits) o.boolean("keep_special_bits", true);
         return o.str();
     }
 };
@@ -998,14 +1024,19 @@ class Files {
     /// Copy `remote_path` (file or folder) of the instance to `local_path`
     /// (streamed to disk). Throws lxd::UnsafePath, writing nothing, for a
     /// remote tree with names or symlinks that would escape `local_path`.
+    /// Files get the permission bits (0777) of their remote mode; the
+    /// set-uid, set-gid and sticky bits are dropped, as `lxc file pull`
+    /// does, unless options.keep_special_bits (the only option pull takes;
+    /// it comes last so that existing calls keep their meaning).
     void pull(std::string_view remote_path, std::string_view local_path,
-              const ProgressCallback &progress = {}) const {
+              const ProgressCallback &progress = {}, const FileOptions &options = {}) const {
         detail::CStr r(remote_path, "remote path");
         detail::CStr l(local_path, "local path");
+        std::string opts = options.to_json();
         detail::ProgressContext ctx{&progress, nullptr};
-        lxd_status st = lxd_instance_file_pull(h(), r.get(), l.get(),
-                                               progress ? detail::progress_trampoline : nullptr,
-                                               progress ? &ctx : nullptr);
+        lxd_status st = lxd_instance_file_pull_ext(
+            h(), r.get(), l.get(), opts.c_str(), progress ? detail::progress_trampoline : nullptr,
+            progress ? &ctx : nullptr);
         detail::check_after_callback(st, ctx.error);
     }
 

@@ -20,8 +20,22 @@ type Options struct {
 	// ServerCert is a PEM file: trust exactly this server certificate (as
 	// LXD's own clients pin a self-signed server). It overrides Verify.
 	ServerCert string
-	// Timeout bounds each network read or write (0: liblxd's default, 30 s).
+	// Timeout bounds each connect, network read or write (0: liblxd's
+	// default, 30 s).
 	Timeout time.Duration
+	// Deadline bounds one whole call, start to end (NewClient included):
+	// every request, wait and transfer of it counts, and the call then
+	// fails with ErrTimeout; an Exec or ExecStream without its own
+	// ExecOptions.Timeout kills the command. EventStream.Next and a
+	// Session's reads and waits take their own timeouts and no other.
+	// 0 (or less): none.
+	Deadline time.Duration
+	// MaxResponseBytes is the largest response read into memory (0 or less:
+	// liblxd's default, 64 MiB); a larger one fails the call with
+	// ErrResponseTooLarge and is not read. NewClient reads GET /1.0 (a few
+	// KiB), so a very small value fails NewClient itself. File transfers
+	// stream to and from disk and have no such cap.
+	MaxResponseBytes int64
 	// Project is the project for project-scoped calls and the raw API.
 	Project string
 }
@@ -37,10 +51,18 @@ func (o *Options) optionsJSON() []byte {
 		Verify     *bool  `json:"verify,omitempty"`
 		ServerCert string `json:"server_cert,omitempty"`
 		TimeoutMS  int64  `json:"timeout_ms,omitempty"`
+		DeadlineMS int64  `json:"deadline_ms,omitempty"`
+		MaxBytes   int64  `json:"max_response_bytes,omitempty"`
 		Project    string `json:"project,omitempty"`
-	}{o.Cert, o.Key, o.Verify, o.ServerCert, 0, o.Project}
+	}{o.Cert, o.Key, o.Verify, o.ServerCert, 0, 0, 0, o.Project}
 	if o.Timeout > 0 {
 		doc.TimeoutMS = int64(millis(o.Timeout))
+	}
+	if o.Deadline > 0 {
+		doc.DeadlineMS = int64(millis(o.Deadline))
+	}
+	if o.MaxResponseBytes > 0 {
+		doc.MaxBytes = o.MaxResponseBytes
 	}
 	b, _ := json.Marshal(doc) // cannot fail: strings, bool and int only
 	return b

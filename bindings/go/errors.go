@@ -11,7 +11,7 @@ import (
 // Status is a liblxd status code (lxd_status). Values are fixed by the C API.
 type Status int32
 
-// The status codes of liblxd (LXD_OK .. LXD_ERR_UNSAFE_PATH).
+// The status codes of liblxd (LXD_OK .. LXD_ERR_OPERATION_LOST).
 const (
 	StatusOK                 Status = C.LXD_OK
 	StatusInvalidArgument    Status = C.LXD_ERR_INVALID_ARGUMENT
@@ -31,6 +31,13 @@ const (
 	StatusCancelled          Status = C.LXD_ERR_CANCELLED
 	StatusInternal           Status = C.LXD_ERR_INTERNAL
 	StatusUnsafePath         Status = C.LXD_ERR_UNSAFE_PATH
+	// StatusResponseTooLarge: a response to be read into memory was larger
+	// than the client's Options.MaxResponseBytes (an error document: larger
+	// than 1 MiB); it was not read.
+	StatusResponseTooLarge Status = C.LXD_ERR_RESPONSE_TOO_LARGE
+	// StatusOperationLost: the daemon restarted while the operation ran;
+	// LXD lost it, and whether it took effect is unknown.
+	StatusOperationLost Status = C.LXD_ERR_OPERATION_LOST
 )
 
 // String is the C name of the status ("LXD_ERR_NOT_FOUND"), from
@@ -108,6 +115,8 @@ var (
 	ErrCancelled          = sentinel(StatusCancelled)
 	ErrInternal           = sentinel(StatusInternal)
 	ErrUnsafePath         = sentinel(StatusUnsafePath)
+	ErrResponseTooLarge   = sentinel(StatusResponseTooLarge)
+	ErrOperationLost      = sentinel(StatusOperationLost)
 )
 
 // ErrClosed is behind every error from a Client, Object, EventStream,

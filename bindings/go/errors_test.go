@@ -54,27 +54,42 @@ func TestStatusNames(t *testing.T) {
 		"LXD_ERR_TIMEOUT", "LXD_ERR_NOT_FOUND", "LXD_ERR_CONFLICT", "LXD_ERR_PRECONDITION_FAILED",
 		"LXD_ERR_FORBIDDEN", "LXD_ERR_API", "LXD_ERR_OPERATION_FAILED", "LXD_ERR_UNKNOWN_ATTRIBUTE",
 		"LXD_ERR_READ_ONLY", "LXD_ERR_EXTENSION_MISSING", "LXD_ERR_PROTOCOL", "LXD_ERR_CANCELLED",
-		"LXD_ERR_INTERNAL", "LXD_ERR_UNSAFE_PATH"}
+		"LXD_ERR_INTERNAL", "LXD_ERR_UNSAFE_PATH", "LXD_ERR_RESPONSE_TOO_LARGE", "LXD_ERR_OPERATION_LOST"}
 	sentinels := []error{nil, lxd.ErrInvalidArgument, lxd.ErrConnection, lxd.ErrTLS, lxd.ErrTimeout,
 		lxd.ErrNotFound, lxd.ErrConflict, lxd.ErrPreconditionFailed, lxd.ErrForbidden, lxd.ErrAPI,
 		lxd.ErrOperationFailed, lxd.ErrUnknownAttribute, lxd.ErrReadOnly, lxd.ErrExtensionMissing,
-		lxd.ErrProtocol, lxd.ErrCancelled, lxd.ErrInternal, lxd.ErrUnsafePath}
+		lxd.ErrProtocol, lxd.ErrCancelled, lxd.ErrInternal, lxd.ErrUnsafePath, lxd.ErrResponseTooLarge,
+		lxd.ErrOperationLost}
+	consts := []lxd.Status{lxd.StatusOK, lxd.StatusInvalidArgument, lxd.StatusConnection, lxd.StatusTLS,
+		lxd.StatusTimeout, lxd.StatusNotFound, lxd.StatusConflict, lxd.StatusPreconditionFailed,
+		lxd.StatusForbidden, lxd.StatusAPI, lxd.StatusOperationFailed, lxd.StatusUnknownAttribute,
+		lxd.StatusReadOnly, lxd.StatusExtensionMissing, lxd.StatusProtocol, lxd.StatusCancelled,
+		lxd.StatusInternal, lxd.StatusUnsafePath, lxd.StatusResponseTooLarge, lxd.StatusOperationLost}
+	if len(sentinels) != len(want) || len(consts) != len(want) {
+		t.Fatalf("%d names, %d sentinels, %d constants", len(want), len(sentinels), len(consts))
+	}
 	for i, name := range want {
 		if got := lxd.Status(i).String(); got != name {
 			t.Errorf("Status(%d) = %q, want %q", i, got, name)
+		}
+		if consts[i] != lxd.Status(i) {
+			t.Errorf("the constant for %s is %d, want %d", name, consts[i], i)
 		}
 		if i > 0 {
 			e := &lxd.Error{Code: lxd.Status(i), Message: "m"}
 			if !errors.Is(e, sentinels[i]) {
 				t.Errorf("%s does not match its sentinel", name)
 			}
-			if errors.Is(e, sentinels[1+i%17]) {
+			if errors.Is(e, sentinels[1+i%(len(sentinels)-1)]) {
 				t.Errorf("%s matches the wrong sentinel", name)
 			}
 		}
 	}
-	if got := lxd.Status(99).String(); got != "LXD_ERR_UNKNOWN_STATUS" {
-		t.Errorf("Status(99) = %q", got)
+	// The first value after the last code is none (lxd_status_name says so).
+	for _, s := range []lxd.Status{lxd.Status(len(want)), 99, -1} {
+		if got := s.String(); got != "LXD_ERR_UNKNOWN_STATUS" {
+			t.Errorf("Status(%d) = %q", int32(s), got)
+		}
 	}
 }
 

@@ -47,16 +47,17 @@ func (c *Client) Events(types ...string) (*EventStream, error) {
 // No event in time is ErrTimeout (the stream stays usable); a stream the
 // server closed is ErrConnection.
 func (s *EventStream) Next(timeout time.Duration) ([]byte, error) {
-	return s.next(timeout, nil)
+	return s.next(context.Background(), timeout)
 }
 
-// NextContext is Next, waiting until an event comes or ctx is done (then
-// it returns ctx.Err()).
+// NextContext is Next, waiting until an event comes or ctx is done: then
+// it returns ctx.Err() (context.Canceled, or context.DeadlineExceeded once
+// ctx's deadline passed; checked every quarter of a second).
 func (s *EventStream) NextContext(ctx context.Context) ([]byte, error) {
-	return s.next(-1, ctx.Done())
+	return s.next(ctx, -1)
 }
 
-func (s *EventStream) next(timeout time.Duration, done <-chan struct{}) ([]byte, error) {
+func (s *EventStream) next(ctx context.Context, timeout time.Duration) ([]byte, error) {
 	const op = "EventStream.Next"
 	if s == nil {
 		return nil, argError(op, "nil *EventStream")
@@ -64,13 +65,11 @@ func (s *EventStream) next(timeout time.Duration, done <-chan struct{}) ([]byte,
 	var out *C.char
 	var ctxErr error
 	err := waitLoop(timeout, s.closing, op, "event stream", func(t time.Duration) error {
-		if done != nil {
-			select {
-			case <-done:
-				ctxErr = context.Canceled
-				return nil
-			default:
-			}
+		// Checked between slices: a cancelled or expired context ends the
+		// wait within one slice, with its own error.
+		if err := ctx.Err(); err != nil {
+			ctxErr = err
+			return nil
 		}
 		return s.h.use(op, "event stream", func(p *C.lxd_events) error {
 			return call(op, func() C.lxd_status { return C.lxd_events_next(p, millis(t), &out) })

@@ -3,6 +3,7 @@ package lxd_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -143,4 +144,65 @@ func TestEventsListener(t *testing.T) {
 	must(t, l2.Close())
 	_, err = client.Listen(nil)
 	wantErr(t, err, lxd.ErrInvalidArgument)
+}
+
+// NextContext ends with the context's own error: context.Canceled for a
+// cancelled context, context.DeadlineExceeded for an expired one, whether
+// it was done before the call or while the call waited. Events that
+// others cause on the shared daemon may come first: they are read on.
+func TestNextContextErrors(t *testing.T) {
+	s, err := client.Events("lifecycle")
+	must(t, err)
+	defer s.Close()
+	// untilErr calls NextContext until it fails (bounded: a done context
+	// ends it within a slice, events or not).
+	untilErr := func(ctx context.Context) error {
+		t.Helper()
+		limit := time.Now().Add(60 * time.Second)
+		for time.Now().Before(limit) {
+			if _, err := s.NextContext(ctx); err != nil {
+				return err
+			}
+		}
+		t.Fatal("NextContext never returned the context's error")
+		return nil
+	}
+	check := func(what string, err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: got %v, want %v", what, err, want)
+		}
+		other := context.Canceled
+		if want == context.Canceled {
+			other = context.DeadlineExceeded
+		}
+		if errors.Is(err, other) {
+			t.Errorf("%s: %v is also %v", what, err, other)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = s.NextContext(ctx)
+	check("cancelled before", err, context.Canceled)
+
+	ctx, cancel = context.WithTimeout(context.Background(), time.Nanosecond)
+	time.Sleep(time.Millisecond)
+	_, err = s.NextContext(ctx)
+	cancel()
+	check("expired before", err, context.DeadlineExceeded)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	timer := time.AfterFunc(300*time.Millisecond, cancel)
+	check("cancelled while waiting", untilErr(ctx), context.Canceled)
+	timer.Stop()
+
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	check("expired while waiting", untilErr(ctx), context.DeadlineExceeded)
+	cancel()
+
+	// The stream stays usable.
+	if _, err := s.Next(0); err != nil {
+		wantErr(t, err, lxd.ErrTimeout)
+	}
 }

@@ -22,7 +22,8 @@ type ExecOptions struct {
 	Cwd         string            // working folder
 	User, Group *int              // numeric ids to run as, e.g. Ptr(1000)
 	// Timeout kills the command (SIGKILL) when it passes; the call then
-	// returns ErrTimeout. 0: no limit. Not for ExecInteractive.
+	// returns ErrTimeout. 0: the client's Options.Deadline if it has one,
+	// else no limit. Not for ExecInteractive.
 	Timeout time.Duration
 	// Width and Height of the terminal of ExecInteractive (0: 80×24).
 	Width, Height uint32

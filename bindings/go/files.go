@@ -18,6 +18,9 @@ type FileOptions struct {
 	UID, GID *int         // owner ids
 	Append   bool         // Put: add to the end of an existing file
 	Parents  bool         // Mkdir: create missing parent folders (mkdir -p)
+	// PullWith: pulled files keep the set-uid, set-gid and sticky bits of
+	// their remote mode (by default they are dropped, as lxc file pull does).
+	KeepSpecialBits bool
 }
 
 func (o *FileOptions) json() []byte {
@@ -49,6 +52,9 @@ func (o *FileOptions) json() []byte {
 	}
 	if o.Parents {
 		doc["parents"] = true
+	}
+	if o.KeepSpecialBits {
+		doc["keep_special_bits"] = true
 	}
 	b, _ := json.Marshal(doc)
 	return b
@@ -192,9 +198,22 @@ func (f *Files) Push(localPath, remotePath string, opts *FileOptions, progress P
 // Pull copies remotePath in the instance (a file, or a folder with
 // everything in it) to localPath, streaming to disk. A remote name or
 // symlink that would land outside localPath refuses the whole pull with
-// ErrUnsafePath before anything is written. progress may be nil.
+// ErrUnsafePath before anything is written. Files get the permission bits
+// (0777) of their remote mode: set-uid, set-gid and sticky bits are dropped,
+// as lxc file pull does (PullWith with KeepSpecialBits keeps them).
+// progress may be nil.
 func (f *Files) Pull(remotePath, localPath string, progress ProgressFunc) error {
-	const op = "Files.Pull"
+	return f.pull("Files.Pull", remotePath, localPath, nil, progress)
+}
+
+// PullWith is Pull with options. Options: KeepSpecialBits (pulled files
+// keep the set-uid, set-gid and sticky bits the server reports). opts and
+// progress may be nil.
+func (f *Files) PullWith(remotePath, localPath string, opts *FileOptions, progress ProgressFunc) error {
+	return f.pull("Files.PullWith", remotePath, localPath, opts, progress)
+}
+
+func (f *Files) pull(op, remotePath, localPath string, opts *FileOptions, progress ProgressFunc) error {
 	cs := cstrings{op: op}
 	defer cs.free()
 	cRemote, err := cs.str("remote path", remotePath)
@@ -205,7 +224,16 @@ func (f *Files) Pull(remotePath, localPath string, progress ProgressFunc) error 
 	if err != nil {
 		return err
 	}
+	if opts == nil {
+		return transfer(f.o, op, progress, func(p *C.lxd_obj, h C.uintptr_t) C.lxd_status {
+			return C.lxdgo_file_pull(p, cRemote, cLocal, h)
+		})
+	}
+	cOpts, err := cs.json("options", opts.json())
+	if err != nil {
+		return err
+	}
 	return transfer(f.o, op, progress, func(p *C.lxd_obj, h C.uintptr_t) C.lxd_status {
-		return C.lxdgo_file_pull(p, cRemote, cLocal, h)
+		return C.lxdgo_file_pull_ext(p, cRemote, cLocal, cOpts, h)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	lxd "github.com/liblxd/liblxd/bindings/go"
@@ -129,4 +130,59 @@ func TestFilePushPullProgress(t *testing.T) {
 		t.Error("the refused pull wrote files")
 	}
 	lxc(t, "exec", boxName, "--", "rm", "-rf", remote)
+}
+
+// Pull drops the set-uid, set-gid and sticky bits (as lxc file pull does);
+// PullWith with KeepSpecialBits keeps them.
+func TestFilePullSpecialBits(t *testing.T) {
+	c := box(t)
+	f := c.Files()
+	dir := "/root/" + uniq("sb")
+	t.Cleanup(func() { _, _ = lxcTry("exec", boxName, "--", "rm", "-rf", dir) })
+	lxc(t, "exec", boxName, "--", "sh", "-c", "mkdir -p "+dir+" && printf s > "+dir+"/suid && chmod 4755 "+dir+"/suid && "+
+		"printf t > "+dir+"/sticky && chmod 1777 "+dir+"/sticky")
+	if got := lxc(t, "exec", boxName, "--", "stat", "-c", "%a", dir+"/suid"); got != "4755" {
+		t.Fatalf("lxc stat of the remote file: %q", got)
+	}
+	local := t.TempDir()
+	mode := func(path string) uint32 {
+		t.Helper()
+		var st syscall.Stat_t
+		must(t, syscall.Stat(path, &st))
+		return st.Mode & 0o7777
+	}
+	wantMode := func(path string, want uint32) {
+		t.Helper()
+		if got := mode(path); got != want {
+			t.Errorf("%s pulled with mode %#o, want %#o", filepath.Base(path), got, want)
+		}
+	}
+
+	must(t, f.Pull(dir+"/suid", filepath.Join(local, "plain"), nil))
+	wantMode(filepath.Join(local, "plain"), 0o755)
+	must(t, f.PullWith(dir+"/suid", filepath.Join(local, "nil-options"), nil, nil))
+	wantMode(filepath.Join(local, "nil-options"), 0o755)
+	must(t, f.PullWith(dir+"/suid", filepath.Join(local, "default"), &lxd.FileOptions{}, nil))
+	wantMode(filepath.Join(local, "default"), 0o755)
+	calls := 0
+	must(t, f.PullWith(dir+"/suid", filepath.Join(local, "kept"), &lxd.FileOptions{KeepSpecialBits: true},
+		func(done, total uint64) error { calls++; return nil }))
+	wantMode(filepath.Join(local, "kept"), 0o4755)
+	if calls == 0 {
+		t.Error("no progress on PullWith")
+	}
+	// A folder: every file keeps its bits.
+	must(t, f.PullWith(dir, filepath.Join(local, "tree"), &lxd.FileOptions{KeepSpecialBits: true}, nil))
+	wantMode(filepath.Join(local, "tree", "suid"), 0o4755)
+	wantMode(filepath.Join(local, "tree", "sticky"), 0o1777)
+	must(t, f.Pull(dir, filepath.Join(local, "tree-plain"), nil))
+	wantMode(filepath.Join(local, "tree-plain", "suid"), 0o755)
+	wantMode(filepath.Join(local, "tree-plain", "sticky"), 0o777)
+
+	// Options a pull does not take are refused; so is the pull option elsewhere.
+	err := f.PullWith(dir+"/suid", filepath.Join(local, "bad"), &lxd.FileOptions{Mode: lxd.Ptr(os.FileMode(0o600))}, nil)
+	wantErr(t, err, lxd.ErrInvalidArgument)
+	wantErr(t, f.Put(dir+"/x", []byte("x"), &lxd.FileOptions{KeepSpecialBits: true}), lxd.ErrInvalidArgument)
+	err = f.PullWith(dir+"/suid", filepath.Join(local, "nul\x00"), nil, nil)
+	wantErr(t, err, lxd.ErrInvalidArgument)
 }

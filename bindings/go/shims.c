@@ -34,6 +34,12 @@ lxd_status lxdgo_file_pull(lxd_obj *o, const char *remote, const char *local, ui
 	return lxd_instance_file_pull(o, remote, local, h ? lxdgo_progress_cb : NULL, (void *)h);
 }
 
+lxd_status lxdgo_file_pull_ext(lxd_obj *o, const char *remote, const char *local, const char *opts,
+                               uintptr_t h) {
+	return lxd_instance_file_pull_ext(o, remote, local, opts, h ? lxdgo_progress_cb : NULL,
+	                                  (void *)h);
+}
+
 lxd_status lxdgo_events_listen(lxd_client *c, const char *types, uintptr_t h,
                                lxd_events_listener **out) {
 	return lxd_events_listen(c, types, lxdgo_event_cb, (void *)h, out);

@@ -13,6 +13,8 @@ lxd_status lxdgo_exec_stream(lxd_obj *o, const char *cmd, const char *opts, cons
 lxd_status lxdgo_file_push(lxd_obj *o, const char *local, const char *remote, const char *opts,
                            uintptr_t h);
 lxd_status lxdgo_file_pull(lxd_obj *o, const char *remote, const char *local, uintptr_t h);
+lxd_status lxdgo_file_pull_ext(lxd_obj *o, const char *remote, const char *local, const char *opts,
+                               uintptr_t h);
 lxd_status lxdgo_events_listen(lxd_client *c, const char *types, uintptr_t h,
                                lxd_events_listener **out);
 void lxdgo_set_warning_callback(int on);

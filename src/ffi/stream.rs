@@ -565,19 +565,16 @@ pub unsafe extern "C" fn lxd_instance_file_pull(
     progress: lxd_progress_cb,
     user_data: *mut c_void,
 ) -> lxd_status {
-    guard(|| {
-        let obj = unsafe { self::instance(instance) }?;
-        let remote = unsafe { arg_str(remote_path, "remote_path") }?;
-        let local = unsafe { arg_path(local_path, "local_path") }?;
-        let mut cb = unsafe { progress_fn(progress, user_data) };
-        files::pull(
-            obj,
-            remote,
-            local,
-            &FileOptions::default(),
-            cb.as_mut().map(|f| f as _),
+    unsafe {
+        lxd_instance_file_pull_ext(
+            instance,
+            remote_path,
+            local_path,
+            std::ptr::null(),
+            progress,
+            user_data,
         )
-    })
+    }
 }
 
 /// `lxd_instance_file_pull` with options.

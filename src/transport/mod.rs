@@ -286,9 +286,9 @@ pub struct Limits {
 }
 
 /// The largest response head (status line and headers) accepted.
-pub const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The largest error document read: LXD's are a few hundred bytes.
-pub const MAX_ERROR_BODY: u64 = 1024 * 1024;
+pub(crate) const MAX_ERROR_BODY: u64 = 1024 * 1024;
 /// Connections kept alive per client.
 const POOL_MAX: usize = 16;
 const INPUT_BUFFER: usize = 128 * 1024;
@@ -560,17 +560,23 @@ impl Transport {
                 } else {
                     limits.max_body
                 };
-                out.body = resp
+                // Sized from Content-Length (within the cap): one
+                // allocation and no probing reads for the usual document.
+                let hint = resp.body().content_length().unwrap_or(8 * 1024).min(cap);
+                let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0) + 1);
+                let read = resp
                     .body_mut()
                     .with_config()
                     .limit(cap)
-                    .read_to_vec()
-                    .map_err(|e| match e {
-                        ureq::Error::BodyExceedsLimit(_) => {
-                            Failure::Final(too_large(&ctx(), out.status, cap))
-                        }
-                        e => failure(&ctx(), e),
-                    })?;
+                    .reader()
+                    .read_to_end(&mut body);
+                out.body = body;
+                read.map_err(|e| match ureq::Error::from(e) {
+                    ureq::Error::BodyExceedsLimit(_) => {
+                        Failure::Final(too_large(&ctx(), out.status, cap))
+                    }
+                    e => failure(&ctx(), e),
+                })?;
             }
         }
         Ok(out)

@@ -187,3 +187,34 @@ TEST(native_handles_interoperate_with_the_c_api) {
     CHECK(!adopted);
     lxd_obj_free(released);
 }
+
+TEST(max_response_bytes_refuses_larger_responses) {
+    // The constructor reads GET /1.0 (a few KiB): 200 bytes is too few.
+    lxd::ClientOptions tiny;
+    tiny.max_response_bytes = 200;
+    auto e = THROWS(lxd::ResponseTooLarge, lxd::Client(std::nullopt, tiny));
+    CHECK(e && e->code() == LXD_ERR_RESPONSE_TOO_LARGE && !e->message().empty());
+
+    // A cap that admits GET /1.0 but not the profile list, which holds a
+    // profile with a description twice that size.
+    std::size_t limit = 4 * t::client().api("GET", "/1.0").size();
+    std::string name = t::unique("big");
+    t::defer_sh("lxc profile delete " + name + " >/dev/null 2>&1");
+    lxd::Object p = t::client().profiles().create(R"({"name":")" + name + R"("})");
+    p.set("description", lxd::json_string(std::string(2 * limit, 'x')));
+    p.save();
+
+    lxd::ClientOptions capped;
+    capped.max_response_bytes = limit;
+    lxd::Client small(std::nullopt, capped);
+    THROWS(lxd::ResponseTooLarge, (void)small.profiles().all());
+    THROWS(lxd::ResponseTooLarge, (void)small.api("GET", "/1.0/profiles?recursion=1"));
+    // What fits still works on that client.
+    CHECK(small.profiles().exists("default"));
+    // The default cap reads the whole list.
+    bool found = false;
+    for (lxd::ObjectRef o : t::client().profiles().all()) {
+        found = found || o.key() == name;
+    }
+    CHECK(found);
+}

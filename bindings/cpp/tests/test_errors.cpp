@@ -6,6 +6,7 @@
 #include "harness.hpp"
 
 #include <type_traits>
+#include <typeinfo>
 
 static_assert(std::is_base_of_v<std::runtime_error, lxd::Error>);
 static_assert(std::is_base_of_v<lxd::Error, lxd::NotFound>);
@@ -21,6 +22,11 @@ static_assert(std::is_nothrow_move_constructible_v<lxd::Object>);
 static_assert(std::is_nothrow_move_assignable_v<lxd::Object>);
 static_assert(std::is_nothrow_move_constructible_v<lxd::EventListener>);
 static_assert(std::is_copy_constructible_v<lxd::ObjectRef>);
+// The status codes are fixed values, never renumbered.
+static_assert(LXD_ERR_UNSAFE_PATH == 17 && LXD_ERR_RESPONSE_TOO_LARGE == 18 &&
+              LXD_ERR_OPERATION_LOST == 19);
+static_assert(std::is_base_of_v<lxd::Error, lxd::ResponseTooLarge>);
+static_assert(std::is_base_of_v<lxd::Error, lxd::OperationLost>);
 
 TEST(not_found_carries_the_servers_message_and_http_404) {
     std::string name = t::unique("missing");
@@ -116,20 +122,36 @@ TEST(status_names_versions_and_error_construction) {
     CHECK_EQ(std::string(lxd::status_name(LXD_OK)), std::string("LXD_OK"));
     CHECK_EQ(std::string(lxd::status_name(LXD_ERR_UNSAFE_PATH)),
              std::string("LXD_ERR_UNSAFE_PATH"));
+    CHECK_EQ(std::string(lxd::status_name(LXD_ERR_RESPONSE_TOO_LARGE)),
+             std::string("LXD_ERR_RESPONSE_TOO_LARGE"));
+    CHECK_EQ(std::string(lxd::status_name(LXD_ERR_OPERATION_LOST)),
+             std::string("LXD_ERR_OPERATION_LOST"));
     CHECK_EQ(std::string(lxd::status_name(999)), std::string("LXD_ERR_UNKNOWN_STATUS"));
+    // The last code is LXD_ERR_OPERATION_LOST: the next value is none.
+    CHECK_EQ(std::string(lxd::status_name(LXD_ERR_OPERATION_LOST + 1)),
+             std::string("LXD_ERR_UNKNOWN_STATUS"));
     CHECK_EQ(std::string(lxd::version()), std::string(LXD_VERSION_STRING));
-    // throw_error maps every code to its class.
-    for (lxd_status code = LXD_ERR_INVALID_ARGUMENT; code <= LXD_ERR_UNSAFE_PATH; ++code) {
+    // throw_error maps every code to a class of its own (not the base), whose
+    // what() starts with the code's name.
+    for (lxd_status code = LXD_ERR_INVALID_ARGUMENT; code <= LXD_ERR_OPERATION_LOST; ++code) {
         try {
             lxd::throw_error(code, 0, "m");
         } catch (const lxd::Error &e) {
             CHECK_EQ(e.code(), code);
             CHECK_EQ(e.message(), std::string("m"));
+            CHECK_MSG(typeid(e) != typeid(lxd::Error),
+                      std::string(lxd::status_name(code)) + " has no class of its own");
+            CHECK_EQ(std::string(e.what()), std::string(lxd::status_name(code)) + ": m");
         }
     }
     CHECK(THROWS(lxd::Conflict, lxd::throw_error(LXD_ERR_CONFLICT, 409, "x")).has_value());
     CHECK(THROWS(lxd::Timeout, lxd::throw_error(LXD_ERR_TIMEOUT, 0, "x")).has_value());
     CHECK(THROWS(lxd::UnsafePath, lxd::throw_error(LXD_ERR_UNSAFE_PATH, 0, "x")).has_value());
+    auto too_large = THROWS(lxd::ResponseTooLarge,
+                            lxd::throw_error(LXD_ERR_RESPONSE_TOO_LARGE, 0, "x"));
+    CHECK(too_large && too_large->code() == LXD_ERR_RESPONSE_TOO_LARGE);
+    auto lost = THROWS(lxd::OperationLost, lxd::throw_error(LXD_ERR_OPERATION_LOST, 0, "x"));
+    CHECK(lost && lost->code() == LXD_ERR_OPERATION_LOST);
     CHECK(THROWS(lxd::Error, lxd::throw_error(1234, 0, "x")).has_value());
 }
 

@@ -4,6 +4,7 @@
 
 #include "harness.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <thread>
@@ -118,6 +119,27 @@ TEST(exec_errors_missing_command_and_timeout) {
     // Exec on a non-instance.
     lxd::Object profile = t::client().profiles().get("default");
     THROWS(lxd::InvalidArgument, (void)profile.exec({"true"}));
+}
+
+TEST(client_deadline_bounds_an_exec_and_kills_the_command) {
+    (void)box();
+    lxd::ClientOptions opts;
+    opts.deadline_ms = 1500;
+    lxd::Client limited(std::nullopt, opts);
+    lxd::Object c = limited.containers().get(box_holder->name);
+    // It bounds each call, not the client: a quick one passes.
+    CHECK_EQ(c.exec({"true"}).exit_code(), 0);
+    // A command without a timeout of its own ends with the call's deadline:
+    // lxd::Timeout long before the sleep would end, and it is killed (the
+    // sleep is far longer than the wait below, so only the kill ends it).
+    auto start = std::chrono::steady_clock::now();
+    auto e = THROWS(lxd::Timeout, (void)c.exec({"sleep", "740"}));
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(e && e->code() == LXD_ERR_TIMEOUT);
+    CHECK_MSG(took < std::chrono::milliseconds(4500),
+              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+                  " ms for a call with a 1.5 s deadline");
+    CHECK(t::eventually([] { return !in_ps("sleep 740"); }));
 }
 
 TEST(exec_on_a_stopped_container_is_an_api_error) {

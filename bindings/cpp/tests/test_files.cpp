@@ -184,3 +184,48 @@ TEST(progress_callback_stopping_or_throwing) {
     // The object is still usable.
     CHECK_EQ(c.files().get("/root/big3").size(), std::size_t(4 << 20));
 }
+
+TEST(pull_drops_setuid_setgid_sticky_unless_keep_special_bits) {
+    std::string name = t::unique("sbits");
+    lxd::Object c = t::new_container(name, true);
+    std::string dir = temp_dir();
+    REQUIRE(t::sh("lxc exec " + name +
+                  " -- sh -c 'mkdir /root/sb && printf s > /root/sb/suid && chmod 4755 "
+                  "/root/sb/suid && printf g > /root/sb/sgid && chmod 2750 /root/sb/sgid'") == 0);
+    REQUIRE(t::sh_out("lxc exec " + name + " -- stat -c %a /root/sb/suid") ==
+            std::optional<std::string>("4755"));
+    auto mode = [](const std::string &path) -> unsigned {
+        struct stat st {};
+        REQUIRE(stat(path.c_str(), &st) == 0);
+        return st.st_mode & 07777u;
+    };
+    // Plain pull (and default options): the bits are dropped.
+    c.files().pull("/root/sb/suid", dir + "/plain");
+    CHECK_EQ(mode(dir + "/plain"), 0755u);
+    c.files().pull("/root/sb/suid", dir + "/default", {}, lxd::FileOptions{});
+    CHECK_EQ(mode(dir + "/default"), 0755u);
+    // Asked to keep them: a file, and a folder with progress.
+    lxd::FileOptions keep;
+    keep.keep_special_bits = true;
+    c.files().pull("/root/sb/suid", dir + "/kept", {}, keep);
+    CHECK_EQ(mode(dir + "/kept"), 04755u);
+    std::uint64_t done_bytes = 0;
+    c.files().pull(
+        "/root/sb", dir + "/tree",
+        [&](std::uint64_t done, std::uint64_t) {
+            done_bytes = done;
+            return true;
+        },
+        keep);
+    CHECK_EQ(done_bytes, std::uint64_t(2));
+    CHECK_EQ(mode(dir + "/tree/suid"), 04755u);
+    CHECK_EQ(mode(dir + "/tree/sgid"), 02750u);
+    c.files().pull("/root/sb", dir + "/tree-plain");
+    CHECK_EQ(mode(dir + "/tree-plain/suid"), 0755u);
+    CHECK_EQ(mode(dir + "/tree-plain/sgid"), 0750u);
+    // An option pull does not take, and the pull option elsewhere: refused.
+    lxd::FileOptions with_mode;
+    with_mode.mode = 0600;
+    THROWS(lxd::InvalidArgument, c.files().pull("/root/sb/suid", dir + "/bad", {}, with_mode));
+    THROWS(lxd::InvalidArgument, c.files().put("/root/x", "x", keep));
+}

@@ -200,18 +200,58 @@ class TestClient < LXDTest::Case
   def test_status_names
     assert_equal "LXD_OK", LXD.status_name(0)
     assert_equal "LXD_ERR_UNSAFE_PATH", LXD.status_name(17)
+    assert_equal "LXD_ERR_RESPONSE_TOO_LARGE", LXD.status_name(18)
+    assert_equal "LXD_ERR_OPERATION_LOST", LXD.status_name(19)
+    assert_equal "LXD_ERR_UNKNOWN_STATUS", LXD.status_name(20)
     assert_equal "LXD_ERR_UNKNOWN_STATUS", LXD.status_name(99)
-    (1..17).each do |code|
+    # Every code of the C API has its class, and the tables agree with
+    # lxd_status_name.
+    assert_equal (1..19).to_a, LXD::Error::CLASSES.keys.sort
+    assert_equal (0..19).to_a, LXD::Native::STATUS.values.sort
+    LXD::Native::STATUS.each do |name, code|
+      assert_equal "LXD_#{code.zero? ? '' : 'ERR_'}#{name.upcase}", LXD.status_name(code)
+    end
+    (1..19).each do |code|
       klass = LXD::Error.for_code(code)
       assert klass < LXD::Error
       assert_equal code, klass.code
       assert_equal code, klass.new("m").code
+      assert_equal LXD.status_name(code), klass.new("m").status_name
     end
+    assert_equal LXD::ResponseTooLarge, LXD::Error.for_code(18)
+    assert_equal LXD::OperationLost, LXD::Error.for_code(19)
     assert_equal LXD::NotFound, LXD::Error.for_code(5)
     assert_equal LXD::Conflict, LXD::Error.for_code(6)
     assert_equal LXD::PreconditionFailed, LXD::Error.for_code(7)
     assert_equal LXD::Timeout, LXD::Error.for_code(4)
     assert_equal LXD::ConnectionError, LXD::Error.for_code(2)
+  end
+
+  def test_max_response_bytes
+    # The constructor reads GET /1.0 (a few KiB): 200 bytes is too few.
+    e = assert_raises(LXD::ResponseTooLarge) { LXD::Client.new(max_response_bytes: 200) }
+    assert_equal 18, e.code
+    refute_empty e.message
+    assert_raises(LXD::InvalidArgument) { LXD::Client.new(max_response_bytes: 0) }
+    assert_raises(LXD::InvalidArgument) { LXD::Client.new(max_response_bytes: "1") }
+
+    # A cap that admits GET /1.0 but not the profile list, which holds a
+    # profile with a description twice that size.
+    limit = 4 * JSON.generate(client.api(:get, "/1.0")).bytesize
+    p = new_profile("big")
+    p.description = "x" * (2 * limit)
+    p.save
+    small = LXD::Client.new(max_response_bytes: limit)
+    begin
+      assert_raises(LXD::ResponseTooLarge) { small.profiles.all }
+      assert_raises(LXD::ResponseTooLarge) { small.api(:get, "/1.0/profiles?recursion=1") }
+      # What fits still works on that client.
+      assert small.profiles.exists?("default")
+    ensure
+      small.close
+    end
+    # The default cap reads the whole list.
+    assert_includes client.profiles.all.map(&:name), p.name
   end
 
   def test_last_error_accessors

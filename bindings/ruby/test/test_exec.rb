@@ -59,6 +59,26 @@ class TestExec < LXDTest::Case
     assert_includes [400, 409], e.http_status, e.message
   end
 
+  def test_client_deadline_bounds_a_call_and_kills_the_command
+    limited = LXD::Client.new(deadline: 1.5)
+    c = limited.containers.get(box.name)
+    # It bounds each call, not the client: a quick one passes.
+    assert_equal 0, c.execute(["true"]).exit_code
+    # A command without a timeout of its own ends with the call's deadline:
+    # LXD::Timeout long before the sleep would end, and it is killed (the
+    # sleep is far longer than the wait below, so only the kill ends it).
+    marker = "6#{Process.pid % 10_000}1"
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    assert_raises(LXD::Timeout) { c.execute(["sleep", marker]) }
+    took = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+    assert_operator took, :<, 4.5, "a call with a 1.5 s deadline took #{took} s"
+    assert eventually { !box.execute(["ps", "w"]).stdout.include?("sleep #{marker}") },
+           "the command was killed"
+    assert_raises(LXD::InvalidArgument) { LXD::Client.new(deadline: -1) }
+  ensure
+    limited&.close
+  end
+
   def test_streamed_output_reaches_the_block
     chunks = []
     code = box.execute(["sh", "-c", "echo one; echo two >&2; echo three; exit 3"]) do |stream, data|

@@ -102,6 +102,32 @@ class TestFiles < LXDTest::Case
     assert_equal "4000000", lxc("exec", box.name, "--", "stat", "-c", "%s", "#{dir}/big3")
   end
 
+  def test_pull_drops_special_bits_unless_asked_to_keep_them
+    lxc("exec", box.name, "--", "sh", "-c",
+        "mkdir -p #{dir}/sb && printf s > #{dir}/sb/suid && chmod 4755 #{dir}/sb/suid && " \
+        "printf t > #{dir}/sb/sticky && chmod 1777 #{dir}/sb/sticky")
+    assert_equal "4755", lxc("exec", box.name, "--", "stat", "-c", "%a", "#{dir}/sb/suid")
+    local = Dir.mktmpdir("lxdt-rb-sbits-")
+    cleanup { FileUtils.rm_rf(local) }
+    mode = ->(path) { File.stat(path).mode & 0o7777 }
+
+    box.files.pull("#{dir}/sb/suid", "#{local}/plain")
+    assert_equal 0o755, mode.call("#{local}/plain")
+    box.files.pull("#{dir}/sb/suid", "#{local}/false", keep_special_bits: false)
+    assert_equal 0o755, mode.call("#{local}/false")
+    assert_same box.files, box.files.pull("#{dir}/sb/suid", "#{local}/kept", keep_special_bits: true)
+    assert_equal 0o4755, mode.call("#{local}/kept")
+    # A folder, with progress: every file keeps its bits.
+    progress = []
+    box.files.pull("#{dir}/sb", "#{local}/tree", keep_special_bits: true) { |done, total| progress << [done, total] }
+    assert_equal [2, 2], progress.last
+    assert_equal 0o4755, mode.call("#{local}/tree/suid")
+    assert_equal 0o1777, mode.call("#{local}/tree/sticky")
+    box.files.pull("#{dir}/sb", "#{local}/tree-plain")
+    assert_equal 0o755, mode.call("#{local}/tree-plain/suid")
+    assert_equal 0o777, mode.call("#{local}/tree-plain/sticky")
+  end
+
   def test_pull_refuses_a_symlink_out_of_the_tree
     lxc("exec", box.name, "--", "sh", "-c", "mkdir -p #{dir}/evil && ln -s /etc/passwd #{dir}/evil/pw")
     local = Dir.mktmpdir("lxdt-rb-evil-")

@@ -22,17 +22,34 @@ module LXD
     # @param verify [Boolean] false accepts any server certificate
     # @param server_cert [String, nil] PEM file: trust exactly this server
     #   certificate (pinning; overrides `verify`)
-    # @param timeout [Numeric, nil] seconds per network read or write
-    #   (liblxd's default: 30)
+    # @param timeout [Numeric, nil] seconds per connect, network read or
+    #   write (liblxd's default: 30)
+    # @param deadline [Numeric, nil] seconds one whole call may take, start
+    #   to end, every request, wait and transfer of it included; then it
+    #   raises {Timeout} (an `execute` without its own `timeout:` has its
+    #   command killed). Default: none. Also bounds this constructor.
+    # @param max_response_bytes [Integer, nil] the largest response read
+    #   into memory (liblxd's default: 64 MiB); a larger one is not read and
+    #   the call raises {ResponseTooLarge}. The constructor reads `GET /1.0`
+    #   (a few KiB), so a smaller value makes it raise already.
     # @param project [String, nil] project for project-scoped calls
-    # @raise [ConnectionError, TLSError, Timeout, ProtocolError, InvalidArgument]
+    # @raise [ConnectionError, TLSError, Timeout, ProtocolError,
+    #   ResponseTooLarge, InvalidArgument]
     def initialize(endpoint = nil, cert: nil, key: nil, verify: true, server_cert: nil,
-                   timeout: nil, project: nil)
+                   timeout: nil, deadline: nil, max_response_bytes: nil, project: nil)
       options = { "verify" => verify ? true : false }
       options["cert"] = cert if cert
       options["key"] = key if key
       options["server_cert"] = server_cert if server_cert
       options["timeout_ms"] = Call.millis(timeout, "timeout") if timeout
+      options["deadline_ms"] = Call.millis(deadline, "deadline") if deadline
+      unless max_response_bytes.nil?
+        unless max_response_bytes.is_a?(Integer) && max_response_bytes.positive?
+          raise InvalidArgument, "max_response_bytes must be a positive Integer"
+        end
+
+        options["max_response_bytes"] = max_response_bytes
+      end
       options["project"] = project if project
       endpoint = Call.c_string(endpoint, "endpoint", nullable: true)
       json = Call.c_string(Call.to_json_text(options, "options"), "options")

@@ -75,7 +75,9 @@ module LXD
     14 => :ProtocolError,
     15 => :Cancelled,
     16 => :InternalError,
-    17 => :UnsafePath
+    17 => :UnsafePath,
+    18 => :ResponseTooLarge,
+    19 => :OperationLost
   }.each do |code, name|
     klass = Class.new(Error)
     klass.define_code(code)

@@ -82,14 +82,23 @@ module LXD
     # Copy `remote_path` (a file, or a folder tree) to `local_path` (made at
     # that path), streaming to disk; refuses ({UnsafePath}) a tree with
     # names or symlinks that would land outside `local_path`. Progress as
-    # {#push}.
+    # {#push}. Files get the permission bits (0777) of their remote mode;
+    # the set-uid, set-gid and sticky bits are dropped, as `lxc file pull`
+    # does, unless `keep_special_bits: true`.
+    # @param keep_special_bits [Boolean] keep the set-uid, set-gid and
+    #   sticky bits the server reports
     # @return [self, nil]
-    def pull(remote_path, local_path, &progress)
+    def pull(remote_path, local_path, keep_special_bits: false, &progress)
       remote_path = Call.c_string(remote_path, "remote path")
       local_path = Call.c_string(local_path, "local path")
+      opts = options(keep_special_bits: keep_special_bits ? true : nil)
       transfer(progress) do |cb|
         @instance.with_ptr do |o|
-          Call.invoke(:lxd_instance_file_pull, o, remote_path, local_path, cb, nil)
+          if opts
+            Call.invoke(:lxd_instance_file_pull_ext, o, remote_path, local_path, opts, cb, nil)
+          else
+            Call.invoke(:lxd_instance_file_pull, o, remote_path, local_path, cb, nil)
+          end
         end
       end
     end

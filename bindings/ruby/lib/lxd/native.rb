@@ -48,7 +48,7 @@ module LXD
       not_found: 5, conflict: 6, precondition_failed: 7, forbidden: 8,
       api: 9, operation_failed: 10, unknown_attribute: 11, read_only: 12,
       extension_missing: 13, protocol: 14, cancelled: 15, internal: 16,
-      unsafe_path: 17
+      unsafe_path: 17, response_too_large: 18, operation_lost: 19
     }.freeze
 
     # Callback types.
@@ -133,6 +133,8 @@ module LXD
       [:lxd_instance_file_push,
        %i[pointer string string string progress_cb pointer], :int32, true],
       [:lxd_instance_file_pull, %i[pointer string string progress_cb pointer], :int32, true],
+      [:lxd_instance_file_pull_ext,
+       %i[pointer string string string progress_cb pointer], :int32, true],
       # -- events
       [:lxd_events_open, %i[pointer string pointer], :int32, true],
       [:lxd_events_next, %i[pointer int pointer], :int32, true],
