@@ -497,6 +497,8 @@ TEST(crash_and_restart_idle_clients_waits_lost_operations_and_event_streams) {
     memset(&x, 0, sizeof x);
     for (int t = 0; t < NT; t++) pthread_mutex_init(&x.heard[t].mu, NULL);
     crash_body(&x);
+    /* Up again for what follows, even when the test stopped half-way. */
+    if (env.ok && !start_daemon()) t_fail(__FILE__, __LINE__, "the private daemon does not start");
     crash_free(&x);
     for (int t = 0; t < NT; t++) pthread_mutex_destroy(&x.heard[t].mu);
 }
