@@ -1060,11 +1060,18 @@ lxd_status lxd_instance_rename(struct lxd_obj *obj,
  * server no longer knows an operation that this handle knows existed (one
  * from `lxd_obj_operation`, or one loaded before), it has ended: the wait
  * returns `LXD_OK` and the attributes stay as last seen (the operation's
- * effect shows in the objects it changed).
+ * effect shows in the objects it changed) — unless the daemon restarted
+ * since the handle saw it (its `environment.server_pid` changed): then the
+ * operation was lost with the daemon, `LXD_ERR_OPERATION_LOST`.
+ * A wait in progress when the daemon goes away ends at once with
+ * `LXD_ERR_CONNECTION`; waiting again once it is back gives
+ * `LXD_ERR_OPERATION_LOST`.
  *
  * @return `LXD_OK` (succeeded, or ended and forgotten as above);
  *   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
- *   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running);
+ *   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running, or the daemon
+ *   did not answer in time); `LXD_ERR_OPERATION_LOST` (the daemon
+ *   restarted and lost it); `LXD_ERR_CONNECTION` (the daemon went away);
  *   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
  *   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
  */
