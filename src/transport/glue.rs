@@ -84,9 +84,13 @@ impl Connector<()> for LxdConnector {
         _chained: Option<()>,
     ) -> Result<Option<Conn>, ureq::Error> {
         // The request's time left (its deadline) bounds the connect and
-        // the TLS handshake too, below the client's connect timeout.
-        let limit =
-            step_end(&details.timeout)?.map(|end| end.saturating_duration_since(Instant::now()));
+        // the TLS handshake too, below the client's connect timeout (none
+        // left: dial_within fails at once, and the request is known unsent).
+        let limit = if details.timeout.after.is_zero() {
+            Some(Duration::ZERO)
+        } else {
+            details.timeout.not_zero().map(|d| *d)
+        };
         let stream = self
             .dialer
             .dial_within(limit)

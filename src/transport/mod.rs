@@ -225,6 +225,12 @@ impl Dialer {
 }
 
 fn handshake_error(host: &str, e: io::Error) -> Error {
+    if glue::is_timeout(&e) {
+        return Error::new(
+            ErrorKind::Timeout,
+            format!("TLS handshake with {host}: timed out: the server did not answer in time"),
+        );
+    }
     let mut err = Error::from_io(&format!("TLS handshake with {host}"), &e);
     if e.kind() == io::ErrorKind::InvalidData {
         err.kind = ErrorKind::Tls;
@@ -363,9 +369,11 @@ impl std::fmt::Debug for Transport {
 }
 
 /// How an attempt failed: on a stale pooled connection (resend if the
-/// request allows), or for good.
+/// request allows), before any connection carried it (so it was not
+/// sent), or for good.
 enum Failure {
     Stale,
+    Unsent(Error),
     Final(Error),
 }
 
@@ -470,7 +478,7 @@ impl Transport {
             let result = self.attempt(req, upload.as_mut(), download.as_mut(), limits);
             let broke = match &result {
                 Err(Failure::Stale) => true,
-                Err(Failure::Final(e)) => {
+                Err(Failure::Final(e) | Failure::Unsent(e)) => {
                     matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
                 }
                 Ok(_) => false,
@@ -491,6 +499,8 @@ impl Transport {
                     }
                     return Err(Error::new(ErrorKind::Connection, msg));
                 }
+                // No connection carried it: nothing was applied.
+                Err(Failure::Unsent(e)) => return Err(e),
                 Err(Failure::Final(mut e)) => {
                     if !idempotent && matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout) {
                         e.message.push_str(" (the request may have been applied)");
@@ -603,7 +613,7 @@ impl Transport {
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return Err(Failure::Final(deadline_passed(&ctx())));
+                        return Err(Failure::Unsent(deadline_passed(&ctx())));
                     }
                     Some(left)
                 }
@@ -669,7 +679,7 @@ fn failure(ctx: &str, e: ureq::Error) -> Failure {
                 return Failure::Stale;
             }
             if let Some(c) = io.get_ref().and_then(|i| i.downcast_ref::<ConnectFailed>()) {
-                return Failure::Final(c.0.clone());
+                return Failure::Unsent(c.0.clone());
             }
             if let Some(l) = local_error(&io) {
                 return Failure::Final(Error::from_local_io(ctx, l));
@@ -921,6 +931,15 @@ mod tests {
         );
         get(&t, "/1.0").unwrap_err();
         assert_eq!(t.broken_connections(), 1);
+        // A POST that no connection carried was not applied, and says so
+        // by not saying it may have been.
+        let e = call(&t, "POST", "/1.0/instances", &[]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection);
+        assert!(
+            !e.message.contains("may have been applied"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -1195,6 +1214,7 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
         assert!(took < Duration::from_millis(800), "{took:?}: {}", e.message);
+        assert!(e.message.contains("TLS handshake"), "{}", e.message);
         assert_eq!(t.broken_connections(), 1);
     }
 
