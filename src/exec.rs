@@ -327,8 +327,8 @@ pub fn run(
     let mut control = started.connect("control")?;
     let mut streams = [
         started.connect("0")?,
-        started.connect("1")?,
-        started.connect("2")?,
+        started.connect("1")?.receive_only(),
+        started.connect("2")?.receive_only(),
     ];
     let mut stdin_feed = StdinFeed {
         data: stdin,

@@ -193,6 +193,20 @@ impl Ws {
         self.finished
     }
 
+    /// Make this websocket receive-only: nothing is ever written to it
+    /// again, not even the pongs tungstenite answers pings with. For
+    /// streams the peer only writes (exec's stdout and stderr): LXD never
+    /// reads them, so a pong would sit unread in its socket, and when LXD
+    /// then closes the connection the kernel sends a reset instead of a
+    /// close, and a reset throws away whatever output this side has not
+    /// read yet (the tail of a command's output was lost that way over
+    /// HTTPS with a slow reader).
+    pub fn receive_only(mut self) -> Ws {
+        self.inner.get_mut().write_broken = true;
+        self.gone();
+        self
+    }
+
     /// Whether nothing more can be written (the peer stopped reading).
     pub fn write_closed(&self) -> bool {
         self.write_closed
