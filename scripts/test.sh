@@ -8,7 +8,7 @@
 # Starts (and if needed installs) LXD itself through scripts/lxd-env.sh,
 # and the private daemon that tests/c/test_restart.c crashes, freezes and
 # restarts through scripts/lxd-private.sh (in the background while the
-# build runs).
+# build runs). The suites then run in parallel lanes (see below).
 # Environment: LIBLXD_VALGRIND=0 runs the C tests without valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,22 +50,21 @@ fi
 PRIVATE_PROGRAMS=" test_restart test_secrets "
 PRIVATE_DIR=/var/lib/lxd-liblxd-restart-test
 export LIBLXD_PRIVATE_SCRIPT="$ROOT/scripts/lxd-private.sh"
-private_pid=""
 mkdir -p build/tests
+rm -f build/lxd-private.rc
 if [ -z "$FILTER" ] || [[ " $BINDINGS " != *" $FILTER "* ]]; then
-    bash scripts/lxd-private.sh restart-test >build/lxd-private.log 2>&1 &
-    private_pid=$!
+    { bash scripts/lxd-private.sh restart-test >build/lxd-private.log 2>&1; echo $? >build/lxd-private.rc; } &
+else
+    echo 0 >build/lxd-private.rc
 fi
-# Wait for the private daemon's start (once); its log on failure.
+# Wait for the private daemon's start (from any lane); its log on failure.
 private_ready() {
-    [ -n "$private_pid" ] || return 0
-    local pid=$private_pid
-    private_pid=""
-    if wait "$pid"; then
-        tail -n 1 build/lxd-private.log
-    else
-        echo "!!! scripts/lxd-private.sh restart-test failed:"; cat build/lxd-private.log
+    while [ ! -s build/lxd-private.rc ]; do sleep 0.2; done
+    if [ "$(cat build/lxd-private.rc)" = 0 ]; then
+        [ -f build/lxd-private.log ] && tail -n 1 build/lxd-private.log
+        return 0
     fi
+    echo "!!! scripts/lxd-private.sh restart-test failed:"; cat build/lxd-private.log
 }
 
 step "build (release)"
@@ -137,9 +136,6 @@ if [ -n "$FILTER" ]; then
     if [[ " $BINDINGS " == *" $FILTER "* ]]; then run_c=0; BINDINGS=$FILTER; else run_bindings=0; fi
 fi
 
-total_pass=0; total_fail=0; failed_programs=()
-if [ "$run_c" = 1 ]; then
-step "C integration tests"
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -Itests/c)
 LDFLAGS=(-L"$LIBDIR" -llxd -lpthread -Wl,-rpath,"$LIBDIR")
 VALGRIND=()
@@ -148,68 +144,118 @@ if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
               --errors-for-leak-kinds=definite,indirect --error-exitcode=99
               --suppressions="$ROOT/tests/c/valgrind.supp")
 fi
-if [ "${#VALGRIND[@]}" -gt 0 ]; then
-    # Prove valgrind really catches a leak of liblxd memory with these
-    # options: a program that drops a client without lxd_client_free must fail.
-    printf '#include "lxd.h"\nint main(void){lxd_client *c=0; if(lxd_client_new(0,0,&c)) return 2; c=0; return 0;}\n' > build/tests/leak_canary.c
-    gcc -std=c11 -g -Iinclude build/tests/leak_canary.c "${LDFLAGS[@]}" -o build/tests/leak_canary
-    set +e; "${VALGRIND[@]}" build/tests/leak_canary >/dev/null 2>&1; rc=$?; set -e
-    if [ "$rc" -ne 99 ]; then
-        echo "!!! valgrind did not report a deliberate leak (exit $rc): the leak check is not working"
-        exit 1
+c_runs=(); private_runs=()
+if [ "$run_c" = 1 ]; then
+    step "C integration tests: build"
+    if [ "${#VALGRIND[@]}" -gt 0 ]; then
+        # Prove valgrind really catches a leak of liblxd memory with these
+        # options: a program that drops a client without lxd_client_free must fail.
+        printf '#include "lxd.h"\nint main(void){lxd_client *c=0; if(lxd_client_new(0,0,&c)) return 2; c=0; return 0;}\n' > build/tests/leak_canary.c
+        gcc -std=c11 -g -Iinclude build/tests/leak_canary.c "${LDFLAGS[@]}" -o build/tests/leak_canary
+        set +e; "${VALGRIND[@]}" build/tests/leak_canary >/dev/null 2>&1; rc=$?; set -e
+        if [ "$rc" -ne 99 ]; then
+            echo "!!! valgrind did not report a deliberate leak (exit $rc): the leak check is not working"
+            exit 1
+        fi
+        echo "valgrind canary: a deliberate leak is caught (exit 99)"
     fi
-    echo "valgrind canary: a deliberate leak is caught (exit 99)"
+    for src in tests/c/test_*.c; do
+        name=$(basename "$src" .c)
+        gcc "${CFLAGS[@]}" tests/c/harness.c "$src" "${LDFLAGS[@]}" -o "build/tests/$name"
+    done
+    # These programs run twice: over the unix socket and over HTTPS with a
+    # client certificate (the harness's LIBLXD_TEST_TRANSPORT=https).
+    BOTH_TRANSPORTS=" test_exec test_files test_events "
+    for src in tests/c/test_*.c; do
+        name=$(basename "$src" .c)
+        for transport in unix https; do
+            [ "$transport" = https ] && [[ "$BOTH_TRANSPORTS" != *" $name "* ]] && continue
+            if [[ "$PRIVATE_PROGRAMS" == *" $name "* ]]; then
+                private_runs+=("$name:$transport")
+            else
+                c_runs+=("$name:$transport")
+            fi
+        done
+    done
 fi
-for src in tests/c/test_*.c; do
-    name=$(basename "$src" .c)
-    gcc "${CFLAGS[@]}" tests/c/harness.c "$src" "${LDFLAGS[@]}" -o "build/tests/$name"
-done
-# These programs run twice: over the unix socket and over HTTPS with a
-# client certificate (the harness's LIBLXD_TEST_TRANSPORT=https).
-BOTH_TRANSPORTS=" test_exec test_files test_events "
-runs=()
-for src in tests/c/test_*.c; do
-    name=$(basename "$src" .c)
-    runs+=("$name:unix")
-    [[ "$BOTH_TRANSPORTS" == *" $name "* ]] && runs+=("$name:https")
-done
-for run in "${runs[@]}"; do
-    name=${run%%:*}; transport=${run##*:}
+
+# The suites run in three lanes at once, each against a daemon of its own
+# or on objects of its own: (1) the C programs on the main daemon, (2) the
+# C++, Go and Ruby suites (each builds against the installed library) on
+# the main daemon, (3) the programs that crash and freeze the private
+# daemon. Every test names its objects lxdt-<program>-<pid>-…, so lanes 1
+# and 2 never touch each other's. Each lane writes its own log (shown
+# whole when all are done) and one result line per program or suite.
+rm -rf build/lanes; mkdir -p build/lanes
+# Record one run: label, exit status, its summary line.
+record() { printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"build/lanes/$1.results"; }
+run_c_program() { # LANE NAME:TRANSPORT
+    local lane=$1 name=${2%%:*} transport=${2##*:} label log prog_filter="" rc
     label=$name; [ "$transport" = https ] && label="$name (https)"
     log="build/tests/$name-$transport.log"
-    prog_filter=""
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then prog_filter="$FILTER"; fi
-    [[ "$PRIVATE_PROGRAMS" == *" $name "* ]] && private_ready
     echo "--- $label ${VALGRIND:+(under valgrind)}"
     set +e
-    (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
+    (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) >"$log" 2>&1
+    rc=$?
     set -e
-    count_run "$label" "$rc" "$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
-done
-
-fi # run_c
-c_pass=$total_pass; c_fail=$total_fail
-
-# The C++, Go and Ruby bindings: each suite's test.sh builds against the
-# installed library (pkg-config) and ends with "N passed, M failed".
-binding_summary=""
-if [ "$run_bindings" = 1 ]; then
+    cat "$log"
+    record "$lane" "$label" "$rc" "$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
+}
+lane_c() {
+    local run
+    for run in "${c_runs[@]}"; do run_c_program c "$run"; done
+}
+lane_private() {
+    local run
+    [ "${#private_runs[@]}" -gt 0 ] && private_ready
+    for run in "${private_runs[@]}"; do run_c_program private "$run"; done
+}
+lane_bindings() {
+    local b log rc
     for b in $BINDINGS; do
         step "$b binding tests"
         log="build/tests/binding-$b.log"
         set +e
         PKG_CONFIG_PATH="$INSTALLED_PKG_CONFIG_PATH" LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" \
-            LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" bash "bindings/$b/test.sh" 2>&1 | tee "$log"
-        rc=${PIPESTATUS[0]}
+            LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" bash "bindings/$b/test.sh" >"$log" 2>&1
+        rc=$?
         set -e
+        cat "$log"
         # The summary must be the suite's very last line.
-        count_run "$b-binding" "$rc" "$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
-        binding_summary+="; $b: $run_pass passed, $run_fail failed"
+        record bindings "$b-binding" "$rc" "$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
     done
-fi
+}
+lanes=()
+[ "${#c_runs[@]}" -gt 0 ] && lanes+=(c)
+[ "${#private_runs[@]}" -gt 0 ] && lanes+=(private)
+[ "$run_bindings" = 1 ] && lanes+=(bindings)
+step "running ${lanes[*]} in parallel (logs: build/lanes/)"
+lane_started=$(date +%s)
+pids=()
+for lane in "${lanes[@]}"; do
+    ( "lane_$lane" >"build/lanes/$lane.log" 2>&1; echo "lane $lane: $(( $(date +%s) - lane_started )) s" >>"build/lanes/$lane.log" ) &
+    pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || true; done
 
-private_ready
+total_pass=0; total_fail=0; failed_programs=()
+c_pass=0; c_fail=0; binding_summary=""
+for lane in "${lanes[@]}"; do
+    step "lane $lane"
+    cat "build/lanes/$lane.log"
+    [ -f "build/lanes/$lane.results" ] || continue
+    while IFS=$'\t' read -r label rc summary; do
+        count_run "$label" "$rc" "$summary"
+        if [ "$lane" = bindings ]; then
+            binding_summary+="; ${label%-binding}: $run_pass passed, $run_fail failed"
+        else
+            c_pass=$((c_pass + run_pass)); c_fail=$((c_fail + run_fail))
+        fi
+    done <"build/lanes/$lane.results"
+done
+
+private_ready >/dev/null
 step "leftover check"
 # Every object a test creates is named lxdt-*; none may survive the tests,
 # in the main daemon nor in the private one (when it runs).
