@@ -69,8 +69,8 @@ int t_sh(const char *fmt, ...) {
     return rc;
 }
 
-/* Whether `cmd` is `lxc exec NAME -- PROG …` with PROG a command that only
- * reads (safe to run again). */
+/* Whether `cmd` is `lxc exec NAME -- PROG …` (or `… -- sh -c 'PROG …'`)
+ * with PROG a command that only reads (safe to run again). */
 static bool lxc_exec_reads(const char *cmd) {
     static const char *const readers[] = {"cat",  "stat", "md5sum", "sha256sum", "readlink",
                                           "ls",   "ps",   "id",     "pwd",       "wc",
@@ -79,6 +79,7 @@ static bool lxc_exec_reads(const char *cmd) {
     const char *dash = e ? strstr(e, " -- ") : NULL;
     if (!dash) return false;
     const char *prog = dash + 4;
+    if (strncmp(prog, "sh -c '", 7) == 0 || strncmp(prog, "sh -c \"", 7) == 0) prog += 7;
     size_t len = strcspn(prog, " '\"");
     for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
         if (strlen(readers[i]) == len && strncmp(prog, readers[i], len) == 0) return true;
