@@ -118,23 +118,6 @@ typedef struct lxd_obj lxd_obj;
 typedef int32_t lxd_status;
 
 /**
- * The kind of an LXD object, as passed to the generic managers. Values are fixed.
- */
-typedef int32_t lxd_kind;
-
-/**
- * Called with each chunk of output of `lxd_instance_exec_stream` as it
- * arrives, on the calling thread. `stream` is 1 (stdout) or 2 (stderr);
- * `data` is valid only during the call. Return 0 to go on; any other value
- * stops the command (it is sent SIGKILL) and the call returns
- * `LXD_ERR_CANCELLED`.
- */
-typedef int (*lxd_output_cb)(int stream,
-                             const uint8_t *data,
-                             size_t len,
-                             void *user_data);
-
-/**
  * Progress of `lxd_instance_file_push` and `lxd_instance_file_pull`: bytes
  * of file content done so far and in all, called on the calling thread as
  * data moves. Return 0 to go on; any other value stops the transfer, which
@@ -143,6 +126,11 @@ typedef int (*lxd_output_cb)(int stream,
 typedef int (*lxd_progress_cb)(uint64_t done,
                                uint64_t total,
                                void *user_data);
+
+/**
+ * The kind of an LXD object, as passed to the generic managers. Values are fixed.
+ */
+typedef int32_t lxd_kind;
 
 /**
  * Called by a listener (`lxd_events_listen`) on liblxd's own background
@@ -156,6 +144,18 @@ typedef int (*lxd_progress_cb)(uint64_t done,
 typedef int (*lxd_event_cb)(lxd_status status,
                             const char *event_json,
                             void *user_data);
+
+/**
+ * Called with each chunk of output of `lxd_instance_exec_stream` as it
+ * arrives, on the calling thread. `stream` is 1 (stdout) or 2 (stderr);
+ * `data` is valid only during the call. Return 0 to go on; any other value
+ * stops the command (it is sent SIGKILL) and the call returns
+ * `LXD_ERR_CANCELLED`.
+ */
+typedef int (*lxd_output_cb)(int stream,
+                             const uint8_t *data,
+                             size_t len,
+                             void *user_data);
 
 /**
  * Receives a warning about an attribute the server sent that this
@@ -200,7 +200,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_ERR_TLS 3
 
 /**
- * A network read/write or an operation wait timed out.
+ * A network read/write, an operation wait or a call's deadline timed out.
  */
 #define LXD_ERR_TIMEOUT 4
 
@@ -245,7 +245,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_ERR_READ_ONLY 12
 
 /**
- * The server lacks an API extension the call needs.
+ * The server lacks an API extension that the kind or action needs; nothing was sent.
  */
 #define LXD_ERR_EXTENSION_MISSING 13
 
@@ -270,67 +270,79 @@ typedef int32_t lxd_warning_mode;
 #define LXD_ERR_UNSAFE_PATH 17
 
 /**
- * A response to be read into memory was larger than the client's
- * `max_response_bytes` (an error document: larger than 1 MiB); it was not read.
+ * A response to be read into memory was larger than the client's `max_response_bytes` (an error document: larger than 1 MiB); it was not read.
  */
 #define LXD_ERR_RESPONSE_TOO_LARGE 18
 
 /**
- * The daemon restarted while the operation ran: LXD no longer knows it and
- * never reported its end, so whether it took effect is unknown (look at
- * the objects it was changing).
+ * The daemon restarted while the operation ran: LXD no longer knows it and never reported its end, so whether it took effect is unknown (look at the objects it was changing).
  */
 #define LXD_ERR_OPERATION_LOST 19
 
 /**
- * Instances of any type (`/1.0/instances`); pylxd class `Instance`. Keyed by name.
+ * Instance objects, `/1.0/instances`; keyed by name.
  */
 #define LXD_KIND_INSTANCE 0
 
 /**
- * Containers only (`/1.0/containers`); pylxd class `Container`. Keyed by name.
+ * Container objects, `/1.0/containers`; keyed by name.
  */
 #define LXD_KIND_CONTAINER 1
 
 /**
- * Virtual machines only (`/1.0/virtual-machines`); pylxd class `VirtualMachine`. Keyed by name.
+ * VirtualMachine objects, `/1.0/virtual-machines`; keyed by name.
  */
 #define LXD_KIND_VIRTUAL_MACHINE 2
 
 /**
- * Images; keyed by fingerprint.
+ * Image objects, `/1.0/images`; keyed by fingerprint.
  */
 #define LXD_KIND_IMAGE 3
 
 /**
- * Profiles; keyed by name.
+ * Profile objects, `/1.0/profiles`; keyed by name.
  */
 #define LXD_KIND_PROFILE 4
 
 /**
- * Networks; keyed by name.
+ * Network objects, `/1.0/networks`; keyed by name.
  */
 #define LXD_KIND_NETWORK 5
 
 /**
- * Storage pools; keyed by name.
+ * StoragePool objects, `/1.0/storage-pools`; keyed by name.
  */
 #define LXD_KIND_STORAGE_POOL 6
 
 /**
- * Projects; keyed by name.
+ * Project objects, `/1.0/projects`; keyed by name.
  */
 #define LXD_KIND_PROJECT 7
 
 /**
- * Trusted certificates; keyed by fingerprint.
+ * Certificate objects, `/1.0/certificates`; keyed by fingerprint.
  */
 #define LXD_KIND_CERTIFICATE 8
 
 /**
- * Background operations; keyed by id. They cannot be created.
+ * Operation objects, `/1.0/operations`; keyed by operation id.
  */
 #define LXD_KIND_OPERATION 9
+
+/**
+ * InstanceSnapshot objects, under Instance objects (`…/snapshots`); keyed by name.
+ */
+#define LXD_KIND_INSTANCE_SNAPSHOT 10
+
+/**
+ * InstanceBackup objects, under Instance objects (`…/backups`); keyed by name.
+ */
+#define LXD_KIND_INSTANCE_BACKUP 11
+
+/**
+ * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
+ */
+#define LXD_KIND_COUNT 12
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -347,11 +359,1013 @@ typedef int32_t lxd_warning_mode;
  */
 #define LXD_WARNINGS_NONE 2
 
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Run action `name` of `obj`'s kind: what an object does beyond its
+ * attributes and lifecycle (`lxd_kind_info` lists each kind's actions
+ * with their arguments; the generated `lxd_<kind>_<action>` functions
+ * call this). For actions that return nothing, a JSON document, or a
+ * background operation; see `lxd_obj_action_bytes` and
+ * `lxd_obj_action_to_file` for the others.
+ *
+ * Instances: `start`, `stop`, `restart`, `freeze`, `unfreeze` (args
+ * `timeout`, `force`, `stateful`; the object is synced after a waited
+ * one), `state` (the runtime state), `logs` (the log files' names),
+ * `delete_log` (`name`), `clear_console_log`, `metadata`,
+ * `set_metadata` and `patch_metadata` (the args are the document),
+ * `templates`, `put_template` (`path`, `content`), `delete_template`
+ * (`path`). Snapshots: `restore` (the instance goes back to the
+ * snapshot's files and configuration).
+ *
+ * @param args_json NULL, or a JSON object of arguments.
+ * @param wait for an action that starts a background operation: true
+ *   waits for it to end (bounded as every wait is); false returns once
+ *   LXD accepted it, and `lxd_obj_operation` then gives it.
+ * @param result_json receives, to free with `lxd_string_free`: `null`,
+ *   the document, or the operation (final when waited for, as it
+ *   started otherwise).
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no such action for the
+ *   kind, missing or bad arguments, or an action of another entry
+ *   point); `LXD_ERR_EXTENSION_MISSING` before any request when the
+ *   server lacks the kind's or action's API extension; LXD's errors
+ *   (`LXD_ERR_OPERATION_FAILED` for a failed operation).
+ */
+lxd_status lxd_obj_action(const struct lxd_obj *obj,
+                          const char *name,
+                          const char *args_json,
+                          bool wait,
+                          char **result_json);
+
+/**
+ * Run action `name` that returns bytes: an instance's `log` (`name`),
+ * `console_log`, `template` (`path`).
+ * @param data receives the bytes followed by a NUL that is not
+ *   counted; free with `lxd_bytes_free`.
+ * @param len receives the number of bytes.
+ * @return as `lxd_obj_action`; a response over the client's
+ *   `max_response_bytes` is `LXD_ERR_RESPONSE_TOO_LARGE`.
+ */
+lxd_status lxd_obj_action_bytes(const struct lxd_obj *obj,
+                                const char *name,
+                                const char *args_json,
+                                uint8_t **data,
+                                size_t *len);
+
+/**
+ * Run action `name` that returns a file, streaming it to `local_path`
+ * (replaced if it exists; removed again if the transfer fails):
+ * a backup's `export`. Memory stays flat whatever the size.
+ * @param progress NULL, or called with the bytes done and in all as
+ *   data arrives, on the calling thread; non-zero stops the transfer
+ *   (`LXD_ERR_CANCELLED`).
+ */
+lxd_status lxd_obj_action_to_file(const struct lxd_obj *obj,
+                                  const char *name,
+                                  const char *args_json,
+                                  const char *local_path,
+                                  lxd_progress_cb progress,
+                                  void *user_data);
+
+/**
+ * Run action `name` of the whole collection of a top-level `kind`:
+ * instances' `set_state_all` (`{"state": {"action": "stop", "timeout":
+ * 30, "force": false}}`: every instance of the project at once).
+ * @return as `lxd_obj_action`.
+ */
+lxd_status lxd_collection_action(const struct lxd_client *client,
+                                 lxd_kind kind,
+                                 const char *name,
+                                 const char *args_json,
+                                 bool wait,
+                                 char **result_json);
+
+/**
+ * Change part of an object on the server with LXD's PATCH: only the
+ * fields in `patch_json` change (maps such as `config` are merged key
+ * by key by LXD: a key set to `""` is removed), everything else stays
+ * as it is on the server. Guarded by the ETag of the last sync when
+ * there is one. Local changes not yet saved stay local (and dirty).
+ * With `wait` the object is synced afterwards; without, its next
+ * attribute read syncs it.
+ * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` or
+ *   `LXD_ERR_READ_ONLY` for a field that cannot be set;
+ *   `LXD_ERR_INVALID_ARGUMENT` (not a JSON object, or a kind without
+ *   PATCH); `LXD_ERR_PRECONDITION_FAILED` (changed on the server since
+ *   the last sync); LXD's errors.
+ */
+lxd_status lxd_obj_patch(const struct lxd_obj *obj,
+                         const char *patch_json,
+                         bool wait);
+
+/**
+ * Start an instance. `timeout_s` and `force` are passed to LXD (-1: LXD's default).
+ * With `wait` the call returns when the instance runs, and the object is synced
+ * (keeping local changes); without, see `lxd_obj_operation`. The
+ * action `start` of `lxd_obj_action`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (not an instance);
+ *   `LXD_ERR_OPERATION_FAILED` (e.g. already running), API errors.
+ */
+lxd_status lxd_instance_start(struct lxd_obj *obj,
+                              int32_t timeout_s,
+                              bool force,
+                              bool wait);
+
+/**
+ * Stop an instance: clean shutdown within `timeout_s` seconds (-1: LXD's
+ * default), or kill at once with `force`. Waits and syncs as `lxd_instance_start`.
+ */
+lxd_status lxd_instance_stop(struct lxd_obj *obj,
+                             int32_t timeout_s,
+                             bool force,
+                             bool wait);
+
+/**
+ * Restart an instance. As `lxd_instance_stop`.
+ */
+lxd_status lxd_instance_restart(struct lxd_obj *obj,
+                                int32_t timeout_s,
+                                bool force,
+                                bool wait);
+
+/**
+ * Freeze (pause) a running instance. As `lxd_instance_start`.
+ */
+lxd_status lxd_instance_freeze(struct lxd_obj *obj,
+                               int32_t timeout_s,
+                               bool force,
+                               bool wait);
+
+/**
+ * Unfreeze (resume) a frozen instance. As `lxd_instance_start`.
+ */
+lxd_status lxd_instance_unfreeze(struct lxd_obj *obj,
+                                 int32_t timeout_s,
+                                 bool force,
+                                 bool wait);
+
+/**
+ * The instance's runtime state (`GET /1.0/instances/{name}/state`: status,
+ * processes, memory, network, …) as JSON: the action `state`.
+ * @param json_out receives a string to free with `lxd_string_free`.
+ */
+lxd_status lxd_instance_state(struct lxd_obj *obj,
+                              char **json_out);
+
+/**
+ * Rename an instance (it must be stopped). As `lxd_obj_rename`.
+ */
+lxd_status lxd_instance_rename(struct lxd_obj *obj,
+                               const char *new_name,
+                               bool wait);
+
+/**
+ * Wait for an operation (an `LXD_KIND_OPERATION` object) to end, using
+ * LXD's `/1.0/operations/{id}/wait` (no polling). Its attributes then hold
+ * the final state (`status`, `err`, `metadata`).
+ *
+ * @param timeout_s seconds to wait at most; negative: no limit of its
+ *   own (the client's `deadline_ms` still applies). It ends within a
+ *   second of the limit whatever the daemon does.
+ * LXD forgets a finished operation a few seconds after it ended. When the
+ * server no longer knows an operation that this handle knows existed (one
+ * from `lxd_obj_operation`, or one loaded before), it has ended: the wait
+ * returns `LXD_OK` and the attributes stay as last seen (the operation's
+ * effect shows in the objects it changed) — unless the daemon restarted
+ * since the handle saw it (its `environment.server_pid` changed): then the
+ * operation was lost with the daemon, `LXD_ERR_OPERATION_LOST`.
+ * A wait in progress when the daemon goes away ends at once with
+ * `LXD_ERR_CONNECTION`; waiting again once it is back gives
+ * `LXD_ERR_OPERATION_LOST`.
+ *
+ * @return `LXD_OK` (succeeded, or ended and forgotten as above);
+ *   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
+ *   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running, or the daemon
+ *   did not answer in time); `LXD_ERR_OPERATION_LOST` (the daemon
+ *   restarted and lost it); `LXD_ERR_CONNECTION` (the daemon went away);
+ *   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
+ *   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
+ */
+lxd_status lxd_operation_wait(struct lxd_obj *op,
+                              int32_t timeout_s);
+
+/**
+ * Ask LXD to cancel an operation (only those with `may_cancel` true can be).
+ * @return `LXD_OK`, or the server's refusal (e.g. `LXD_ERR_API`).
+ */
+lxd_status lxd_operation_cancel(struct lxd_obj *op);
+
+/**
+ * Create an instance from a backup tarball (one made by a backup's
+ * `export`, or `lxc export`), streaming the file: memory stays flat
+ * whatever its size.
+ * @param options_json NULL, or an object with `name` (the new
+ *   instance's name; default: the one in the backup) and `pool` (the
+ *   storage pool to put it in; default: the backup's).
+ * @param wait true: return once the instance exists, loaded; false:
+ *   as soon as LXD accepted the upload (see `lxd_obj_operation`).
+ * @param progress NULL, or called as the file is sent.
+ * @param out receives the new instance; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such local file);
+ *   `LXD_ERR_OPERATION_FAILED` (LXD could not restore it, e.g. the
+ *   name is taken); `LXD_ERR_INVALID_ARGUMENT`.
+ */
+lxd_status lxd_instance_import(const struct lxd_client *client,
+                               const char *local_path,
+                               const char *options_json,
+                               bool wait,
+                               lxd_progress_cb progress,
+                               void *user_data,
+                               struct lxd_obj **out);
+
+/**
+ * Fetch the object of child `kind` named `key` under `parent` (for
+ * `LXD_KIND_INSTANCE_SNAPSHOT`, an instance's snapshot), fully loaded
+ * and with its ETag. `lxd_kind_info` tells each kind's parent kind.
+ * @param parent an object of the kind's parent kind (or of a typed
+ *   variant of it: a container for an instance's children).
+ * @param out receives the object; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND`; `LXD_ERR_INVALID_ARGUMENT`
+ *   (NULL, a kind that has no parent, or a parent of another kind);
+ *   `LXD_ERR_EXTENSION_MISSING`; transport/API errors.
+ */
+lxd_status lxd_child_get(const struct lxd_obj *parent,
+                         lxd_kind kind,
+                         const char *key,
+                         struct lxd_obj **out);
+
+/**
+ * Whether `parent` has a child of `kind` named `key` (a 404 is `false`).
+ */
+lxd_status lxd_child_exists(const struct lxd_obj *parent,
+                            lxd_kind kind,
+                            const char *key,
+                            bool *out);
+
+/**
+ * All children of `kind` under `parent`, fully loaded, in one request.
+ * @param out receives the list; free with `lxd_list_free`.
+ */
+lxd_status lxd_child_all(const struct lxd_obj *parent,
+                         lxd_kind kind,
+                         struct lxd_list **out);
+
+/**
+ * Create a child of `kind` under `parent` from `definition_json`, the
+ * body of LXD's `POST` for it: a snapshot `{"name": "s0", "stateful":
+ * false, "expires_at": "2030-01-01T00:00:00Z"}`; a backup `{"name":
+ * "b0", "expires_at": …, "instance_only": true, "optimized_storage":
+ * false, "compression_algorithm": "gzip"}`. Without a name LXD picks
+ * one (`snap0`, `backup0`), which the object learns once created.
+ * @param wait as `lxd_create`.
+ * @param out receives the object; free with `lxd_obj_free`.
+ */
+lxd_status lxd_child_create(const struct lxd_obj *parent,
+                            lxd_kind kind,
+                            const char *definition_json,
+                            bool wait,
+                            struct lxd_obj **out);
+
+/**
+ * Open a client and check the daemon answers (`GET /1.0`, as pylxd does).
+ *
+ * @param endpoint NULL for the local daemon (`$LXD_DIR/unix.socket`, else
+ *   `/var/snap/lxd/common/lxd/unix.socket` if present, else
+ *   `/var/lib/lxd/unix.socket`); a unix socket path (optionally `unix:`-prefixed);
+ *   or `https://host[:port]` (port 8443 by default).
+ * @param options_json NULL, or a JSON object with any of: `"cert"` and `"key"`
+ *   (PEM file paths of a client certificate), `"verify"` (bool, default true;
+ *   false accepts any server certificate), `"server_cert"` (PEM path: trust
+ *   exactly this server certificate, as LXD's own clients pin a self-signed
+ *   server; overrides `verify`), `"timeout_ms"` (the longest one connect,
+ *   read or write may wait, default 30000), `"deadline_ms"` (the longest one
+ *   whole call may take, start to end, waits and transfers included; default
+ *   none), `"max_response_bytes"` (the largest response read into memory,
+ *   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
+ *   and the raw API). Numbers are positive integers. Unknown keys are rejected.
+ * @param out receives the new client; free it with `lxd_client_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
+ *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
+ *   a certificate or key file that cannot be read or parsed: the message
+ *   names the file and the problem, never its content); `LXD_ERR_TIMEOUT`;
+ *   `LXD_ERR_PROTOCOL` (not an LXD server).
+ * Blocks for one request (bounded by `timeout_ms` and `deadline_ms`).
+ */
+lxd_status lxd_client_new(const char *endpoint,
+                          const char *options_json,
+                          struct lxd_client **out);
+
+/**
+ * Free a client. NULL is a no-op. Objects and lists made from it stay valid.
+ */
+void lxd_client_free(struct lxd_client *client);
+
+/**
+ * The server's information (`GET /1.0` metadata: `api_extensions`,
+ * `environment`, `auth`, …) as JSON, freshly read.
+ *
+ * @param json_out receives a string to free with `lxd_string_free`.
+ * @return `LXD_OK`, `LXD_ERR_INVALID_ARGUMENT`, or a transport/API error.
+ */
+lxd_status lxd_client_host_info(const struct lxd_client *client,
+                                char **json_out);
+
+/**
+ * Whether the server has the API extension `name` (as of the client's
+ * creation or last `lxd_client_host_info`). False for NULL arguments. Does not block.
+ */
+bool lxd_client_has_api_extension(const struct lxd_client *client,
+                                  const char *name);
+
+/**
+ * Whether the server trusts this client (`auth` is `"trusted"`), as of the
+ * client's creation or last `lxd_client_host_info`. False for NULL. Does not block.
+ */
+bool lxd_client_trusted(const struct lxd_client *client);
+
+/**
+ * The raw API, like pylxd's `client.api`: send `method` to `path` and
+ * return the whole response document (`type`, `status`, `metadata`, …).
+ *
+ * @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` (a HEAD
+ *   answers `{"type":"sync","status_code":…}`: LXD sends no body; LXD 5.0.2
+ *   answers HEAD only for instance files, else `LXD_ERR_API` with HTTP 501).
+ * @param path e.g. `"/1.0/instances?recursion=1"`; the client's project is
+ *   added unless the path names one.
+ * @param body_json NULL for no body, or JSON text.
+ * @param response_json receives the document; free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, bad method or path,
+ *   body not JSON); an error response maps to its code (`LXD_ERR_NOT_FOUND`, …)
+ *   with the server's message in `lxd_last_error_message`. Does not wait for
+ *   background operations: an async response is returned as is.
+ */
+lxd_status lxd_api(const struct lxd_client *client,
+                   const char *method,
+                   const char *path,
+                   const char *body_json,
+                   char **response_json);
+
+/**
+ * Fetch one object of a top-level `kind` by its key (name; fingerprint
+ * for images and certificates; id for operations), fully loaded and with
+ * its ETag. Kinds that live under another object (snapshots, backups)
+ * are reached with `lxd_child_get` (here: `LXD_ERR_INVALID_ARGUMENT`).
+ *
+ * @param out receives the object; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such object; for the container and
+ *   virtual-machine kinds also an instance of the other type);
+ *   `LXD_ERR_INVALID_ARGUMENT`; transport/API errors. Blocks for one request.
+ */
+lxd_status lxd_get(const struct lxd_client *client,
+                   lxd_kind kind,
+                   const char *key,
+                   struct lxd_obj **out);
+
+/**
+ * Whether an object of `kind` with this key exists.
+ *
+ * @param out receives true or false (only on `LXD_OK`).
+ * @return `LXD_OK` (a 404 is `*out = false`, not an error), or an error.
+ */
+lxd_status lxd_exists(const struct lxd_client *client,
+                      lxd_kind kind,
+                      const char *key,
+                      bool *out);
+
+/**
+ * All objects of `kind` (in the client's project, for project-scoped
+ * kinds), fully loaded, in one request (`recursion=1`). Their ETags are not
+ * known; `lxd_obj_save` protects them by re-reading first (see there).
+ *
+ * @param out receives the list; free with `lxd_list_free`.
+ */
+lxd_status lxd_all(const struct lxd_client *client,
+                   lxd_kind kind,
+                   struct lxd_list **out);
+
+/**
+ * Create an object from `definition_json`, the body of LXD's `POST` for
+ * that kind (e.g. for a container `{"name":"c1","source":{"type":"image",
+ * "alias":"busybox"}}`; the container and virtual-machine kinds fill in
+ * `type`).
+ *
+ * @param wait true: return once the server has finished creating it, with
+ *   the object loaded. false: return as soon as LXD has accepted the
+ *   request; the object then holds the background operation (get it with
+ *   `lxd_obj_operation`), and its attributes load on first read.
+ * @param out receives the object; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not
+ *   parse or is not an object, no name, operations); an object that
+ *   already exists gives LXD's answer with its message: `LXD_ERR_CONFLICT`
+ *   (LXD 5.0.2: projects, storage pools, certificates), `LXD_ERR_API`
+ *   (profiles, networks) or `LXD_ERR_OPERATION_FAILED` (instances, which LXD
+ *   creates in a background operation); transport/API errors.
+ */
+lxd_status lxd_create(const struct lxd_client *client,
+                      lxd_kind kind,
+                      const char *definition_json,
+                      bool wait,
+                      struct lxd_obj **out);
+
+/**
+ * Fetch the image an alias points at (like pylxd's `images.get_by_alias`).
+ *
+ * @param out receives the image; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such alias); `LXD_ERR_INVALID_ARGUMENT`;
+ *   transport/API errors. Blocks for two requests.
+ */
+lxd_status lxd_image_get_by_alias(const struct lxd_client *client,
+                                  const char *alias,
+                                  struct lxd_obj **out);
+
+/**
+ * Ask the server to trust this client's certificate, giving LXD's trust
+ * password (`core.trust_password`), like pylxd's `client.authenticate`.
+ * Afterwards `lxd_client_trusted` is true. Nothing is sent when the client
+ * is trusted already.
+ *
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, or not an HTTPS client
+ *   with a client certificate); `LXD_ERR_FORBIDDEN` (wrong password), with
+ *   LXD's message; transport errors. Blocks for two requests.
+ */
+lxd_status lxd_client_authenticate(const struct lxd_client *client,
+                                   const char *password);
+
+/**
+ * Listen to the server's events (`/1.0/events`), as pylxd's
+ * `client.events()`. Events that happen after this returns are queued for
+ * `lxd_events_next` (by the kernel and the server; read them steadily).
+ * @param types NULL for every type, or a comma list such as
+ *   "lifecycle,operation" (the server filters; also "logging").
+ * @param out receives the stream, to free with `lxd_events_free`.
+ */
+lxd_status lxd_events_open(struct lxd_client *client,
+                           const char *types,
+                           struct lxd_events **out);
+
+/**
+ * The next event, as LXD's JSON (`type`, `timestamp`, `metadata`, …),
+ * waiting up to `timeout_ms` (negative: no limit; 0: only one already
+ * there).
+ * @param event_json receives a string to free with `lxd_string_free`.
+ * @return `LXD_ERR_TIMEOUT` when no event came in time (the stream stays
+ *   usable); `LXD_ERR_CONNECTION` when the server closed it.
+ */
+lxd_status lxd_events_next(struct lxd_events *events,
+                           int timeout_ms,
+                           char **event_json);
+
+/**
+ * Close an event stream. NULL is a no-op.
+ */
+void lxd_events_free(struct lxd_events *events);
+
+/**
+ * Listen to events with a callback on a background thread, for C programs
+ * that prefer that to the pull API (`lxd_events_open`/`lxd_events_next`,
+ * which suits Go, Ruby and event loops better). The stream is open when
+ * this returns: events after that reach `callback`, in order, one at a
+ * time, on one thread of liblxd's.
+ * @param types as `lxd_events_open`.
+ * @param out receives the listener; `lxd_events_listener_free` stops it.
+ */
+lxd_status lxd_events_listen(struct lxd_client *client,
+                             const char *types,
+                             lxd_event_cb callback,
+                             void *user_data,
+                             struct lxd_events_listener **out);
+
+/**
+ * Stop a listener: no callback runs after this returns (unless called
+ * from inside the callback itself, on liblxd's thread, which is allowed:
+ * then that callback is the last). NULL is a no-op.
+ *
+ * It waits for a callback in progress to return. A callback that hands
+ * its work to another thread and waits for it (as language runtimes do)
+ * must not have that thread call this: it would wait forever. Return
+ * non-zero from the callback to stop, and free the listener afterwards.
+ */
+void lxd_events_listener_free(struct lxd_events_listener *listener);
+
+/**
+ * Run a command in a running instance and collect its output.
+ *
+ * Returns once the command has ended and all its output has arrived: no
+ * sleeps, no polling. Stdout and stderr are kept apart and byte-exact.
+ * A background process the command leaves behind that keeps stdout or
+ * stderr open keeps the call waiting until it closes them (LXD ends the
+ * streams only then, as `lxc exec` shows); redirect its output.
+ *
+ * @param instance a container or virtual machine.
+ * @param command_json the command as a JSON array of strings, e.g.
+ *   `["sh", "-c", "echo hi"]`. It is run directly, not through a shell.
+ *   A string holding a NUL byte is refused (`LXD_ERR_INVALID_ARGUMENT`).
+ * @param options_json NULL, or a JSON object with any of:
+ *   `environment` (object of strings; names without `=`), `cwd` (string),
+ *   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent:
+ *   the client's `deadline_ms` if it has one, else no limit). NUL bytes are
+ *   refused here too.
+ * @param stdin_data bytes fed to the command's standard input, which then
+ *   reaches end of file; may be NULL when `stdin_len` is 0.
+ * @param out receives the result, to free with `lxd_exec_result_free`.
+ * @return `LXD_OK` whatever the exit code (read it from the result);
+ *   `LXD_ERR_NOT_FOUND` when the command does not exist in the instance;
+ *   `LXD_ERR_TIMEOUT` when `timeout_ms` passed first: the command is then
+ *   sent SIGKILL through LXD's control channel and its output is dropped.
+ *   LXD signals only the command's own process: children it started (the
+ *   `sleep` of `sh -c "sleep 9; echo"`) go on running; `exec` in the shell
+ *   (`sh -c "exec sleep 9"`) or `timeout` inside the instance avoids that;
+ *   `LXD_ERR_API` (e.g. 400) when the instance is not running.
+ */
+lxd_status lxd_instance_exec(struct lxd_obj *instance,
+                             const char *command_json,
+                             const char *options_json,
+                             const uint8_t *stdin_data,
+                             size_t stdin_len,
+                             struct lxd_exec_result **out);
+
+/**
+ * Run a command as `lxd_instance_exec` does, but hand its output to
+ * `on_output` chunk by chunk as it arrives (on this thread) instead of
+ * collecting it: for long-running commands and large output.
+ *
+ * @param on_output may be NULL to discard the output.
+ * @param exit_code receives the command's exit code.
+ * @return as `lxd_instance_exec`; `LXD_ERR_CANCELLED` when `on_output`
+ *   returned non-zero (the command was sent SIGKILL).
+ */
+lxd_status lxd_instance_exec_stream(struct lxd_obj *instance,
+                                    const char *command_json,
+                                    const char *options_json,
+                                    const uint8_t *stdin_data,
+                                    size_t stdin_len,
+                                    lxd_output_cb on_output,
+                                    void *user_data,
+                                    int *exit_code);
+
+/**
+ * The exit code of the command (-1 for NULL).
+ */
+int lxd_exec_result_exit_code(const struct lxd_exec_result *result);
+
+/**
+ * The command's standard output: `*len` bytes (`len` may be NULL), followed
+ * by a NUL byte that is not counted, so text output can be used as a C
+ * string. Owned by the result. NULL (and `*len` 0) for a NULL result.
+ */
+const uint8_t *lxd_exec_result_stdout(const struct lxd_exec_result *result,
+                                      size_t *len);
+
+/**
+ * The command's standard error, as `lxd_exec_result_stdout`.
+ */
+const uint8_t *lxd_exec_result_stderr(const struct lxd_exec_result *result,
+                                      size_t *len);
+
+/**
+ * Free an exec result. NULL is a no-op.
+ */
+void lxd_exec_result_free(struct lxd_exec_result *result);
+
+/**
+ * Start a command on a terminal (a pty), as `lxc exec` does without `-T`:
+ * stdout and stderr arrive mixed on the terminal; input is written with
+ * `lxd_exec_session_write`.
+ *
+ * @param options_json as `lxd_instance_exec` (no `timeout_ms`: use the
+ *   timeouts of read and wait), plus `width` and `height` (the terminal's
+ *   size; 80×24 by default).
+ * @param out receives the session, to free with `lxd_exec_session_free`.
+ */
+lxd_status lxd_instance_exec_interactive(struct lxd_obj *instance,
+                                         const char *command_json,
+                                         const char *options_json,
+                                         struct lxd_exec_session **out);
+
+/**
+ * Attach to a running instance's console (as `lxc console`): a session
+ * like `lxd_instance_exec_interactive`'s, on the console's terminal.
+ * `lxd_exec_session_read` gives what the instance writes to its
+ * console, `lxd_exec_session_write` types into it, and
+ * `lxd_exec_session_resize` resizes it. There is no command:
+ * `lxd_exec_session_signal` gives `LXD_ERR_INVALID_ARGUMENT`, and
+ * `lxd_exec_session_wait` returns exit code 0 once LXD ends the console
+ * (the instance stopped). Freeing the session detaches; the instance
+ * goes on running. (The console's log: the `console_log` action.)
+ * @param options_json NULL, or `{"width": 80, "height": 24}`.
+ * @param out receives the session, to free with `lxd_exec_session_free`.
+ * @return `LXD_OK`; `LXD_ERR_API` when the instance is not running (or
+ *   another client holds its console); `LXD_ERR_INVALID_ARGUMENT`.
+ */
+lxd_status lxd_instance_console(const struct lxd_obj *instance,
+                                const char *options_json,
+                                struct lxd_exec_session **out);
+
+/**
+ * Write bytes to the session's terminal (the command's input). Blocks
+ * until the connection has taken them all; `LXD_ERR_TIMEOUT` if it does
+ * not take a 128 KiB piece of them within the client's timeout.
+ * Output arriving meanwhile (the terminal's echo, the command's answers) is
+ * kept for `lxd_exec_session_read`, so a large write never stalls on output
+ * not yet read; it is held in memory until read.
+ */
+lxd_status lxd_exec_session_write(struct lxd_exec_session *session,
+                                  const uint8_t *data,
+                                  size_t len);
+
+/**
+ * Read terminal output: waits up to `timeout_ms` (negative: no limit; 0:
+ * only what has arrived) for some, then copies at most `cap` bytes to
+ * `buf` and their number to `*got`.
+ * @return `LXD_OK` with `*got` > 0 for output; `LXD_OK` with `*got` 0 at
+ *   the end of output (the command ended); `LXD_ERR_TIMEOUT` when nothing
+ *   came in time.
+ */
+lxd_status lxd_exec_session_read(struct lxd_exec_session *session,
+                                 uint8_t *buf,
+                                 size_t cap,
+                                 int timeout_ms,
+                                 size_t *got);
+
+/**
+ * Tell the command its terminal is now `width` columns by `height` rows
+ * (through LXD's control channel; the command sees SIGWINCH).
+ */
+lxd_status lxd_exec_session_resize(struct lxd_exec_session *session,
+                                   uint32_t width,
+                                   uint32_t height);
+
+/**
+ * Send signal `signal` (e.g. 15 for SIGTERM) to the command.
+ */
+lxd_status lxd_exec_session_signal(struct lxd_exec_session *session,
+                                   int signal);
+
+/**
+ * Wait up to `timeout_ms` (negative: no limit) for the command to end.
+ * Output arriving meanwhile is kept for `lxd_exec_session_read`.
+ * @param exit_code receives the exit code.
+ * @return `LXD_ERR_TIMEOUT` if it is still running (the session stays usable).
+ */
+lxd_status lxd_exec_session_wait(struct lxd_exec_session *session,
+                                 int timeout_ms,
+                                 int *exit_code);
+
+/**
+ * Free a session. If its command is still running, LXD kills it (closing
+ * the control channel does that). NULL is a no-op.
+ */
+void lxd_exec_session_free(struct lxd_exec_session *session);
+
+/**
+ * Write `len` bytes to file `path` in the instance, creating or replacing it.
+ * @param path absolute, in the instance.
+ * @param options_json NULL, or an object with any of `mode` (a number such
+ *   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
+ *   (true: add to the end of an existing file instead of replacing it).
+ *   LXD 5.0.2 keeps only the permission bits 0777 of `mode` (setuid,
+ *   setgid and sticky bits are dropped).
+ * @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
+ *   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
+ *   folder.
+ */
+lxd_status lxd_instance_file_put(struct lxd_obj *instance,
+                                 const char *path,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 const char *options_json);
+
+/**
+ * Read file `path` of the instance into memory (a symlink is followed).
+ * For large files prefer `lxd_instance_file_pull`, which streams to disk.
+ * @param data receives the bytes, followed by a NUL that is not counted;
+ *   free with `lxd_bytes_free`.
+ * @param len receives the number of bytes.
+ * @return `LXD_ERR_NOT_FOUND` when there is no such path (also a path
+ *   through a file, or a dangling symlink); `LXD_ERR_INVALID_ARGUMENT` when
+ *   it is a folder.
+ */
+lxd_status lxd_instance_file_get(struct lxd_obj *instance,
+                                 const char *path,
+                                 uint8_t **data,
+                                 size_t *len);
+
+/**
+ * Free bytes returned by `lxd_instance_file_get` or
+ * `lxd_obj_action_bytes`. NULL is a no-op.
+ */
+void lxd_bytes_free(uint8_t *data);
+
+/**
+ * Remove file (or empty folder) `path` in the instance.
+ * @return `LXD_ERR_NOT_FOUND` when there is no such path; `LXD_ERR_API`
+ *   (LXD's 500) for a folder that is not empty.
+ */
+lxd_status lxd_instance_file_delete(struct lxd_obj *instance,
+                                    const char *path);
+
+/**
+ * Create folder `path` in the instance. An existing folder is not an
+ * error, nor is a symlink that leads to one (the symlink itself is left as
+ * it is).
+ * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
+ *   (as `lxd_instance_file_put`) and `parents` (true: create missing
+ *   parent folders too, as `mkdir -p`; those get LXD's defaults). `mode`,
+ *   `uid` and `gid` apply to the folder at `path` whether it is new or was
+ *   there already; through a symlink, to the folder it leads to (as
+ *   `chmod` and `chown` do). A `uid` or `gid` alone keeps the other. A
+ *   new folder gets them from LXD's files API; an existing one through
+ *   LXD's SFTP endpoint (`/1.0/instances/{name}/sftp`, on one more
+ *   connection), which LXD 5.0.2 serves for stopped containers too. LXD
+ *   5.0.2 keeps only the permission bits 0777 of `mode`: setuid, setgid
+ *   and sticky bits are dropped, on a new folder as on an existing one.
+ * @return `LXD_ERR_CONFLICT` when a file or a symlink to one is in the way;
+ *   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`);
+ *   for an existing folder, `LXD_ERR_API` with the server's message when
+ *   it cannot apply `uid` or `gid` (e.g. an id outside the container's id
+ *   map; the folder is then left as it was), `LXD_ERR_FORBIDDEN` when it
+ *   is not allowed to.
+ */
+lxd_status lxd_instance_file_mkdir(struct lxd_obj *instance,
+                                   const char *path,
+                                   const char *options_json);
+
+/**
+ * Copy local file or folder `local_path` to `remote_path` in the instance
+ * (the copy is made at `remote_path`, not inside it). Folders are copied
+ * with everything in them; symlinks inside are copied as symlinks; a
+ * symlink named by `local_path` is followed. Streams from disk: memory
+ * stays flat whatever the size.
+ * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
+ *   applied to every entry (without `mode`, each keeps its local mode;
+ *   LXD 5.0.2 keeps only its permission bits 0777).
+ * @param progress NULL, or called as data is sent; `total` is known from the start.
+ */
+lxd_status lxd_instance_file_push(struct lxd_obj *instance,
+                                  const char *local_path,
+                                  const char *remote_path,
+                                  const char *options_json,
+                                  lxd_progress_cb progress,
+                                  void *user_data);
+
+/**
+ * Copy `remote_path` in the instance (a file, or a folder with everything
+ * in it) to `local_path` (made at that path; an existing folder there is
+ * merged into). Streams to disk. A symlink named by `remote_path` is
+ * followed; symlinks inside a folder are recreated when they point inside
+ * the pulled tree.
+ *
+ * Safety: the whole remote tree is checked before anything is written. A
+ * name the server lists that is not a plain file name (`..`, `a/b`, …) or
+ * a symlink pointing outside the pulled tree makes the pull fail with
+ * `LXD_ERR_UNSAFE_PATH`, and nothing is written outside `local_path`
+ * (nor, then, inside it).
+ * Files get the permission bits (0777) of the remote mode; the set-uid,
+ * set-gid and sticky bits are dropped, as `lxc file pull` does (see
+ * `lxd_instance_file_pull_ext` to keep them). Folders are made with the
+ * process's default mode.
+ * @param progress NULL, or called as data arrives; `total` grows by each
+ *   file's size when its transfer starts (LXD tells sizes only then).
+ */
+lxd_status lxd_instance_file_pull(struct lxd_obj *instance,
+                                  const char *remote_path,
+                                  const char *local_path,
+                                  lxd_progress_cb progress,
+                                  void *user_data);
+
+/**
+ * `lxd_instance_file_pull` with options.
+ * @param options_json NULL, or an object with `keep_special_bits` (true:
+ *   pulled files keep the set-uid, set-gid and sticky bits the server
+ *   reports; default false).
+ * @return as `lxd_instance_file_pull`; `LXD_ERR_INVALID_ARGUMENT` for
+ *   options that do not parse or an unknown option.
+ */
+lxd_status lxd_instance_file_pull_ext(struct lxd_obj *instance,
+                                      const char *remote_path,
+                                      const char *local_path,
+                                      const char *options_json,
+                                      lxd_progress_cb progress,
+                                      void *user_data);
+
+/**
+ * The number of objects in a list (0 for NULL).
+ */
+size_t lxd_list_len(const struct lxd_list *list);
+
+/**
+ * The object at index `i`, borrowed: valid until `lxd_list_free`, and not
+ * to be passed to `lxd_obj_free`. NULL when `list` is NULL or `i` is out of range.
+ */
+struct lxd_obj *lxd_list_get(const struct lxd_list *list,
+                             size_t i);
+
+/**
+ * Free a list and every object in it. NULL is a no-op.
+ */
+void lxd_list_free(struct lxd_list *list);
+
+/**
+ * The message of this thread's last failed call: where the server sent an
+ * error, the request that failed and the server's own text, as in
+ * `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
+ * Never NULL
+ * ("" when no call on this thread has failed). Owned by liblxd and valid
+ * until the next failing call on this thread; do not free it.
+ */
+const char *lxd_last_error_message(void);
+
+/**
+ * The HTTP status of the response behind this thread's last failure
+ * (e.g. 404), or 0 when it did not come from an HTTP response.
+ */
+int32_t lxd_last_error_http_status(void);
+
+/**
+ * The library's version, e.g. `"0.1.0"` (the same as the `LXD_VERSION_*` macros
+ * of the header it was built with). Static storage; never NULL.
+ */
+const char *lxd_version(void);
+
+/**
+ * Free a string returned by liblxd. NULL is a no-op. Never pass a string
+ * that liblxd did not allocate, nor the result of `lxd_status_name`,
+ * `lxd_last_error_message` or `lxd_version`.
+ */
+void lxd_string_free(char *s);
+
+/**
+ * Free an object. NULL is a no-op. Never pass an object borrowed from a list.
+ */
+void lxd_obj_free(struct lxd_obj *obj);
+
+/**
+ * The kind of an object, or -1 for NULL.
+ */
+lxd_kind lxd_obj_kind(const struct lxd_obj *obj);
+
+/**
+ * Describe a kind, without any request: a JSON object with `kind` (the
+ * value), `class` (pylxd's class name, as in warnings), `c_name` (as in
+ * `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
+ * attribute that names objects: `name`, `fingerprint` or `id`),
+ * `project_scoped`, `creatable`, `renamable`, and `attributes`: every
+ * attribute liblxd knows for the kind, in order, as
+ * `{"name": "config", "writable": true}`. Bindings build their attribute
+ * accessors from it.
+ *
+ * @param json_out receives the JSON, to free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
+ *   `lxd_kind` or a NULL `json_out`.
+ */
+lxd_status lxd_kind_info(lxd_kind kind,
+                         char **json_out);
+
+/**
+ * The key of an object (name, fingerprint or id) as a plain string, without
+ * any request. For an image created with `wait` false, the key is known
+ * only once the creation finished: this returns "" until then.
+ *
+ * @param key_out receives a string to free with `lxd_string_free`.
+ */
+lxd_status lxd_obj_key(const struct lxd_obj *obj,
+                       char **key_out);
+
+/**
+ * Read one attribute as JSON text: a string comes back with its quotes
+ * (`"c1"`), a map as an object. Local changes not yet saved are seen.
+ * An attribute not yet loaded syncs the object first (as pylxd does); an
+ * attribute of the kind's schema that the server did not send reads `null`;
+ * an attribute the server sent beyond the schema stays readable.
+ *
+ * @param json_out receives a string to free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE`; `LXD_ERR_INVALID_ARGUMENT`;
+ *   errors of the sync. May block for one request.
+ */
+lxd_status lxd_obj_get(struct lxd_obj *obj,
+                       const char *attr,
+                       char **json_out);
+
+/**
+ * Set one writable attribute to the JSON value `json_value` (the whole
+ * value: setting `config` replaces the map, as assigning it does in pylxd).
+ * Marks the object dirty; nothing is sent until `lxd_obj_save`.
+ *
+ * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
+ *   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
+ *   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
+ *   in that order. `lxd_kind_info` lists the attributes and which can be
+ *   set. Does not block.
+ */
+lxd_status lxd_obj_set(struct lxd_obj *obj,
+                       const char *attr,
+                       const char *json_value);
+
+/**
+ * Whether the object has local changes not yet saved. False for NULL.
+ */
+bool lxd_obj_dirty(const struct lxd_obj *obj);
+
+/**
+ * Refresh the object from the server, keeping local changes (they still
+ * win when read and are still dirty). Takes the server's ETag.
+ */
+lxd_status lxd_obj_sync(struct lxd_obj *obj);
+
+/**
+ * Discard local changes and take the server's state. Not dirty afterwards.
+ */
+lxd_status lxd_obj_rollback(struct lxd_obj *obj);
+
+/**
+ * Write local changes to the server.
+ *
+ * Nothing dirty: no request at all. Otherwise a `PUT` of the kind's
+ * writable attributes with `If-Match` carrying the ETag of the last sync,
+ * so a change made on the server by someone else since then fails with
+ * `LXD_ERR_PRECONDITION_FAILED` instead of being overwritten. An object
+ * whose ETag is not known (it came from a list, or its last save did not
+ * wait) is re-read first: if any writable attribute on the server differs
+ * from what this object last saw, the save fails with
+ * `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
+ * the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
+ * pools: for them that comparison is the only guard.)
+ *
+ * @param wait true: return once LXD has applied the change; the object is
+ *   then synced. false: return once accepted (see `lxd_obj_operation`).
+ * @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
+ *   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
+ *   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
+ *   background operation (instances); transport errors. On failure the
+ *   object keeps its local changes (still dirty).
+ */
+lxd_status lxd_obj_save(struct lxd_obj *obj,
+                        bool wait);
+
+/**
+ * Delete the object on the server (the handle stays valid and must still
+ * be freed).
+ *
+ * @param wait true: return once deleted. false: see `lxd_obj_operation`.
+ */
+lxd_status lxd_obj_delete(struct lxd_obj *obj,
+                          bool wait);
+
+/**
+ * Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
+ * for other kinds). The object follows the new name at once; with `wait`
+ * false, wait on `lxd_obj_operation` before using it further.
+ */
+lxd_status lxd_obj_rename(struct lxd_obj *obj,
+                          const char *new_name,
+                          bool wait);
+
+/**
+ * The whole object as one JSON object, local changes included (syncs
+ * first if it was never loaded).
+ *
+ * @param json_out receives a string to free with `lxd_string_free`.
+ */
+lxd_status lxd_obj_to_json(struct lxd_obj *obj,
+                           char **json_out);
+
+/**
+ * The background operation that this object's last call made with `wait`
+ * false started (create, save, delete, rename, an instance action).
+ *
+ * @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
+ *   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
+ *   free with `lxd_obj_free`; or NULL when that call needed no background
+ *   operation (LXD finished it at once) or was made with `wait` true, and
+ *   once the object has finished it itself (an object created with `wait`
+ *   false waits for its creation on first use).
+ * @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
+ */
+lxd_status lxd_obj_operation(const struct lxd_obj *obj,
+                             struct lxd_obj **op_out);
+
+/**
+ * The name of a status code (`"LXD_ERR_NOT_FOUND"`), or `"LXD_ERR_UNKNOWN_STATUS"`
+ * for a value that is not one. Static storage; never NULL; never fails.
+ */
+const char *lxd_status_name(lxd_status status);
+
+/**
+ * Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores
+ * stderr. Process-wide; safe to call from any thread.
+ */
+void lxd_set_warning_callback(lxd_warning_callback cb,
+                              void *user_data);
+
+/**
+ * Choose the warning mode; overrides the environment variable
+ * `LIBLXD_WARNINGS` (`none`, `always`; anything else means once), which is
+ * read at the first warning otherwise. Process-wide.
+ * @return `LXD_OK`, or `LXD_ERR_INVALID_ARGUMENT` for an unknown mode.
+ */
+lxd_status lxd_set_warning_mode(lxd_warning_mode mode);
 
 /**
  * `lxd_get` for Instance objects: fetch one by name.
@@ -380,6 +1394,110 @@ lxd_status lxd_instance_create(const struct lxd_client *client,
                                const char *definition_json,
                                bool wait,
                                struct lxd_obj **out);
+
+/**
+ * The instance's log files, as a list of their paths. The action `logs` of Instance objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_instance_logs(const struct lxd_obj *obj,
+                             const char *args_json,
+                             bool wait,
+                             char **result_json);
+
+/**
+ * One log file's content. The action `log` of Instance objects, as `lxd_obj_action_bytes`; arguments: name (a file name from `logs`).
+ */
+lxd_status lxd_instance_log(const struct lxd_obj *obj,
+                            const char *args_json,
+                            uint8_t **data,
+                            size_t *len);
+
+/**
+ * Delete one log file (LXD refuses the current lxc.log and console.log). The action `delete_log` of Instance objects, as `lxd_obj_action`; arguments: name.
+ */
+lxd_status lxd_instance_delete_log(const struct lxd_obj *obj,
+                                   const char *args_json,
+                                   bool wait,
+                                   char **result_json);
+
+/**
+ * The console log (what the instance wrote to its console). The action `console_log` of Instance objects, as `lxd_obj_action_bytes`; arguments: none.
+ */
+lxd_status lxd_instance_console_log(const struct lxd_obj *obj,
+                                    const char *args_json,
+                                    uint8_t **data,
+                                    size_t *len);
+
+/**
+ * Empty the console log. The action `clear_console_log` of Instance objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_instance_clear_console_log(const struct lxd_obj *obj,
+                                          const char *args_json,
+                                          bool wait,
+                                          char **result_json);
+
+/**
+ * The instance's metadata.yaml, as JSON (architecture, creation_date, properties, templates). The action `metadata` of Instance objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_instance_metadata(const struct lxd_obj *obj,
+                                 const char *args_json,
+                                 bool wait,
+                                 char **result_json);
+
+/**
+ * Replace the instance's metadata. The action `set_metadata` of Instance objects, as `lxd_obj_action`; arguments: the whole metadata document.
+ */
+lxd_status lxd_instance_set_metadata(const struct lxd_obj *obj,
+                                     const char *args_json,
+                                     bool wait,
+                                     char **result_json);
+
+/**
+ * Change part of the instance's metadata. The action `patch_metadata` of Instance objects, as `lxd_obj_action`; arguments: the fields of the metadata to change.
+ */
+lxd_status lxd_instance_patch_metadata(const struct lxd_obj *obj,
+                                       const char *args_json,
+                                       bool wait,
+                                       char **result_json);
+
+/**
+ * The names of the instance's template files. The action `templates` of Instance objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_instance_templates(const struct lxd_obj *obj,
+                                  const char *args_json,
+                                  bool wait,
+                                  char **result_json);
+
+/**
+ * One template file's content. The action `template` of Instance objects, as `lxd_obj_action_bytes`; arguments: path (a template file name).
+ */
+lxd_status lxd_instance_template(const struct lxd_obj *obj,
+                                 const char *args_json,
+                                 uint8_t **data,
+                                 size_t *len);
+
+/**
+ * Create or replace a template file. The action `put_template` of Instance objects, as `lxd_obj_action`; arguments: path, content (the file's text).
+ */
+lxd_status lxd_instance_put_template(const struct lxd_obj *obj,
+                                     const char *args_json,
+                                     bool wait,
+                                     char **result_json);
+
+/**
+ * Delete a template file. The action `delete_template` of Instance objects, as `lxd_obj_action`; arguments: path.
+ */
+lxd_status lxd_instance_delete_template(const struct lxd_obj *obj,
+                                        const char *args_json,
+                                        bool wait,
+                                        char **result_json);
+
+/**
+ * Change the state of every instance of the project at once (PUT /1.0/instances). The action `set_state_all` of Instance objects, as `lxd_collection_action`; arguments: state: {action, timeout, force, stateful}.
+ */
+lxd_status lxd_instance_set_state_all(const struct lxd_client *client,
+                                      const char *args_json,
+                                      bool wait,
+                                      char **result_json);
 
 /**
  * `lxd_get` for Container objects: fetch one by name.
@@ -626,815 +1744,77 @@ lxd_status lxd_operation_all(const struct lxd_client *client,
                              struct lxd_list **out);
 
 /**
- * The name of a status code (`"LXD_ERR_NOT_FOUND"`), or `"LXD_ERR_UNKNOWN_STATUS"`
- * for a value that is not one. Static storage; never NULL; never fails.
+ * `lxd_child_get` for InstanceSnapshot objects: fetch the one of this Instance by name.
  */
-const char *lxd_status_name(lxd_status status);
+lxd_status lxd_instance_snapshot_get(const struct lxd_obj *parent,
+                                     const char *key,
+                                     struct lxd_obj **out);
 
 /**
- * The message of this thread's last failed call: where the server sent an
- * error, the request that failed and the server's own text, as in
- * `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
- * Never NULL
- * ("" when no call on this thread has failed). Owned by liblxd and valid
- * until the next failing call on this thread; do not free it.
+ * `lxd_child_exists` for InstanceSnapshot objects of this Instance, by name.
  */
-const char *lxd_last_error_message(void);
+lxd_status lxd_instance_snapshot_exists(const struct lxd_obj *parent,
+                                        const char *key,
+                                        bool *out);
 
 /**
- * The HTTP status of the response behind this thread's last failure
- * (e.g. 404), or 0 when it did not come from an HTTP response.
+ * `lxd_child_all` for InstanceSnapshot objects: all of this Instance's, in one request.
  */
-int32_t lxd_last_error_http_status(void);
+lxd_status lxd_instance_snapshot_all(const struct lxd_obj *parent,
+                                     struct lxd_list **out);
 
 /**
- * The library's version, e.g. `"0.1.0"` (the same as the `LXD_VERSION_*` macros
- * of the header it was built with). Static storage; never NULL.
+ * `lxd_child_create` for InstanceSnapshot objects of this Instance.
  */
-const char *lxd_version(void);
+lxd_status lxd_instance_snapshot_create(const struct lxd_obj *parent,
+                                        const char *definition_json,
+                                        bool wait,
+                                        struct lxd_obj **out);
 
 /**
- * Free a string returned by liblxd. NULL is a no-op. Never pass a string
- * that liblxd did not allocate, nor the result of `lxd_status_name`,
- * `lxd_last_error_message` or `lxd_version`.
+ * Restore the instance to this snapshot (files and configuration). The action `restore` of InstanceSnapshot objects, as `lxd_obj_action`; arguments: none.
  */
-void lxd_string_free(char *s);
+lxd_status lxd_instance_snapshot_restore(const struct lxd_obj *obj,
+                                         const char *args_json,
+                                         bool wait,
+                                         char **result_json);
 
 /**
- * Open a client and check the daemon answers (`GET /1.0`, as pylxd does).
- *
- * @param endpoint NULL for the local daemon (`$LXD_DIR/unix.socket`, else
- *   `/var/snap/lxd/common/lxd/unix.socket` if present, else
- *   `/var/lib/lxd/unix.socket`); a unix socket path (optionally `unix:`-prefixed);
- *   or `https://host[:port]` (port 8443 by default).
- * @param options_json NULL, or a JSON object with any of: `"cert"` and `"key"`
- *   (PEM file paths of a client certificate), `"verify"` (bool, default true;
- *   false accepts any server certificate), `"server_cert"` (PEM path: trust
- *   exactly this server certificate, as LXD's own clients pin a self-signed
- *   server; overrides `verify`), `"timeout_ms"` (the longest one connect,
- *   read or write may wait, default 30000), `"deadline_ms"` (the longest one
- *   whole call may take, start to end, waits and transfers included; default
- *   none), `"max_response_bytes"` (the largest response read into memory,
- *   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
- *   and the raw API). Numbers are positive integers. Unknown keys are rejected.
- * @param out receives the new client; free it with `lxd_client_free`.
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
- *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
- *   a certificate or key file that cannot be read or parsed: the message
- *   names the file and the problem, never its content); `LXD_ERR_TIMEOUT`;
- *   `LXD_ERR_PROTOCOL` (not an LXD server).
- * Blocks for one request (bounded by `timeout_ms` and `deadline_ms`).
+ * `lxd_child_get` for InstanceBackup objects: fetch the one of this Instance by name.
  */
-lxd_status lxd_client_new(const char *endpoint,
-                          const char *options_json,
-                          struct lxd_client **out);
+lxd_status lxd_instance_backup_get(const struct lxd_obj *parent,
+                                   const char *key,
+                                   struct lxd_obj **out);
 
 /**
- * Free a client. NULL is a no-op. Objects and lists made from it stay valid.
+ * `lxd_child_exists` for InstanceBackup objects of this Instance, by name.
  */
-void lxd_client_free(struct lxd_client *client);
+lxd_status lxd_instance_backup_exists(const struct lxd_obj *parent,
+                                      const char *key,
+                                      bool *out);
 
 /**
- * The server's information (`GET /1.0` metadata: `api_extensions`,
- * `environment`, `auth`, …) as JSON, freshly read.
- *
- * @param json_out receives a string to free with `lxd_string_free`.
- * @return `LXD_OK`, `LXD_ERR_INVALID_ARGUMENT`, or a transport/API error.
+ * `lxd_child_all` for InstanceBackup objects: all of this Instance's, in one request.
  */
-lxd_status lxd_client_host_info(const struct lxd_client *client,
-                                char **json_out);
+lxd_status lxd_instance_backup_all(const struct lxd_obj *parent,
+                                   struct lxd_list **out);
 
 /**
- * Whether the server has the API extension `name` (as of the client's
- * creation or last `lxd_client_host_info`). False for NULL arguments. Does not block.
+ * `lxd_child_create` for InstanceBackup objects of this Instance.
  */
-bool lxd_client_has_api_extension(const struct lxd_client *client,
-                                  const char *name);
+lxd_status lxd_instance_backup_create(const struct lxd_obj *parent,
+                                      const char *definition_json,
+                                      bool wait,
+                                      struct lxd_obj **out);
 
 /**
- * Whether the server trusts this client (`auth` is `"trusted"`), as of the
- * client's creation or last `lxd_client_host_info`. False for NULL. Does not block.
+ * The backup tarball, streamed to a local file. The action `export` of InstanceBackup objects, as `lxd_obj_action_to_file`; arguments: none.
  */
-bool lxd_client_trusted(const struct lxd_client *client);
-
-/**
- * The raw API, like pylxd's `client.api`: send `method` to `path` and
- * return the whole response document (`type`, `status`, `metadata`, …).
- *
- * @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` (a HEAD
- *   answers `{"type":"sync","status_code":…}`: LXD sends no body; LXD 5.0.2
- *   answers HEAD only for instance files, else `LXD_ERR_API` with HTTP 501).
- * @param path e.g. `"/1.0/instances?recursion=1"`; the client's project is
- *   added unless the path names one.
- * @param body_json NULL for no body, or JSON text.
- * @param response_json receives the document; free with `lxd_string_free`.
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, bad method or path,
- *   body not JSON); an error response maps to its code (`LXD_ERR_NOT_FOUND`, …)
- *   with the server's message in `lxd_last_error_message`. Does not wait for
- *   background operations: an async response is returned as is.
- */
-lxd_status lxd_api(const struct lxd_client *client,
-                   const char *method,
-                   const char *path,
-                   const char *body_json,
-                   char **response_json);
-
-/**
- * Fetch one object of `kind` by its key (name; fingerprint for images and
- * certificates; id for operations), fully loaded and with its ETag.
- *
- * @param out receives the object; free with `lxd_obj_free`.
- * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such object; for the container and
- *   virtual-machine kinds also an instance of the other type);
- *   `LXD_ERR_INVALID_ARGUMENT`; transport/API errors. Blocks for one request.
- */
-lxd_status lxd_get(const struct lxd_client *client,
-                   lxd_kind kind,
-                   const char *key,
-                   struct lxd_obj **out);
-
-/**
- * Whether an object of `kind` with this key exists.
- *
- * @param out receives true or false (only on `LXD_OK`).
- * @return `LXD_OK` (a 404 is `*out = false`, not an error), or an error.
- */
-lxd_status lxd_exists(const struct lxd_client *client,
-                      lxd_kind kind,
-                      const char *key,
-                      bool *out);
-
-/**
- * All objects of `kind` (in the client's project, for project-scoped
- * kinds), fully loaded, in one request (`recursion=1`). Their ETags are not
- * known; `lxd_obj_save` protects them by re-reading first (see there).
- *
- * @param out receives the list; free with `lxd_list_free`.
- */
-lxd_status lxd_all(const struct lxd_client *client,
-                   lxd_kind kind,
-                   struct lxd_list **out);
-
-/**
- * Create an object from `definition_json`, the body of LXD's `POST` for
- * that kind (e.g. for a container `{"name":"c1","source":{"type":"image",
- * "alias":"busybox"}}`; the container and virtual-machine kinds fill in
- * `type`).
- *
- * @param wait true: return once the server has finished creating it, with
- *   the object loaded. false: return as soon as LXD has accepted the
- *   request; the object then holds the background operation (get it with
- *   `lxd_obj_operation`), and its attributes load on first read.
- * @param out receives the object; free with `lxd_obj_free`.
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not
- *   parse or is not an object, no name, operations); an object that
- *   already exists gives LXD's answer with its message: `LXD_ERR_CONFLICT`
- *   (LXD 5.0.2: projects, storage pools, certificates), `LXD_ERR_API`
- *   (profiles, networks) or `LXD_ERR_OPERATION_FAILED` (instances, which LXD
- *   creates in a background operation); transport/API errors.
- */
-lxd_status lxd_create(const struct lxd_client *client,
-                      lxd_kind kind,
-                      const char *definition_json,
-                      bool wait,
-                      struct lxd_obj **out);
-
-/**
- * Fetch the image an alias points at (like pylxd's `images.get_by_alias`).
- *
- * @param out receives the image; free with `lxd_obj_free`.
- * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such alias); `LXD_ERR_INVALID_ARGUMENT`;
- *   transport/API errors. Blocks for two requests.
- */
-lxd_status lxd_image_get_by_alias(const struct lxd_client *client,
-                                  const char *alias,
-                                  struct lxd_obj **out);
-
-/**
- * Ask the server to trust this client's certificate, giving LXD's trust
- * password (`core.trust_password`), like pylxd's `client.authenticate`.
- * Afterwards `lxd_client_trusted` is true. Nothing is sent when the client
- * is trusted already.
- *
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL, or not an HTTPS client
- *   with a client certificate); `LXD_ERR_FORBIDDEN` (wrong password), with
- *   LXD's message; transport errors. Blocks for two requests.
- */
-lxd_status lxd_client_authenticate(const struct lxd_client *client,
-                                   const char *password);
-
-/**
- * The number of objects in a list (0 for NULL).
- */
-size_t lxd_list_len(const struct lxd_list *list);
-
-/**
- * The object at index `i`, borrowed: valid until `lxd_list_free`, and not
- * to be passed to `lxd_obj_free`. NULL when `list` is NULL or `i` is out of range.
- */
-struct lxd_obj *lxd_list_get(const struct lxd_list *list,
-                             size_t i);
-
-/**
- * Free a list and every object in it. NULL is a no-op.
- */
-void lxd_list_free(struct lxd_list *list);
-
-/**
- * Free an object. NULL is a no-op. Never pass an object borrowed from a list.
- */
-void lxd_obj_free(struct lxd_obj *obj);
-
-/**
- * The kind of an object, or -1 for NULL.
- */
-lxd_kind lxd_obj_kind(const struct lxd_obj *obj);
-
-/**
- * Describe a kind, without any request: a JSON object with `kind` (the
- * value), `class` (pylxd's class name, as in warnings), `c_name` (as in
- * `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
- * attribute that names objects: `name`, `fingerprint` or `id`),
- * `project_scoped`, `creatable`, `renamable`, and `attributes`: every
- * attribute liblxd knows for the kind, in order, as
- * `{"name": "config", "writable": true}`. Bindings build their attribute
- * accessors from it.
- *
- * @param json_out receives the JSON, to free with `lxd_string_free`.
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
- *   `lxd_kind` or a NULL `json_out`.
- */
-lxd_status lxd_kind_info(lxd_kind kind,
-                         char **json_out);
-
-/**
- * The key of an object (name, fingerprint or id) as a plain string, without
- * any request. For an image created with `wait` false, the key is known
- * only once the creation finished: this returns "" until then.
- *
- * @param key_out receives a string to free with `lxd_string_free`.
- */
-lxd_status lxd_obj_key(const struct lxd_obj *obj,
-                       char **key_out);
-
-/**
- * Read one attribute as JSON text: a string comes back with its quotes
- * (`"c1"`), a map as an object. Local changes not yet saved are seen.
- * An attribute not yet loaded syncs the object first (as pylxd does); an
- * attribute of the kind's schema that the server did not send reads `null`;
- * an attribute the server sent beyond the schema stays readable.
- *
- * @param json_out receives a string to free with `lxd_string_free`.
- * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE`; `LXD_ERR_INVALID_ARGUMENT`;
- *   errors of the sync. May block for one request.
- */
-lxd_status lxd_obj_get(struct lxd_obj *obj,
-                       const char *attr,
-                       char **json_out);
-
-/**
- * Set one writable attribute to the JSON value `json_value` (the whole
- * value: setting `config` replaces the map, as assigning it does in pylxd).
- * Marks the object dirty; nothing is sent until `lxd_obj_save`.
- *
- * @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
- *   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
- *   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
- *   in that order. `lxd_kind_info` lists the attributes and which can be
- *   set. Does not block.
- */
-lxd_status lxd_obj_set(struct lxd_obj *obj,
-                       const char *attr,
-                       const char *json_value);
-
-/**
- * Whether the object has local changes not yet saved. False for NULL.
- */
-bool lxd_obj_dirty(const struct lxd_obj *obj);
-
-/**
- * Refresh the object from the server, keeping local changes (they still
- * win when read and are still dirty). Takes the server's ETag.
- */
-lxd_status lxd_obj_sync(struct lxd_obj *obj);
-
-/**
- * Discard local changes and take the server's state. Not dirty afterwards.
- */
-lxd_status lxd_obj_rollback(struct lxd_obj *obj);
-
-/**
- * Write local changes to the server.
- *
- * Nothing dirty: no request at all. Otherwise a `PUT` of the kind's
- * writable attributes with `If-Match` carrying the ETag of the last sync,
- * so a change made on the server by someone else since then fails with
- * `LXD_ERR_PRECONDITION_FAILED` instead of being overwritten. An object
- * whose ETag is not known (it came from a list, or its last save did not
- * wait) is re-read first: if any writable attribute on the server differs
- * from what this object last saw, the save fails with
- * `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
- * the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
- * pools: for them that comparison is the only guard.)
- *
- * @param wait true: return once LXD has applied the change; the object is
- *   then synced. false: return once accepted (see `lxd_obj_operation`).
- * @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
- *   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
- *   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
- *   background operation (instances); transport errors. On failure the
- *   object keeps its local changes (still dirty).
- */
-lxd_status lxd_obj_save(struct lxd_obj *obj,
-                        bool wait);
-
-/**
- * Delete the object on the server (the handle stays valid and must still
- * be freed).
- *
- * @param wait true: return once deleted. false: see `lxd_obj_operation`.
- */
-lxd_status lxd_obj_delete(struct lxd_obj *obj,
-                          bool wait);
-
-/**
- * Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
- * for other kinds). The object follows the new name at once; with `wait`
- * false, wait on `lxd_obj_operation` before using it further.
- */
-lxd_status lxd_obj_rename(struct lxd_obj *obj,
-                          const char *new_name,
-                          bool wait);
-
-/**
- * The whole object as one JSON object, local changes included (syncs
- * first if it was never loaded).
- *
- * @param json_out receives a string to free with `lxd_string_free`.
- */
-lxd_status lxd_obj_to_json(struct lxd_obj *obj,
-                           char **json_out);
-
-/**
- * The background operation that this object's last call made with `wait`
- * false started (create, save, delete, rename, an instance action).
- *
- * @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
- *   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
- *   free with `lxd_obj_free`; or NULL when that call needed no background
- *   operation (LXD finished it at once) or was made with `wait` true, and
- *   once the object has finished it itself (an object created with `wait`
- *   false waits for its creation on first use).
- * @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
- */
-lxd_status lxd_obj_operation(const struct lxd_obj *obj,
-                             struct lxd_obj **op_out);
-
-/**
- * Start an instance. `timeout_s` and `force` are passed to LXD (-1: LXD's default).
- * With `wait` the call returns when the instance runs, and the object is synced
- * (keeping local changes); without, see `lxd_obj_operation`.
- * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (not an instance);
- *   `LXD_ERR_OPERATION_FAILED` (e.g. already running), API errors.
- */
-lxd_status lxd_instance_start(struct lxd_obj *obj,
-                              int32_t timeout_s,
-                              bool force,
-                              bool wait);
-
-/**
- * Stop an instance: clean shutdown within `timeout_s` seconds (-1: LXD's
- * default), or kill at once with `force`. Waits and syncs as `lxd_instance_start`.
- */
-lxd_status lxd_instance_stop(struct lxd_obj *obj,
-                             int32_t timeout_s,
-                             bool force,
-                             bool wait);
-
-/**
- * Restart an instance. As `lxd_instance_stop`.
- */
-lxd_status lxd_instance_restart(struct lxd_obj *obj,
-                                int32_t timeout_s,
-                                bool force,
-                                bool wait);
-
-/**
- * Freeze (pause) a running instance. As `lxd_instance_start`.
- */
-lxd_status lxd_instance_freeze(struct lxd_obj *obj,
-                               int32_t timeout_s,
-                               bool force,
-                               bool wait);
-
-/**
- * Unfreeze (resume) a frozen instance. As `lxd_instance_start`.
- */
-lxd_status lxd_instance_unfreeze(struct lxd_obj *obj,
-                                 int32_t timeout_s,
-                                 bool force,
-                                 bool wait);
-
-/**
- * The instance's runtime state (`GET /1.0/instances/{name}/state`: status,
- * processes, memory, network, …) as JSON.
- * @param json_out receives a string to free with `lxd_string_free`.
- */
-lxd_status lxd_instance_state(struct lxd_obj *obj,
-                              char **json_out);
-
-/**
- * Rename an instance (it must be stopped). As `lxd_obj_rename`.
- */
-lxd_status lxd_instance_rename(struct lxd_obj *obj,
-                               const char *new_name,
-                               bool wait);
-
-/**
- * Wait for an operation (an `LXD_KIND_OPERATION` object) to end, using
- * LXD's `/1.0/operations/{id}/wait` (no polling). Its attributes then hold
- * the final state (`status`, `err`, `metadata`).
- *
- * @param timeout_s seconds to wait at most; negative: no limit.
- * LXD forgets a finished operation a few seconds after it ended. When the
- * server no longer knows an operation that this handle knows existed (one
- * from `lxd_obj_operation`, or one loaded before), it has ended: the wait
- * returns `LXD_OK` and the attributes stay as last seen (the operation's
- * effect shows in the objects it changed) — unless the daemon restarted
- * since the handle saw it (its `environment.server_pid` changed): then the
- * operation was lost with the daemon, `LXD_ERR_OPERATION_LOST`.
- * A wait in progress when the daemon goes away ends at once with
- * `LXD_ERR_CONNECTION`; waiting again once it is back gives
- * `LXD_ERR_OPERATION_LOST`.
- *
- * @return `LXD_OK` (succeeded, or ended and forgotten as above);
- *   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
- *   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running, or the daemon
- *   did not answer in time); `LXD_ERR_OPERATION_LOST` (the daemon
- *   restarted and lost it); `LXD_ERR_CONNECTION` (the daemon went away);
- *   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
- *   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
- */
-lxd_status lxd_operation_wait(struct lxd_obj *op,
-                              int32_t timeout_s);
-
-/**
- * Ask LXD to cancel an operation (only those with `may_cancel` true can be).
- * @return `LXD_OK`, or the server's refusal (e.g. `LXD_ERR_API`).
- */
-lxd_status lxd_operation_cancel(struct lxd_obj *op);
-
-/**
- * Run a command in a running instance and collect its output.
- *
- * Returns once the command has ended and all its output has arrived: no
- * sleeps, no polling. Stdout and stderr are kept apart and byte-exact.
- * A background process the command leaves behind that keeps stdout or
- * stderr open keeps the call waiting until it closes them (LXD ends the
- * streams only then, as `lxc exec` shows); redirect its output.
- *
- * @param instance a container or virtual machine.
- * @param command_json the command as a JSON array of strings, e.g.
- *   `["sh", "-c", "echo hi"]`. It is run directly, not through a shell.
- *   A string holding a NUL byte is refused (`LXD_ERR_INVALID_ARGUMENT`).
- * @param options_json NULL, or a JSON object with any of:
- *   `environment` (object of strings; names without `=`), `cwd` (string),
- *   `user` and `group` (numeric ids), `timeout_ms` (number; 0 or absent:
- *   the client's `deadline_ms` if it has one, else no limit). NUL bytes are
- *   refused here too.
- * @param stdin_data bytes fed to the command's standard input, which then
- *   reaches end of file; may be NULL when `stdin_len` is 0.
- * @param out receives the result, to free with `lxd_exec_result_free`.
- * @return `LXD_OK` whatever the exit code (read it from the result);
- *   `LXD_ERR_NOT_FOUND` when the command does not exist in the instance;
- *   `LXD_ERR_TIMEOUT` when `timeout_ms` passed first: the command is then
- *   sent SIGKILL through LXD's control channel and its output is dropped.
- *   LXD signals only the command's own process: children it started (the
- *   `sleep` of `sh -c "sleep 9; echo"`) go on running; `exec` in the shell
- *   (`sh -c "exec sleep 9"`) or `timeout` inside the instance avoids that;
- *   `LXD_ERR_API` (e.g. 400) when the instance is not running.
- */
-lxd_status lxd_instance_exec(struct lxd_obj *instance,
-                             const char *command_json,
-                             const char *options_json,
-                             const uint8_t *stdin_data,
-                             size_t stdin_len,
-                             struct lxd_exec_result **out);
-
-/**
- * Run a command as `lxd_instance_exec` does, but hand its output to
- * `on_output` chunk by chunk as it arrives (on this thread) instead of
- * collecting it: for long-running commands and large output.
- *
- * @param on_output may be NULL to discard the output.
- * @param exit_code receives the command's exit code.
- * @return as `lxd_instance_exec`; `LXD_ERR_CANCELLED` when `on_output`
- *   returned non-zero (the command was sent SIGKILL).
- */
-lxd_status lxd_instance_exec_stream(struct lxd_obj *instance,
-                                    const char *command_json,
-                                    const char *options_json,
-                                    const uint8_t *stdin_data,
-                                    size_t stdin_len,
-                                    lxd_output_cb on_output,
-                                    void *user_data,
-                                    int *exit_code);
-
-/**
- * The exit code of the command (-1 for NULL).
- */
-int lxd_exec_result_exit_code(const struct lxd_exec_result *result);
-
-/**
- * The command's standard output: `*len` bytes (`len` may be NULL), followed
- * by a NUL byte that is not counted, so text output can be used as a C
- * string. Owned by the result. NULL (and `*len` 0) for a NULL result.
- */
-const uint8_t *lxd_exec_result_stdout(const struct lxd_exec_result *result,
-                                      size_t *len);
-
-/**
- * The command's standard error, as `lxd_exec_result_stdout`.
- */
-const uint8_t *lxd_exec_result_stderr(const struct lxd_exec_result *result,
-                                      size_t *len);
-
-/**
- * Free an exec result. NULL is a no-op.
- */
-void lxd_exec_result_free(struct lxd_exec_result *result);
-
-/**
- * Start a command on a terminal (a pty), as `lxc exec` does without `-T`:
- * stdout and stderr arrive mixed on the terminal; input is written with
- * `lxd_exec_session_write`.
- *
- * @param options_json as `lxd_instance_exec` (no `timeout_ms`: use the
- *   timeouts of read and wait), plus `width` and `height` (the terminal's
- *   size; 80×24 by default).
- * @param out receives the session, to free with `lxd_exec_session_free`.
- */
-lxd_status lxd_instance_exec_interactive(struct lxd_obj *instance,
-                                         const char *command_json,
-                                         const char *options_json,
-                                         struct lxd_exec_session **out);
-
-/**
- * Write bytes to the session's terminal (the command's input). Blocks
- * until the connection has taken them all; `LXD_ERR_TIMEOUT` if it does
- * not take a 128 KiB piece of them within the client's timeout.
- * Output arriving meanwhile (the terminal's echo, the command's answers) is
- * kept for `lxd_exec_session_read`, so a large write never stalls on output
- * not yet read; it is held in memory until read.
- */
-lxd_status lxd_exec_session_write(struct lxd_exec_session *session,
-                                  const uint8_t *data,
-                                  size_t len);
-
-/**
- * Read terminal output: waits up to `timeout_ms` (negative: no limit; 0:
- * only what has arrived) for some, then copies at most `cap` bytes to
- * `buf` and their number to `*got`.
- * @return `LXD_OK` with `*got` > 0 for output; `LXD_OK` with `*got` 0 at
- *   the end of output (the command ended); `LXD_ERR_TIMEOUT` when nothing
- *   came in time.
- */
-lxd_status lxd_exec_session_read(struct lxd_exec_session *session,
-                                 uint8_t *buf,
-                                 size_t cap,
-                                 int timeout_ms,
-                                 size_t *got);
-
-/**
- * Tell the command its terminal is now `width` columns by `height` rows
- * (through LXD's control channel; the command sees SIGWINCH).
- */
-lxd_status lxd_exec_session_resize(struct lxd_exec_session *session,
-                                   uint32_t width,
-                                   uint32_t height);
-
-/**
- * Send signal `signal` (e.g. 15 for SIGTERM) to the command.
- */
-lxd_status lxd_exec_session_signal(struct lxd_exec_session *session,
-                                   int signal);
-
-/**
- * Wait up to `timeout_ms` (negative: no limit) for the command to end.
- * Output arriving meanwhile is kept for `lxd_exec_session_read`.
- * @param exit_code receives the exit code.
- * @return `LXD_ERR_TIMEOUT` if it is still running (the session stays usable).
- */
-lxd_status lxd_exec_session_wait(struct lxd_exec_session *session,
-                                 int timeout_ms,
-                                 int *exit_code);
-
-/**
- * Free a session. If its command is still running, LXD kills it (closing
- * the control channel does that). NULL is a no-op.
- */
-void lxd_exec_session_free(struct lxd_exec_session *session);
-
-/**
- * Write `len` bytes to file `path` in the instance, creating or replacing it.
- * @param path absolute, in the instance.
- * @param options_json NULL, or an object with any of `mode` (a number such
- *   as 420, or an octal string such as "0644"), `uid`, `gid`, and `append`
- *   (true: add to the end of an existing file instead of replacing it).
- *   LXD 5.0.2 keeps only the permission bits 0777 of `mode` (setuid,
- *   setgid and sticky bits are dropped).
- * @return `LXD_ERR_NOT_FOUND` when the parent folder is missing, or with
- *   `append` when the file is; `LXD_ERR_API` (LXD's 500) when `path` is a
- *   folder.
- */
-lxd_status lxd_instance_file_put(struct lxd_obj *instance,
-                                 const char *path,
-                                 const uint8_t *data,
-                                 size_t len,
-                                 const char *options_json);
-
-/**
- * Read file `path` of the instance into memory (a symlink is followed).
- * For large files prefer `lxd_instance_file_pull`, which streams to disk.
- * @param data receives the bytes, followed by a NUL that is not counted;
- *   free with `lxd_bytes_free`.
- * @param len receives the number of bytes.
- * @return `LXD_ERR_NOT_FOUND` when there is no such path (also a path
- *   through a file, or a dangling symlink); `LXD_ERR_INVALID_ARGUMENT` when
- *   it is a folder.
- */
-lxd_status lxd_instance_file_get(struct lxd_obj *instance,
-                                 const char *path,
-                                 uint8_t **data,
-                                 size_t *len);
-
-/**
- * Free bytes returned by `lxd_instance_file_get`. NULL is a no-op.
- */
-void lxd_bytes_free(uint8_t *data);
-
-/**
- * Remove file (or empty folder) `path` in the instance.
- * @return `LXD_ERR_NOT_FOUND` when there is no such path; `LXD_ERR_API`
- *   (LXD's 500) for a folder that is not empty.
- */
-lxd_status lxd_instance_file_delete(struct lxd_obj *instance,
-                                    const char *path);
-
-/**
- * Create folder `path` in the instance. An existing folder is not an
- * error, nor is a symlink that leads to one (the symlink itself is left as
- * it is).
- * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
- *   (as `lxd_instance_file_put`) and `parents` (true: create missing
- *   parent folders too, as `mkdir -p`; those get LXD's defaults). `mode`,
- *   `uid` and `gid` apply to the folder at `path` whether it is new or was
- *   there already; through a symlink, to the folder it leads to (as
- *   `chmod` and `chown` do). A `uid` or `gid` alone keeps the other. A
- *   new folder gets them from LXD's files API; an existing one through
- *   LXD's SFTP endpoint (`/1.0/instances/{name}/sftp`, on one more
- *   connection), which LXD 5.0.2 serves for stopped containers too. LXD
- *   5.0.2 keeps only the permission bits 0777 of `mode`: setuid, setgid
- *   and sticky bits are dropped, on a new folder as on an existing one.
- * @return `LXD_ERR_CONFLICT` when a file or a symlink to one is in the way;
- *   `LXD_ERR_NOT_FOUND` when the parent is missing (without `parents`);
- *   for an existing folder, `LXD_ERR_API` with the server's message when
- *   it cannot apply `uid` or `gid` (e.g. an id outside the container's id
- *   map; the folder is then left as it was), `LXD_ERR_FORBIDDEN` when it
- *   is not allowed to.
- */
-lxd_status lxd_instance_file_mkdir(struct lxd_obj *instance,
-                                   const char *path,
-                                   const char *options_json);
-
-/**
- * Copy local file or folder `local_path` to `remote_path` in the instance
- * (the copy is made at `remote_path`, not inside it). Folders are copied
- * with everything in them; symlinks inside are copied as symlinks; a
- * symlink named by `local_path` is followed. Streams from disk: memory
- * stays flat whatever the size.
- * @param options_json NULL, or an object with any of `mode`, `uid`, `gid`
- *   applied to every entry (without `mode`, each keeps its local mode;
- *   LXD 5.0.2 keeps only its permission bits 0777).
- * @param progress NULL, or called as data is sent; `total` is known from the start.
- */
-lxd_status lxd_instance_file_push(struct lxd_obj *instance,
-                                  const char *local_path,
-                                  const char *remote_path,
-                                  const char *options_json,
-                                  lxd_progress_cb progress,
-                                  void *user_data);
-
-/**
- * Copy `remote_path` in the instance (a file, or a folder with everything
- * in it) to `local_path` (made at that path; an existing folder there is
- * merged into). Streams to disk. A symlink named by `remote_path` is
- * followed; symlinks inside a folder are recreated when they point inside
- * the pulled tree.
- *
- * Safety: the whole remote tree is checked before anything is written. A
- * name the server lists that is not a plain file name (`..`, `a/b`, …) or
- * a symlink pointing outside the pulled tree makes the pull fail with
- * `LXD_ERR_UNSAFE_PATH`, and nothing is written outside `local_path`
- * (nor, then, inside it).
- * Files get the permission bits (0777) of the remote mode; the set-uid,
- * set-gid and sticky bits are dropped, as `lxc file pull` does (see
- * `lxd_instance_file_pull_ext` to keep them). Folders are made with the
- * process's default mode.
- * @param progress NULL, or called as data arrives; `total` grows by each
- *   file's size when its transfer starts (LXD tells sizes only then).
- */
-lxd_status lxd_instance_file_pull(struct lxd_obj *instance,
-                                  const char *remote_path,
-                                  const char *local_path,
-                                  lxd_progress_cb progress,
-                                  void *user_data);
-
-/**
- * `lxd_instance_file_pull` with options.
- * @param options_json NULL, or an object with `keep_special_bits` (true:
- *   pulled files keep the set-uid, set-gid and sticky bits the server
- *   reports; default false).
- * @return as `lxd_instance_file_pull`; `LXD_ERR_INVALID_ARGUMENT` for
- *   options that do not parse or an unknown option.
- */
-lxd_status lxd_instance_file_pull_ext(struct lxd_obj *instance,
-                                      const char *remote_path,
+lxd_status lxd_instance_backup_export(const struct lxd_obj *obj,
+                                      const char *args_json,
                                       const char *local_path,
-                                      const char *options_json,
                                       lxd_progress_cb progress,
                                       void *user_data);
-
-/**
- * Listen to the server's events (`/1.0/events`), as pylxd's
- * `client.events()`. Events that happen after this returns are queued for
- * `lxd_events_next` (by the kernel and the server; read them steadily).
- * @param types NULL for every type, or a comma list such as
- *   "lifecycle,operation" (the server filters; also "logging").
- * @param out receives the stream, to free with `lxd_events_free`.
- */
-lxd_status lxd_events_open(struct lxd_client *client,
-                           const char *types,
-                           struct lxd_events **out);
-
-/**
- * The next event, as LXD's JSON (`type`, `timestamp`, `metadata`, …),
- * waiting up to `timeout_ms` (negative: no limit; 0: only one already
- * there).
- * @param event_json receives a string to free with `lxd_string_free`.
- * @return `LXD_ERR_TIMEOUT` when no event came in time (the stream stays
- *   usable); `LXD_ERR_CONNECTION` when the server closed it.
- */
-lxd_status lxd_events_next(struct lxd_events *events,
-                           int timeout_ms,
-                           char **event_json);
-
-/**
- * Close an event stream. NULL is a no-op.
- */
-void lxd_events_free(struct lxd_events *events);
-
-/**
- * Listen to events with a callback on a background thread, for C programs
- * that prefer that to the pull API (`lxd_events_open`/`lxd_events_next`,
- * which suits Go, Ruby and event loops better). The stream is open when
- * this returns: events after that reach `callback`, in order, one at a
- * time, on one thread of liblxd's.
- * @param types as `lxd_events_open`.
- * @param out receives the listener; `lxd_events_listener_free` stops it.
- */
-lxd_status lxd_events_listen(struct lxd_client *client,
-                             const char *types,
-                             lxd_event_cb callback,
-                             void *user_data,
-                             struct lxd_events_listener **out);
-
-/**
- * Stop a listener: no callback runs after this returns (unless called
- * from inside the callback itself, on liblxd's thread, which is allowed:
- * then that callback is the last). NULL is a no-op.
- *
- * It waits for a callback in progress to return. A callback that hands
- * its work to another thread and waits for it (as language runtimes do)
- * must not have that thread call this: it would wait forever. Return
- * non-zero from the callback to stop, and free the listener afterwards.
- */
-void lxd_events_listener_free(struct lxd_events_listener *listener);
-
-/**
- * Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores
- * stderr. Process-wide; safe to call from any thread.
- */
-void lxd_set_warning_callback(lxd_warning_callback cb,
-                              void *user_data);
-
-/**
- * Choose the warning mode; overrides the environment variable
- * `LIBLXD_WARNINGS` (`none`, `always`; anything else means once), which is
- * read at the first warning otherwise. Process-wide.
- * @return `LXD_OK`, or `LXD_ERR_INVALID_ARGUMENT` for an unknown mode.
- */
-lxd_status lxd_set_warning_mode(lxd_warning_mode mode);
 
 #ifdef __cplusplus
 }  // extern "C"

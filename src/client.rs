@@ -558,11 +558,57 @@ impl Client {
         if bytes.is_some() {
             all_headers.push(("Content-Type", "application/json"));
         }
+        self.exchange(method, path, bytes.as_deref(), &all_headers, limits)
+    }
+
+    /// A request whose body is raw bytes (a template file), not JSON.
+    pub(crate) fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Result<ApiResponse> {
+        let mut all_headers: Vec<(&str, &str)> = headers.to_vec();
+        all_headers.push(("Content-Type", "application/octet-stream"));
+        self.exchange(method, path, Some(body), &all_headers, &self.limits())
+    }
+
+    /// `GET path` whose answer is bytes (a log file), not LXD's envelope;
+    /// an error status is LXD's error.
+    pub(crate) fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let req = Request {
+            method: "GET",
+            target: path,
+            headers: &[],
+            body: None,
+        };
+        let resp = self
+            .inner
+            .transport
+            .send(&req, None, None, &self.limits())?;
+        if resp.status >= 400 {
+            let err = decode_response(resp.status, &resp.body)
+                .err()
+                .unwrap_or_else(|| Error::from_http(resp.status, ""));
+            return Err(err.with_context(&format!("GET {path}")));
+        }
+        Ok(resp.body)
+    }
+
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+        limits: &Limits,
+    ) -> Result<ApiResponse> {
         let req = Request {
             method,
             target: path,
-            headers: &all_headers,
-            body: bytes.as_deref(),
+            headers,
+            body,
         };
         let resp = self.inner.transport.send(&req, None, None, limits)?;
         let doc = if method == "HEAD" {

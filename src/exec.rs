@@ -206,6 +206,29 @@ impl Started {
         })
     }
 
+    /// `POST …/console`: the instance's console, on a terminal.
+    fn console(obj: &Object, opts: &ExecOptions) -> Result<Started> {
+        let path = obj.instance_path("/console")?;
+        let client = obj.client().clone();
+        let body = json!({"type": "console", "width": opts.width, "height": opts.height});
+        let resp = client.request("POST", &path, Some(&body), &[])?;
+        let op = resp
+            .operation_id()
+            .ok_or_else(|| Error::protocol("console did not start an operation"))?;
+        let fds = resp
+            .metadata()
+            .pointer("/metadata/fds")
+            .and_then(Value::as_object)
+            .cloned()
+            .ok_or_else(|| Error::protocol("console operation named no websockets"))?;
+        Ok(Started {
+            client,
+            command: "console".into(),
+            op,
+            fds,
+        })
+    }
+
     fn connect(&self, fd: &str) -> Result<Ws> {
         let secret =
             self.fds.get(fd).and_then(Value::as_str).ok_or_else(|| {
@@ -414,11 +437,24 @@ pub struct Session {
     pending: Vec<u8>,
     pending_at: usize,
     exit: Option<i32>,
+    /// A console session: no command, no exit code.
+    console: bool,
 }
 
 impl Session {
     pub fn open(obj: &Object, command: &[String], opts: &ExecOptions) -> Result<Session> {
-        let started = Started::begin(obj, command, opts, true)?;
+        Session::connect(Started::begin(obj, command, opts, true)?, false)
+    }
+
+    /// The instance's console (`POST …/console`): read what the instance
+    /// writes to it, write to it, resize it. It has no command of its own:
+    /// no signals, and `wait` returns 0 once LXD ends the console (the
+    /// instance stopped).
+    pub fn console(obj: &Object, opts: &ExecOptions) -> Result<Session> {
+        Session::connect(Started::console(obj, opts)?, true)
+    }
+
+    fn connect(started: Started, console: bool) -> Result<Session> {
         let control = started.connect("control")?;
         let pty = started.connect("0")?;
         Ok(Session {
@@ -428,6 +464,7 @@ impl Session {
             pending: Vec::new(),
             pending_at: 0,
             exit: None,
+            console,
         })
     }
 
@@ -562,6 +599,9 @@ impl Session {
 
     /// Send a signal (e.g. 15 for SIGTERM) to the command.
     pub fn signal(&mut self, signal: i32) -> Result<()> {
+        if self.console {
+            return Err(Error::invalid("a console session has no command to signal"));
+        }
         if !(1..=64).contains(&signal) {
             return Err(Error::invalid(format!("{signal} is not a signal number")));
         }
@@ -591,7 +631,11 @@ impl Session {
                 ));
             }
         }
-        let code = self.started.exit_code(deadline)?;
+        let code = if self.console {
+            0
+        } else {
+            self.started.exit_code(deadline)?
+        };
         self.exit = Some(code);
         let _ = self.control.close();
         Ok(code)

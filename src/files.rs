@@ -433,6 +433,126 @@ pub fn get(obj: &Object, remote: &str) -> Result<Vec<u8>> {
     }
 }
 
+/// Stream the body of `GET path` (an export) into local file `local`
+/// (replaced if it exists, never written through a symlink), with
+/// `progress` (the total from Content-Length). On failure the partial file
+/// is removed.
+pub fn download_to(
+    client: &Client,
+    path: &str,
+    local: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<()> {
+    let meter = Meter::new(0, progress);
+    let mut sink = LazyFile {
+        dest: local,
+        file: None,
+    };
+    let accept = |r: &Response| {
+        let ok = r.status < 300;
+        if ok {
+            meter.total.set(
+                r.header("content-length")
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        ok
+    };
+    let req = Request {
+        method: "GET",
+        target: path,
+        headers: &[],
+        body: None,
+    };
+    let sent = {
+        let mut writer = MeteredWriter {
+            inner: &mut sink,
+            meter: &meter,
+        };
+        client.transport().send(
+            &req,
+            None,
+            Some(Download {
+                sink: &mut writer,
+                accept: &accept,
+            }),
+            &client.limits(),
+        )
+    };
+    let created = sink.file.is_some();
+    let outcome = sent.map_err(|e| meter.check(e)).and_then(|resp| {
+        if resp.status >= 400 {
+            let err = decode_response(resp.status, &resp.body)
+                .err()
+                .unwrap_or_else(|| Error::from_http(resp.status, ""));
+            return Err(err.with_context(&format!("GET {path}")));
+        }
+        if sink.file.is_none() {
+            // An empty body: the file is still made.
+            sink.open().map_err(|e| {
+                Error::from_local_io(&format!("cannot write {}", local.display()), &e)
+            })?;
+        }
+        meter.report()
+    });
+    if outcome.is_err() && created {
+        let _ = fs::remove_file(local);
+    }
+    outcome
+}
+
+/// `POST path` with local file `local` as the body (an import), with
+/// `headers` and `progress`; the answer is LXD's (an operation).
+pub fn upload_from(
+    client: &Client,
+    path: &str,
+    local: &Path,
+    headers: &[(&str, &str)],
+    progress: Option<Progress<'_>>,
+) -> Result<crate::client::ApiResponse> {
+    let ctx = || format!("cannot read {}", local.display());
+    let file = fs::File::open(local).map_err(|e| Error::from_local_io(&ctx(), &e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::from_local_io(&ctx(), &e))?
+        .len();
+    let meter = Meter::new(len, progress);
+    meter.report()?;
+    let mut reader = MeteredReader {
+        inner: file,
+        meter: &meter,
+    };
+    let mut all: Vec<(&str, &str)> = headers.to_vec();
+    all.push(("Content-Type", "application/octet-stream"));
+    let req = Request {
+        method: "POST",
+        target: path,
+        headers: &all,
+        body: None,
+    };
+    let resp = client
+        .transport()
+        .send(
+            &req,
+            Some(Upload {
+                reader: &mut reader,
+                len,
+            }),
+            None,
+            &client.limits(),
+        )
+        .map_err(|e| meter.check(e))?;
+    let doc = decode_response(resp.status, &resp.body)
+        .map_err(|e| e.with_context(&format!("POST {path}")))?;
+    Ok(crate::client::ApiResponse {
+        http_status: resp.status,
+        etag: None,
+        location: resp.header("location").map(str::to_string),
+        doc,
+    })
+}
+
 /// Resolve a symlink's target (LXD sends it absolute; a relative one is
 /// taken from the link's folder).
 fn symlink_target(link: &str, body: &[u8]) -> Result<String> {

@@ -1,6 +1,6 @@
 //! liblxd: a client for the LXD REST API with a C ABI.
 //!
-//! The safe core (`transport`, `client`, `kinds`, `model`, `warnings`) is
+//! The safe core (`transport`, `client`, `kinds`, `model`, `unknown_attrs`) is
 //! ordinary Rust; `ffi` is the thin C layer over it.
 
 pub mod client;
@@ -14,8 +14,8 @@ pub mod kinds;
 pub mod model;
 pub mod sftp;
 pub mod transport;
+pub mod unknown_attrs;
 pub mod upgrade;
-pub mod warnings;
 pub mod ws;
 
 pub use client::{Client, Options};

@@ -74,3 +74,35 @@ fn every_macro_and_type_of_the_header_is_prefixed() {
         "unprefixed names would clash with callers': {bad:?}"
     );
 }
+
+#[test]
+fn every_export_is_declared_through_the_guarding_macro() {
+    // Exports written by hand could skip the panic guard: every one in
+    // src/ffi goes through lxd_export! (the generated typed wrappers only
+    // forward to such exports).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("src/ffi") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        // The macro itself writes the attribute, of course.
+        let mut in_macro = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("macro_rules! lxd_export") {
+                in_macro = true;
+            }
+            if in_macro {
+                in_macro = line != "}";
+                continue;
+            }
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if code.contains("extern \"C\" fn lxd_") || code.starts_with("#[unsafe(no_mangle)]") {
+                raw.push(format!("{}:{}: {line}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(raw.is_empty(), "exports outside lxd_export!: {raw:#?}");
+}

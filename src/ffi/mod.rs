@@ -5,120 +5,96 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
+/// Declares exported C functions. Each `fn` in the block becomes
+/// `#[unsafe(no_mangle)] pub unsafe extern "C" fn` whose body runs inside
+/// the panic guard, with the fallback its return type calls for:
+///
+/// - `fn f(…) -> lxd_status { … }`: the body returns `Result<()>`; an
+///   error becomes its status code (details kept for
+///   `lxd_last_error_message`), a panic `LXD_ERR_INTERNAL`.
+/// - `fn f(…) -> T = fallback; { … }`: the body returns `T`; a panic
+///   returns `fallback`.
+/// - `fn f(…) { … }`: returns nothing; a panic is swallowed.
+///
+/// No export is written any other way (a test checks), so none can escape
+/// the guard. build.rs reads these blocks to give cbindgen the
+/// declarations, which it cannot see through a macro.
+macro_rules! lxd_export {
+    () => {};
+    (
+        $(#[$m:meta])*
+        fn $name:ident($($p:ident: $t:ty),* $(,)?) -> lxd_status $body:block
+        $($rest:tt)*
+    ) => {
+        $(#[$m])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name($($p: $t),*) -> lxd_status {
+            $crate::ffi::guard(|| -> $crate::error::Result<()> { $body })
+        }
+        lxd_export!($($rest)*);
+    };
+    (
+        $(#[$m:meta])*
+        fn $name:ident($($p:ident: $t:ty),* $(,)?) -> $ret:ty = $fallback:expr; $body:block
+        $($rest:tt)*
+    ) => {
+        $(#[$m])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name($($p: $t),*) -> $ret {
+            $crate::ffi::guard_value($fallback, || -> $ret { $body })
+        }
+        lxd_export!($($rest)*);
+    };
+    (
+        $(#[$m:meta])*
+        fn $name:ident($($p:ident: $t:ty),* $(,)?) $body:block
+        $($rest:tt)*
+    ) => {
+        $(#[$m])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name($($p: $t),*) {
+            $crate::ffi::guard_value((), || $body)
+        }
+        lxd_export!($($rest)*);
+    };
+}
+
+mod actions;
+mod children;
 mod client;
+mod events;
+mod exec;
+mod files;
+mod list;
 mod object;
-mod stream;
+mod status;
+#[cfg(test)]
+mod status_table;
 mod typed;
-mod warnings;
+mod unknown_attrs;
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, OsStr, c_char, c_int, c_void};
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 
+pub use actions::*;
+pub use children::*;
 pub use client::*;
+pub use events::*;
+pub use exec::*;
+pub use files::*;
+pub use list::*;
 pub use object::*;
-pub use stream::*;
+pub use status::*;
 pub use typed::*;
-pub use warnings::*;
-
-/// Result of every fallible call: `LXD_OK` (0) or one of the `LXD_ERR_*`
-/// codes. The values are fixed and never renumbered.
-pub type lxd_status = i32;
-
-/// Success.
-pub const LXD_OK: lxd_status = 0;
-/// A NULL pointer, invalid UTF-8, caller JSON that does not parse, or a value out of range.
-pub const LXD_ERR_INVALID_ARGUMENT: lxd_status = 1;
-/// The daemon could not be reached, or the connection broke.
-pub const LXD_ERR_CONNECTION: lxd_status = 2;
-/// TLS failure: handshake, untrusted or wrong (pinned) server certificate, unreadable client certificate.
-pub const LXD_ERR_TLS: lxd_status = 3;
-/// A network read/write or an operation wait timed out.
-pub const LXD_ERR_TIMEOUT: lxd_status = 4;
-/// HTTP 404: the object does not exist.
-pub const LXD_ERR_NOT_FOUND: lxd_status = 5;
-/// HTTP 409: the object already exists, or conflicts with another.
-pub const LXD_ERR_CONFLICT: lxd_status = 6;
-/// HTTP 412 (ETag mismatch), or a save refused because the object changed on the server since it was loaded.
-pub const LXD_ERR_PRECONDITION_FAILED: lxd_status = 7;
-/// HTTP 403 (or 401): not allowed, e.g. an untrusted client.
-pub const LXD_ERR_FORBIDDEN: lxd_status = 8;
-/// Any other error response from the server (the message is the server's).
-pub const LXD_ERR_API: lxd_status = 9;
-/// A background operation ended in failure (the message is the operation's `err`).
-pub const LXD_ERR_OPERATION_FAILED: lxd_status = 10;
-/// The kind has no attribute of that name.
-pub const LXD_ERR_UNKNOWN_ATTRIBUTE: lxd_status = 11;
-/// The attribute exists but cannot be set (e.g. `name`, `status`).
-pub const LXD_ERR_READ_ONLY: lxd_status = 12;
-/// The server lacks an API extension the call needs.
-pub const LXD_ERR_EXTENSION_MISSING: lxd_status = 13;
-/// The server's response was malformed (not HTTP, not JSON, missing fields).
-pub const LXD_ERR_PROTOCOL: lxd_status = 14;
-/// A background operation was cancelled, or a caller's callback asked to stop.
-pub const LXD_ERR_CANCELLED: lxd_status = 15;
-/// A bug in liblxd (a caught Rust panic). Please report it.
-pub const LXD_ERR_INTERNAL: lxd_status = 16;
-/// A file transfer refused a path: a server-supplied name or symlink that would land outside the destination folder.
-pub const LXD_ERR_UNSAFE_PATH: lxd_status = 17;
-/// A response to be read into memory was larger than the client's
-/// `max_response_bytes` (an error document: larger than 1 MiB); it was not read.
-pub const LXD_ERR_RESPONSE_TOO_LARGE: lxd_status = 18;
-/// The daemon restarted while the operation ran: LXD no longer knows it and
-/// never reported its end, so whether it took effect is unknown (look at
-/// the objects it was changing).
-pub const LXD_ERR_OPERATION_LOST: lxd_status = 19;
-
-const STATUS_NAMES: [&CStr; 20] = [
-    c"LXD_OK",
-    c"LXD_ERR_INVALID_ARGUMENT",
-    c"LXD_ERR_CONNECTION",
-    c"LXD_ERR_TLS",
-    c"LXD_ERR_TIMEOUT",
-    c"LXD_ERR_NOT_FOUND",
-    c"LXD_ERR_CONFLICT",
-    c"LXD_ERR_PRECONDITION_FAILED",
-    c"LXD_ERR_FORBIDDEN",
-    c"LXD_ERR_API",
-    c"LXD_ERR_OPERATION_FAILED",
-    c"LXD_ERR_UNKNOWN_ATTRIBUTE",
-    c"LXD_ERR_READ_ONLY",
-    c"LXD_ERR_EXTENSION_MISSING",
-    c"LXD_ERR_PROTOCOL",
-    c"LXD_ERR_CANCELLED",
-    c"LXD_ERR_INTERNAL",
-    c"LXD_ERR_UNSAFE_PATH",
-    c"LXD_ERR_RESPONSE_TOO_LARGE",
-    c"LXD_ERR_OPERATION_LOST",
-];
-
-fn status_of(kind: ErrorKind) -> lxd_status {
-    match kind {
-        ErrorKind::InvalidArgument => LXD_ERR_INVALID_ARGUMENT,
-        ErrorKind::Connection => LXD_ERR_CONNECTION,
-        ErrorKind::Tls => LXD_ERR_TLS,
-        ErrorKind::Timeout => LXD_ERR_TIMEOUT,
-        ErrorKind::NotFound => LXD_ERR_NOT_FOUND,
-        ErrorKind::Conflict => LXD_ERR_CONFLICT,
-        ErrorKind::PreconditionFailed => LXD_ERR_PRECONDITION_FAILED,
-        ErrorKind::Forbidden => LXD_ERR_FORBIDDEN,
-        ErrorKind::Api => LXD_ERR_API,
-        ErrorKind::OperationFailed => LXD_ERR_OPERATION_FAILED,
-        ErrorKind::UnknownAttribute => LXD_ERR_UNKNOWN_ATTRIBUTE,
-        ErrorKind::ReadOnly => LXD_ERR_READ_ONLY,
-        ErrorKind::ExtensionMissing => LXD_ERR_EXTENSION_MISSING,
-        ErrorKind::Protocol => LXD_ERR_PROTOCOL,
-        ErrorKind::Cancelled => LXD_ERR_CANCELLED,
-        ErrorKind::Internal => LXD_ERR_INTERNAL,
-        ErrorKind::UnsafePath => LXD_ERR_UNSAFE_PATH,
-        ErrorKind::ResponseTooLarge => LXD_ERR_RESPONSE_TOO_LARGE,
-        ErrorKind::OperationLost => LXD_ERR_OPERATION_LOST,
-    }
-}
+pub use unknown_attrs::*;
 
 struct LastError {
     message: CString,
@@ -200,7 +176,7 @@ pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
 }
 
 /// A required out-parameter; written by the caller of this only on success.
-pub(crate) fn arg_out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
+pub(crate) unsafe fn arg_out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
     unsafe { p.as_mut() }
         .ok_or_else(|| Error::invalid(format!("{what} (the out-parameter) is NULL")))
 }
@@ -216,57 +192,108 @@ pub(crate) fn c_json(v: &Value) -> *mut c_char {
     c_string(v.to_string())
 }
 
-/// The name of a status code (`"LXD_ERR_NOT_FOUND"`), or `"LXD_ERR_UNKNOWN_STATUS"`
-/// for a value that is not one. Static storage; never NULL; never fails.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_status_name(status: lxd_status) -> *const c_char {
-    usize::try_from(status)
-        .ok()
-        .and_then(|i| STATUS_NAMES.get(i))
-        .copied()
-        .unwrap_or(c"LXD_ERR_UNKNOWN_STATUS")
-        .as_ptr()
+pub(crate) unsafe fn instance<'a>(p: *const lxd_obj) -> Result<&'a crate::model::Object> {
+    unsafe { obj_arg(p, "instance") }
 }
 
-/// The message of this thread's last failed call: where the server sent an
-/// error, the request that failed and the server's own text, as in
-/// `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
-/// Never NULL
-/// ("" when no call on this thread has failed). Owned by liblxd and valid
-/// until the next failing call on this thread; do not free it.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_last_error_message() -> *const c_char {
-    guard_value(c"".as_ptr(), || {
+/// Bytes from C: NULL is allowed only with length 0.
+pub(crate) unsafe fn arg_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::invalid(format!(
+            "{what} is NULL but its length is {len}"
+        )));
+    }
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// A local path: any bytes but NUL (Linux paths need not be UTF-8).
+pub(crate) unsafe fn arg_path<'a>(p: *const c_char, what: &str) -> Result<&'a Path> {
+    if p.is_null() {
+        return Err(Error::invalid(format!("{what} is NULL")));
+    }
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    if bytes.is_empty() {
+        return Err(Error::invalid(format!("{what} is empty")));
+    }
+    Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// A progress callback from C as a closure (true: go on).
+pub(crate) unsafe fn progress_fn(
+    cb: lxd_progress_cb,
+    user_data: *mut c_void,
+) -> Option<impl FnMut(u64, u64) -> bool> {
+    cb.map(|f| move |done, total| unsafe { f(done, total, user_data) == 0 })
+}
+
+/// Bytes handed to C: malloc'ed, with a NUL after them (not counted) so
+/// text can be used as a C string; freed with `lxd_bytes_free`.
+pub(crate) fn bytes_to_c(bytes: Vec<u8>) -> Result<(*mut u8, usize)> {
+    let buf = unsafe { libc::malloc(bytes.len() + 1) } as *mut u8;
+    if buf.is_null() {
+        return Err(Error::new(ErrorKind::Internal, "out of memory"));
+    }
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len());
+        *buf.add(bytes.len()) = 0;
+    }
+    Ok((buf, bytes.len()))
+}
+
+/// Milliseconds from C: negative means no limit.
+pub(crate) fn timeout_of(ms: c_int) -> Option<Duration> {
+    u64::try_from(ms).ok().map(Duration::from_millis)
+}
+
+/// A NUL after the bytes (not counted), so text can be used as a C string.
+pub(crate) fn with_nul(mut v: Vec<u8>) -> (Vec<u8>, usize) {
+    let len = v.len();
+    v.push(0);
+    (v, len)
+}
+
+lxd_export! {
+    /// The message of this thread's last failed call: where the server sent an
+    /// error, the request that failed and the server's own text, as in
+    /// `GET /1.0/instances/c9: Instance not found`; else liblxd's description.
+    /// Never NULL
+    /// ("" when no call on this thread has failed). Owned by liblxd and valid
+    /// until the next failing call on this thread; do not free it.
+    fn lxd_last_error_message() -> *const c_char = c"".as_ptr(); {
         LAST_ERROR.with(|l| l.borrow().message.as_ptr())
-    })
+    }
 }
 
-/// The HTTP status of the response behind this thread's last failure
-/// (e.g. 404), or 0 when it did not come from an HTTP response.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_last_error_http_status() -> i32 {
-    guard_value(0, || LAST_ERROR.with(|l| l.borrow().http_status))
+lxd_export! {
+    /// The HTTP status of the response behind this thread's last failure
+    /// (e.g. 404), or 0 when it did not come from an HTTP response.
+    fn lxd_last_error_http_status() -> i32 = 0; {
+        LAST_ERROR.with(|l| l.borrow().http_status)
+    }
 }
 
-/// The library's version, e.g. `"0.1.0"` (the same as the `LXD_VERSION_*` macros
-/// of the header it was built with). Static storage; never NULL.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_version() -> *const c_char {
-    const V: &CStr =
-        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-            Ok(v) => v,
-            Err(_) => c"unknown",
-        };
-    V.as_ptr()
-}
+lxd_export! {
+    /// The library's version, e.g. `"0.1.0"` (the same as the `LXD_VERSION_*` macros
+    /// of the header it was built with). Static storage; never NULL.
+    fn lxd_version() -> *const c_char = c"unknown".as_ptr(); {
+        const V: &CStr =
+            match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+                Ok(v) => v,
+                Err(_) => c"unknown",
+            };
+        V.as_ptr()
+    }
 
-/// Free a string returned by liblxd. NULL is a no-op. Never pass a string
-/// that liblxd did not allocate, nor the result of `lxd_status_name`,
-/// `lxd_last_error_message` or `lxd_version`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_string_free(s: *mut c_char) {
-    if !s.is_null() {
-        guard_value((), || drop(unsafe { CString::from_raw(s) }));
+    /// Free a string returned by liblxd. NULL is a no-op. Never pass a string
+    /// that liblxd did not allocate, nor the result of `lxd_status_name`,
+    /// `lxd_last_error_message` or `lxd_version`.
+    fn lxd_string_free(s: *mut c_char) {
+        if !s.is_null() {
+            drop(unsafe { CString::from_raw(s) });
+        }
     }
 }
 
@@ -286,54 +313,11 @@ mod tests {
         let s = guard(|| Err(Error::from_http(404, "Instance not found")));
         assert_eq!(s, LXD_ERR_NOT_FOUND);
         assert_eq!(last_message(), "Instance not found");
-        assert_eq!(lxd_last_error_http_status(), 404);
+        assert_eq!(unsafe { lxd_last_error_http_status() }, 404);
         let s = guard(|| panic!("boom"));
         assert_eq!(s, LXD_ERR_INTERNAL);
         assert!(last_message().contains("boom"));
-        assert_eq!(lxd_last_error_http_status(), 0);
-    }
-
-    #[test]
-    fn status_names_are_complete() {
-        for (i, kind) in [
-            ErrorKind::InvalidArgument,
-            ErrorKind::Connection,
-            ErrorKind::Tls,
-            ErrorKind::Timeout,
-            ErrorKind::NotFound,
-            ErrorKind::Conflict,
-            ErrorKind::PreconditionFailed,
-            ErrorKind::Forbidden,
-            ErrorKind::Api,
-            ErrorKind::OperationFailed,
-            ErrorKind::UnknownAttribute,
-            ErrorKind::ReadOnly,
-            ErrorKind::ExtensionMissing,
-            ErrorKind::Protocol,
-            ErrorKind::Cancelled,
-            ErrorKind::Internal,
-            ErrorKind::UnsafePath,
-            ErrorKind::ResponseTooLarge,
-            ErrorKind::OperationLost,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            assert_eq!(status_of(kind), i as i32 + 1);
-        }
-        let name = |s| {
-            unsafe { CStr::from_ptr(lxd_status_name(s)) }
-                .to_str()
-                .unwrap()
-        };
-        assert_eq!(name(LXD_OK), "LXD_OK");
-        assert_eq!(
-            name(LXD_ERR_PRECONDITION_FAILED),
-            "LXD_ERR_PRECONDITION_FAILED"
-        );
-        assert_eq!(name(LXD_ERR_INTERNAL), "LXD_ERR_INTERNAL");
-        assert_eq!(name(-3), "LXD_ERR_UNKNOWN_STATUS");
-        assert_eq!(name(99), "LXD_ERR_UNKNOWN_STATUS");
+        assert_eq!(unsafe { lxd_last_error_http_status() }, 0);
     }
 
     #[test]

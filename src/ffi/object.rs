@@ -1,7 +1,6 @@
-//! Exports for objects, lists, instances and operations.
+//! Exports for one object: attributes, lifecycle, and its operation.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use super::*;
 use crate::model::Object;
@@ -20,12 +19,7 @@ impl lxd_obj {
     }
 }
 
-/// A list of objects (opaque), from `lxd_all` or a typed `_all`. Free with `lxd_list_free`.
-pub struct lxd_list {
-    pub(crate) items: Vec<lxd_obj>,
-}
-
-unsafe fn obj_ref<'a>(p: *const lxd_obj) -> Result<&'a Object> {
+pub(crate) unsafe fn obj_ref<'a>(p: *const lxd_obj) -> Result<&'a Object> {
     unsafe { obj_arg(p, "obj") }
 }
 
@@ -34,376 +28,214 @@ pub(crate) unsafe fn obj_arg<'a>(p: *const lxd_obj, what: &str) -> Result<&'a Ob
     unsafe { arg_ref(p, what) }.map(|o| &o.obj)
 }
 
-/// The number of objects in a list (0 for NULL).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_list_len(list: *const lxd_list) -> usize {
-    guard_value(0, || unsafe { list.as_ref() }.map_or(0, |l| l.items.len()))
-}
-
-/// The object at index `i`, borrowed: valid until `lxd_list_free`, and not
-/// to be passed to `lxd_obj_free`. NULL when `list` is NULL or `i` is out of range.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_list_get(list: *const lxd_list, i: usize) -> *mut lxd_obj {
-    guard_value(std::ptr::null_mut(), || {
-        unsafe { list.as_ref() }
-            .and_then(|l| l.items.get(i))
-            .map_or(std::ptr::null_mut(), |o| {
-                o as *const lxd_obj as *mut lxd_obj
-            })
-    })
-}
-
-/// Free a list and every object in it. NULL is a no-op.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_list_free(list: *mut lxd_list) {
-    if !list.is_null() {
-        guard_value((), || drop(unsafe { Box::from_raw(list) }));
+lxd_export! {
+    /// Free an object. NULL is a no-op. Never pass an object borrowed from a list.
+    fn lxd_obj_free(obj: *mut lxd_obj) {
+        if !obj.is_null() {
+            drop(unsafe { Box::from_raw(obj) });
+        }
     }
 }
 
-/// Free an object. NULL is a no-op. Never pass an object borrowed from a list.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_free(obj: *mut lxd_obj) {
-    if !obj.is_null() {
-        guard_value((), || drop(unsafe { Box::from_raw(obj) }));
-    }
-}
-
-/// The kind of an object, or -1 for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_kind(obj: *const lxd_obj) -> lxd_kind {
-    guard_value(-1, || {
+lxd_export! {
+    /// The kind of an object, or -1 for NULL.
+    fn lxd_obj_kind(obj: *const lxd_obj) -> lxd_kind = -1; {
         unsafe { obj.as_ref() }.map_or(-1, |o| o.obj.kind() as lxd_kind)
-    })
+    }
 }
 
-/// Describe a kind, without any request: a JSON object with `kind` (the
-/// value), `class` (pylxd's class name, as in warnings), `c_name` (as in
-/// `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
-/// attribute that names objects: `name`, `fingerprint` or `id`),
-/// `project_scoped`, `creatable`, `renamable`, and `attributes`: every
-/// attribute liblxd knows for the kind, in order, as
-/// `{"name": "config", "writable": true}`. Bindings build their attribute
-/// accessors from it.
-///
-/// @param json_out receives the JSON, to free with `lxd_string_free`.
-/// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
-///   `lxd_kind` or a NULL `json_out`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_kind_info(kind: lxd_kind, json_out: *mut *mut c_char) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// Describe a kind, without any request: a JSON object with `kind` (the
+    /// value), `class` (pylxd's class name, as in warnings), `c_name` (as in
+    /// `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
+    /// attribute that names objects: `name`, `fingerprint` or `id`),
+    /// `project_scoped`, `creatable`, `renamable`, and `attributes`: every
+    /// attribute liblxd knows for the kind, in order, as
+    /// `{"name": "config", "writable": true}`. Bindings build their attribute
+    /// accessors from it.
+    ///
+    /// @param json_out receives the JSON, to free with `lxd_string_free`.
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
+    ///   `lxd_kind` or a NULL `json_out`.
+    fn lxd_kind_info(kind: lxd_kind, json_out: *mut *mut c_char) -> lxd_status {
         let kind = super::client::arg_kind(kind)?;
-        let out = arg_out(json_out, "json_out")?;
+        let out = unsafe { arg_out(json_out, "json_out") }?;
         *out = c_json(&crate::model::describe_kind(kind));
         Ok(())
-    })
+    }
 }
 
-/// The key of an object (name, fingerprint or id) as a plain string, without
-/// any request. For an image created with `wait` false, the key is known
-/// only once the creation finished: this returns "" until then.
-///
-/// @param key_out receives a string to free with `lxd_string_free`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_key(obj: *const lxd_obj, key_out: *mut *mut c_char) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// The key of an object (name, fingerprint or id) as a plain string, without
+    /// any request. For an image created with `wait` false, the key is known
+    /// only once the creation finished: this returns "" until then.
+    ///
+    /// @param key_out receives a string to free with `lxd_string_free`.
+    fn lxd_obj_key(obj: *const lxd_obj, key_out: *mut *mut c_char) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
-        let out = arg_out(key_out, "key_out")?;
+        let out = unsafe { arg_out(key_out, "key_out") }?;
         *out = c_string(o.key());
         Ok(())
-    })
+    }
 }
 
-/// Read one attribute as JSON text: a string comes back with its quotes
-/// (`"c1"`), a map as an object. Local changes not yet saved are seen.
-/// An attribute not yet loaded syncs the object first (as pylxd does); an
-/// attribute of the kind's schema that the server did not send reads `null`;
-/// an attribute the server sent beyond the schema stays readable.
-///
-/// @param json_out receives a string to free with `lxd_string_free`.
-/// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE`; `LXD_ERR_INVALID_ARGUMENT`;
-///   errors of the sync. May block for one request.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_get(
-    obj: *mut lxd_obj,
-    attr: *const c_char,
-    json_out: *mut *mut c_char,
-) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// Read one attribute as JSON text: a string comes back with its quotes
+    /// (`"c1"`), a map as an object. Local changes not yet saved are seen.
+    /// An attribute not yet loaded syncs the object first (as pylxd does); an
+    /// attribute of the kind's schema that the server did not send reads `null`;
+    /// an attribute the server sent beyond the schema stays readable.
+    ///
+    /// @param json_out receives a string to free with `lxd_string_free`.
+    /// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE`; `LXD_ERR_INVALID_ARGUMENT`;
+    ///   errors of the sync. May block for one request.
+    fn lxd_obj_get(
+        obj: *mut lxd_obj,
+        attr: *const c_char,
+        json_out: *mut *mut c_char,
+    ) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
         let attr = unsafe { arg_str(attr, "attr") }?;
-        let out = arg_out(json_out, "json_out")?;
+        let out = unsafe { arg_out(json_out, "json_out") }?;
         *out = c_json(&o.get_attr(attr)?);
         Ok(())
-    })
+    }
 }
 
-/// Set one writable attribute to the JSON value `json_value` (the whole
-/// value: setting `config` replaces the map, as assigning it does in pylxd).
-/// Marks the object dirty; nothing is sent until `lxd_obj_save`.
-///
-/// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
-///   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
-///   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
-///   in that order. `lxd_kind_info` lists the attributes and which can be
-///   set. Does not block.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_set(
-    obj: *mut lxd_obj,
-    attr: *const c_char,
-    json_value: *const c_char,
-) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// Set one writable attribute to the JSON value `json_value` (the whole
+    /// value: setting `config` replaces the map, as assigning it does in pylxd).
+    /// Marks the object dirty; nothing is sent until `lxd_obj_save`.
+    ///
+    /// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` (the kind has no such
+    ///   attribute); `LXD_ERR_READ_ONLY` (e.g. `name`, `status`);
+    ///   `LXD_ERR_INVALID_ARGUMENT` (NULL, JSON that does not parse), checked
+    ///   in that order. `lxd_kind_info` lists the attributes and which can be
+    ///   set. Does not block.
+    fn lxd_obj_set(
+        obj: *mut lxd_obj,
+        attr: *const c_char,
+        json_value: *const c_char,
+    ) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
         let attr = unsafe { arg_str(attr, "attr") }?;
         // The attribute first: its error says more than the value's.
         o.check_writable(attr)?;
         let value = unsafe { arg_json(json_value, "json_value") }?;
         o.set_attr(attr, value)
-    })
+    }
 }
 
-/// Whether the object has local changes not yet saved. False for NULL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_dirty(obj: *const lxd_obj) -> bool {
-    guard_value(false, || {
+lxd_export! {
+    /// Whether the object has local changes not yet saved. False for NULL.
+    fn lxd_obj_dirty(obj: *const lxd_obj) -> bool = false; {
         unsafe { obj.as_ref() }.is_some_and(|o| o.obj.dirty())
-    })
+    }
 }
 
-/// Refresh the object from the server, keeping local changes (they still
-/// win when read and are still dirty). Takes the server's ETag.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_sync(obj: *mut lxd_obj) -> lxd_status {
-    guard(|| unsafe { obj_ref(obj) }?.sync())
+lxd_export! {
+    /// Refresh the object from the server, keeping local changes (they still
+    /// win when read and are still dirty). Takes the server's ETag.
+    fn lxd_obj_sync(obj: *mut lxd_obj) -> lxd_status {
+        unsafe { obj_ref(obj) }?.sync()
+    }
 }
 
-/// Discard local changes and take the server's state. Not dirty afterwards.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_rollback(obj: *mut lxd_obj) -> lxd_status {
-    guard(|| unsafe { obj_ref(obj) }?.rollback())
+lxd_export! {
+    /// Discard local changes and take the server's state. Not dirty afterwards.
+    fn lxd_obj_rollback(obj: *mut lxd_obj) -> lxd_status {
+        unsafe { obj_ref(obj) }?.rollback()
+    }
 }
 
-/// Write local changes to the server.
-///
-/// Nothing dirty: no request at all. Otherwise a `PUT` of the kind's
-/// writable attributes with `If-Match` carrying the ETag of the last sync,
-/// so a change made on the server by someone else since then fails with
-/// `LXD_ERR_PRECONDITION_FAILED` instead of being overwritten. An object
-/// whose ETag is not known (it came from a list, or its last save did not
-/// wait) is re-read first: if any writable attribute on the server differs
-/// from what this object last saw, the save fails with
-/// `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
-/// the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
-/// pools: for them that comparison is the only guard.)
-///
-/// @param wait true: return once LXD has applied the change; the object is
-///   then synced. false: return once accepted (see `lxd_obj_operation`).
-/// @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
-///   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
-///   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
-///   background operation (instances); transport errors. On failure the
-///   object keeps its local changes (still dirty).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_save(obj: *mut lxd_obj, wait: bool) -> lxd_status {
-    guard(|| unsafe { obj_ref(obj) }?.save(wait))
+lxd_export! {
+    /// Write local changes to the server.
+    ///
+    /// Nothing dirty: no request at all. Otherwise a `PUT` of the kind's
+    /// writable attributes with `If-Match` carrying the ETag of the last sync,
+    /// so a change made on the server by someone else since then fails with
+    /// `LXD_ERR_PRECONDITION_FAILED` instead of being overwritten. An object
+    /// whose ETag is not known (it came from a list, or its last save did not
+    /// wait) is re-read first: if any writable attribute on the server differs
+    /// from what this object last saw, the save fails with
+    /// `LXD_ERR_PRECONDITION_FAILED` (sync or rollback, then save again); else
+    /// the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
+    /// pools: for them that comparison is the only guard.)
+    ///
+    /// @param wait true: return once LXD has applied the change; the object is
+    ///   then synced. false: return once accepted (see `lxd_obj_operation`).
+    /// @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
+    ///   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
+    ///   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the
+    ///   background operation (instances); transport errors. On failure the
+    ///   object keeps its local changes (still dirty).
+    fn lxd_obj_save(obj: *mut lxd_obj, wait: bool) -> lxd_status {
+        unsafe { obj_ref(obj) }?.save(wait)
+    }
 }
 
-/// Delete the object on the server (the handle stays valid and must still
-/// be freed).
-///
-/// @param wait true: return once deleted. false: see `lxd_obj_operation`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_delete(obj: *mut lxd_obj, wait: bool) -> lxd_status {
-    guard(|| unsafe { obj_ref(obj) }?.delete(wait))
+lxd_export! {
+    /// Delete the object on the server (the handle stays valid and must still
+    /// be freed).
+    ///
+    /// @param wait true: return once deleted. false: see `lxd_obj_operation`.
+    fn lxd_obj_delete(obj: *mut lxd_obj, wait: bool) -> lxd_status {
+        unsafe { obj_ref(obj) }?.delete(wait)
+    }
 }
 
-/// Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
-/// for other kinds). The object follows the new name at once; with `wait`
-/// false, wait on `lxd_obj_operation` before using it further.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_rename(
-    obj: *mut lxd_obj,
-    new_name: *const c_char,
-    wait: bool,
-) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
+    /// for other kinds). The object follows the new name at once; with `wait`
+    /// false, wait on `lxd_obj_operation` before using it further.
+    fn lxd_obj_rename(
+        obj: *mut lxd_obj,
+        new_name: *const c_char,
+        wait: bool,
+    ) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
         let name = unsafe { arg_str(new_name, "new_name") }?;
         o.rename(name, wait)
-    })
+    }
 }
 
-/// The whole object as one JSON object, local changes included (syncs
-/// first if it was never loaded).
-///
-/// @param json_out receives a string to free with `lxd_string_free`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_to_json(
-    obj: *mut lxd_obj,
-    json_out: *mut *mut c_char,
-) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// The whole object as one JSON object, local changes included (syncs
+    /// first if it was never loaded).
+    ///
+    /// @param json_out receives a string to free with `lxd_string_free`.
+    fn lxd_obj_to_json(
+        obj: *mut lxd_obj,
+        json_out: *mut *mut c_char,
+    ) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
-        let out = arg_out(json_out, "json_out")?;
+        let out = unsafe { arg_out(json_out, "json_out") }?;
         *out = c_json(&o.to_json()?);
         Ok(())
-    })
+    }
 }
 
-/// The background operation that this object's last call made with `wait`
-/// false started (create, save, delete, rename, an instance action).
-///
-/// @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
-///   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
-///   free with `lxd_obj_free`; or NULL when that call needed no background
-///   operation (LXD finished it at once) or was made with `wait` true, and
-///   once the object has finished it itself (an object created with `wait`
-///   false waits for its creation on first use).
-/// @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_obj_operation(
-    obj: *const lxd_obj,
-    op_out: *mut *mut lxd_obj,
-) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// The background operation that this object's last call made with `wait`
+    /// false started (create, save, delete, rename, an instance action).
+    ///
+    /// @param op_out receives a new operation object (`LXD_KIND_OPERATION`) to
+    ///   wait on (`lxd_operation_wait`) or cancel (`lxd_operation_cancel`) and
+    ///   free with `lxd_obj_free`; or NULL when that call needed no background
+    ///   operation (LXD finished it at once) or was made with `wait` true, and
+    ///   once the object has finished it itself (an object created with `wait`
+    ///   false waits for its creation on first use).
+    /// @return `LXD_OK` or `LXD_ERR_INVALID_ARGUMENT`. Does not block.
+    fn lxd_obj_operation(
+        obj: *const lxd_obj,
+        op_out: *mut *mut lxd_obj,
+    ) -> lxd_status {
         let o = unsafe { obj_ref(obj) }?;
-        let out = arg_out(op_out, "op_out")?;
+        let out = unsafe { arg_out(op_out, "op_out") }?;
         *out = match o.pending_operation() {
             Some(started) => lxd_obj::boxed(Object::started_operation(o.client(), &started)),
             None => std::ptr::null_mut(),
         };
         Ok(())
-    })
-}
-
-fn action(obj: *mut lxd_obj, name: &str, timeout_s: i32, force: bool, wait: bool) -> lxd_status {
-    guard(|| unsafe { obj_ref(obj) }?.instance_action(name, timeout_s, force, wait))
-}
-
-/// Start an instance. `timeout_s` and `force` are passed to LXD (-1: LXD's default).
-/// With `wait` the call returns when the instance runs, and the object is synced
-/// (keeping local changes); without, see `lxd_obj_operation`.
-/// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (not an instance);
-///   `LXD_ERR_OPERATION_FAILED` (e.g. already running), API errors.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_start(
-    obj: *mut lxd_obj,
-    timeout_s: i32,
-    force: bool,
-    wait: bool,
-) -> lxd_status {
-    action(obj, "start", timeout_s, force, wait)
-}
-
-/// Stop an instance: clean shutdown within `timeout_s` seconds (-1: LXD's
-/// default), or kill at once with `force`. Waits and syncs as `lxd_instance_start`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_stop(
-    obj: *mut lxd_obj,
-    timeout_s: i32,
-    force: bool,
-    wait: bool,
-) -> lxd_status {
-    action(obj, "stop", timeout_s, force, wait)
-}
-
-/// Restart an instance. As `lxd_instance_stop`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_restart(
-    obj: *mut lxd_obj,
-    timeout_s: i32,
-    force: bool,
-    wait: bool,
-) -> lxd_status {
-    action(obj, "restart", timeout_s, force, wait)
-}
-
-/// Freeze (pause) a running instance. As `lxd_instance_start`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_freeze(
-    obj: *mut lxd_obj,
-    timeout_s: i32,
-    force: bool,
-    wait: bool,
-) -> lxd_status {
-    action(obj, "freeze", timeout_s, force, wait)
-}
-
-/// Unfreeze (resume) a frozen instance. As `lxd_instance_start`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_unfreeze(
-    obj: *mut lxd_obj,
-    timeout_s: i32,
-    force: bool,
-    wait: bool,
-) -> lxd_status {
-    action(obj, "unfreeze", timeout_s, force, wait)
-}
-
-/// The instance's runtime state (`GET /1.0/instances/{name}/state`: status,
-/// processes, memory, network, …) as JSON.
-/// @param json_out receives a string to free with `lxd_string_free`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_state(
-    obj: *mut lxd_obj,
-    json_out: *mut *mut c_char,
-) -> lxd_status {
-    guard(|| {
-        let o = unsafe { obj_ref(obj) }?;
-        let out = arg_out(json_out, "json_out")?;
-        *out = c_json(&o.instance_state()?);
-        Ok(())
-    })
-}
-
-/// Rename an instance (it must be stopped). As `lxd_obj_rename`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_instance_rename(
-    obj: *mut lxd_obj,
-    new_name: *const c_char,
-    wait: bool,
-) -> lxd_status {
-    guard(|| {
-        let o = unsafe { obj_ref(obj) }?;
-        o.require_instance()?;
-        let name = unsafe { arg_str(new_name, "new_name") }?;
-        o.rename(name, wait)
-    })
-}
-
-/// Wait for an operation (an `LXD_KIND_OPERATION` object) to end, using
-/// LXD's `/1.0/operations/{id}/wait` (no polling). Its attributes then hold
-/// the final state (`status`, `err`, `metadata`).
-///
-/// @param timeout_s seconds to wait at most; negative: no limit.
-/// LXD forgets a finished operation a few seconds after it ended. When the
-/// server no longer knows an operation that this handle knows existed (one
-/// from `lxd_obj_operation`, or one loaded before), it has ended: the wait
-/// returns `LXD_OK` and the attributes stay as last seen (the operation's
-/// effect shows in the objects it changed) — unless the daemon restarted
-/// since the handle saw it (its `environment.server_pid` changed): then the
-/// operation was lost with the daemon, `LXD_ERR_OPERATION_LOST`.
-/// A wait in progress when the daemon goes away ends at once with
-/// `LXD_ERR_CONNECTION`; waiting again once it is back gives
-/// `LXD_ERR_OPERATION_LOST`.
-///
-/// @return `LXD_OK` (succeeded, or ended and forgotten as above);
-///   `LXD_ERR_OPERATION_FAILED` (with the operation's `err`);
-///   `LXD_ERR_CANCELLED`; `LXD_ERR_TIMEOUT` (still running, or the daemon
-///   did not answer in time); `LXD_ERR_OPERATION_LOST` (the daemon
-///   restarted and lost it); `LXD_ERR_CONNECTION` (the daemon went away);
-///   `LXD_ERR_NOT_FOUND` (an id that this handle never saw exist);
-///   `LXD_ERR_INVALID_ARGUMENT` (not an operation).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_operation_wait(op: *mut lxd_obj, timeout_s: i32) -> lxd_status {
-    let timeout = u64::try_from(timeout_s).ok().map(Duration::from_secs);
-    guard(|| unsafe { obj_ref(op) }?.operation_wait(timeout))
-}
-
-/// Ask LXD to cancel an operation (only those with `may_cancel` true can be).
-/// @return `LXD_OK`, or the server's refusal (e.g. `LXD_ERR_API`).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn lxd_operation_cancel(op: *mut lxd_obj) -> lxd_status {
-    guard(|| unsafe { obj_ref(op) }?.operation_cancel())
+    }
 }

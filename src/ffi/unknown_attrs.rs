@@ -4,7 +4,7 @@ use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
 
 use super::*;
-use crate::warnings::{self, Mode};
+use crate::unknown_attrs::{self, Mode};
 
 /// Receives a warning about an attribute the server sent that this
 /// library's schema for the object's kind does not list.
@@ -34,33 +34,31 @@ pub const LXD_WARNINGS_ALWAYS: lxd_warning_mode = 1;
 /// Never.
 pub const LXD_WARNINGS_NONE: lxd_warning_mode = 2;
 
-/// Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores
-/// stderr. Process-wide; safe to call from any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_set_warning_callback(cb: lxd_warning_callback, user_data: *mut c_void) {
-    let user = user_data as usize;
-    guard_value((), || {
-        let sink: Option<warnings::Sink> = cb.map(|cb| {
+lxd_export! {
+    /// Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores
+    /// stderr. Process-wide; safe to call from any thread.
+    fn lxd_set_warning_callback(cb: lxd_warning_callback, user_data: *mut c_void) {
+        let user = user_data as usize;
+        let sink: Option<unknown_attrs::Sink> = cb.map(|cb| {
             Arc::new(move |class: &str, attr: &str, msg: &str| {
                 let (c, a, m) = (cstring(class), cstring(attr), cstring(msg));
                 unsafe { cb(c.as_ptr(), a.as_ptr(), m.as_ptr(), user as *mut c_void) }
-            }) as warnings::Sink
+            }) as unknown_attrs::Sink
         });
-        warnings::global().set_sink(sink);
-    })
+        unknown_attrs::global().set_sink(sink);
+    }
 }
 
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "")).unwrap_or_default()
 }
 
-/// Choose the warning mode; overrides the environment variable
-/// `LIBLXD_WARNINGS` (`none`, `always`; anything else means once), which is
-/// read at the first warning otherwise. Process-wide.
-/// @return `LXD_OK`, or `LXD_ERR_INVALID_ARGUMENT` for an unknown mode.
-#[unsafe(no_mangle)]
-pub extern "C" fn lxd_set_warning_mode(mode: lxd_warning_mode) -> lxd_status {
-    guard(|| {
+lxd_export! {
+    /// Choose the warning mode; overrides the environment variable
+    /// `LIBLXD_WARNINGS` (`none`, `always`; anything else means once), which is
+    /// read at the first warning otherwise. Process-wide.
+    /// @return `LXD_OK`, or `LXD_ERR_INVALID_ARGUMENT` for an unknown mode.
+    fn lxd_set_warning_mode(mode: lxd_warning_mode) -> lxd_status {
         let mode = match mode {
             LXD_WARNINGS_ONCE => Mode::Once,
             LXD_WARNINGS_ALWAYS => Mode::Always,
@@ -71,7 +69,7 @@ pub extern "C" fn lxd_set_warning_mode(mode: lxd_warning_mode) -> lxd_status {
                 )));
             }
         };
-        warnings::global().set_mode(mode);
+        unknown_attrs::global().set_mode(mode);
         Ok(())
-    })
+    }
 }

@@ -1,0 +1,442 @@
+//! The one table of kinds. A row per kind, in `lxd_kind` order.
+
+use super::{Action, Attr, Body, Create, Kind, KindInfo, ListShape, On, Returns, Scope, Variant};
+
+const fn rw(name: &'static str) -> Attr {
+    Attr {
+        name,
+        writable: true,
+    }
+}
+const fn ro(name: &'static str) -> Attr {
+    Attr {
+        name,
+        writable: false,
+    }
+}
+
+/// An action with the usual defaults: on the object, no body, nothing back.
+const fn act(name: &'static str, method: &'static str, path: &'static str) -> Action {
+    Action {
+        name,
+        method,
+        on: On::Object,
+        path,
+        body: Body::None,
+        returns: Returns::Nothing,
+        sync: false,
+        extension: None,
+        args: "",
+        doc: "",
+    }
+}
+
+impl Action {
+    const fn on(mut self, on: On) -> Action {
+        self.on = on;
+        self
+    }
+    const fn body(mut self, body: Body) -> Action {
+        self.body = body;
+        self
+    }
+    const fn returns(mut self, returns: Returns) -> Action {
+        self.returns = returns;
+        self
+    }
+    const fn sync(mut self) -> Action {
+        self.sync = true;
+        self
+    }
+    const fn args(mut self, args: &'static str) -> Action {
+        self.args = args;
+        self
+    }
+    const fn doc(mut self, doc: &'static str) -> Action {
+        self.doc = doc;
+        self
+    }
+}
+
+/// A state change (`PUT …/state {"action": …}`): an operation, synced after.
+const fn state_change(name: &'static str, fixed: &'static str, doc: &'static str) -> Action {
+    act(name, "PUT", "/state")
+        .body(Body::Args(fixed))
+        .returns(Returns::Operation)
+        .sync()
+        .args("timeout (seconds, -1: LXD's default), force (bool), stateful (bool)")
+        .doc(doc)
+}
+
+const INSTANCE_ACTIONS: &[Action] = &[
+    state_change("start", r#"{"action":"start"}"#, "Start the instance."),
+    state_change(
+        "stop",
+        r#"{"action":"stop"}"#,
+        "Stop the instance: cleanly within `timeout`, or at once with `force`.",
+    ),
+    state_change("restart", r#"{"action":"restart"}"#, "Restart the instance."),
+    state_change("freeze", r#"{"action":"freeze"}"#, "Freeze (pause) the instance."),
+    state_change("unfreeze", r#"{"action":"unfreeze"}"#, "Unfreeze (resume) the instance."),
+    act("state", "GET", "/state")
+        .returns(Returns::Document)
+        .doc("The runtime state: status, processes, memory, disk, network."),
+    act("logs", "GET", "/logs")
+        .returns(Returns::Document)
+        .doc("The instance's log files, as a list of their paths."),
+    act("log", "GET", "/logs/{name}")
+        .returns(Returns::Bytes)
+        .args("name (a file name from `logs`)")
+        .doc("One log file's content."),
+    act("delete_log", "DELETE", "/logs/{name}")
+        .args("name")
+        .doc("Delete one log file (LXD refuses the current lxc.log and console.log)."),
+    act("console_log", "GET", "/console")
+        .returns(Returns::Bytes)
+        .doc("The console log (what the instance wrote to its console)."),
+    act("clear_console_log", "DELETE", "/console").doc("Empty the console log."),
+    act("metadata", "GET", "/metadata")
+        .returns(Returns::Document)
+        .doc("The instance's metadata.yaml, as JSON (architecture, creation_date, properties, templates)."),
+    act("set_metadata", "PUT", "/metadata")
+        .body(Body::Args("{}"))
+        .args("the whole metadata document")
+        .doc("Replace the instance's metadata."),
+    act("patch_metadata", "PATCH", "/metadata")
+        .body(Body::Args("{}"))
+        .args("the fields of the metadata to change")
+        .doc("Change part of the instance's metadata."),
+    act("templates", "GET", "/metadata/templates")
+        .returns(Returns::Document)
+        .doc("The names of the instance's template files."),
+    act("template", "GET", "/metadata/templates?path={path}")
+        .returns(Returns::Bytes)
+        .args("path (a template file name)")
+        .doc("One template file's content."),
+    act("put_template", "POST", "/metadata/templates?path={path}")
+        .body(Body::Raw("content"))
+        .args("path, content (the file's text)")
+        .doc("Create or replace a template file."),
+    act("delete_template", "DELETE", "/metadata/templates?path={path}")
+        .args("path")
+        .doc("Delete a template file."),
+    act("set_state_all", "PUT", "")
+        .on(On::Collection)
+        .body(Body::Args("{}"))
+        .returns(Returns::Operation)
+        .args("state: {action, timeout, force, stateful}")
+        .doc("Change the state of every instance of the project at once (PUT /1.0/instances)."),
+];
+
+const INSTANCE_ATTRS: &[Attr] = &[
+    rw("architecture"),
+    rw("config"),
+    ro("created_at"),
+    rw("description"),
+    rw("devices"),
+    rw("ephemeral"),
+    ro("expanded_config"),
+    ro("expanded_devices"),
+    ro("last_used_at"),
+    ro("location"),
+    ro("name"),
+    rw("profiles"),
+    ro("project"),
+    rw("restore"),
+    rw("stateful"),
+    ro("status"),
+    ro("status_code"),
+    ro("type"),
+];
+
+const fn instance_like(
+    kind: Kind,
+    class: &'static str,
+    c_name: &'static str,
+    segment: &'static str,
+    variant: Option<Variant>,
+) -> KindInfo {
+    KindInfo {
+        kind,
+        class,
+        c_name,
+        parent: None,
+        segment,
+        item_segment: if variant.is_some() {
+            Some("instances")
+        } else {
+            None
+        },
+        key: "name",
+        attrs: INSTANCE_ATTRS,
+        // LXD 5.0.2's instance ETag covers neither (a change of either
+        // keeps the ETag).
+        etag_blind: &["description", "stateful"],
+        scope: Scope::Project,
+        create: Create::Definition {
+            field: "name",
+            resource: None,
+        },
+        put: true,
+        patch: true,
+        rename: Some("name"),
+        delete: true,
+        variant,
+        list: ListShape::Array,
+        extension: None,
+        actions: INSTANCE_ACTIONS,
+    }
+}
+
+const fn plain(
+    kind: Kind,
+    class: &'static str,
+    c_name: &'static str,
+    segment: &'static str,
+    attrs: &'static [Attr],
+) -> KindInfo {
+    KindInfo {
+        kind,
+        class,
+        c_name,
+        parent: None,
+        segment,
+        item_segment: None,
+        key: "name",
+        attrs,
+        etag_blind: &[],
+        scope: Scope::Project,
+        create: Create::Definition {
+            field: "name",
+            resource: None,
+        },
+        put: true,
+        patch: true,
+        rename: Some("name"),
+        delete: true,
+        variant: None,
+        list: ListShape::Array,
+        extension: None,
+        actions: &[],
+    }
+}
+
+pub static KINDS: [KindInfo; Kind::COUNT] = [
+    instance_like(Kind::Instance, "Instance", "instance", "instances", None),
+    instance_like(
+        Kind::Container,
+        "Container",
+        "container",
+        "containers",
+        Some(Variant {
+            of: Kind::Instance,
+            type_value: "container",
+        }),
+    ),
+    instance_like(
+        Kind::VirtualMachine,
+        "VirtualMachine",
+        "virtual_machine",
+        "virtual-machines",
+        Some(Variant {
+            of: Kind::Instance,
+            type_value: "virtual-machine",
+        }),
+    ),
+    KindInfo {
+        key: "fingerprint",
+        // LXD 5.0.2's image ETag leaves out the expiry date.
+        etag_blind: &["expires_at"],
+        create: Create::OperationMetadata("fingerprint"),
+        rename: None,
+        ..plain(
+            Kind::Image,
+            "Image",
+            "image",
+            "images",
+            &[
+                ro("aliases"),
+                ro("architecture"),
+                rw("auto_update"),
+                ro("cached"),
+                ro("created_at"),
+                rw("expires_at"),
+                ro("filename"),
+                ro("fingerprint"),
+                ro("last_used_at"),
+                rw("profiles"),
+                rw("properties"),
+                rw("public"),
+                ro("size"),
+                ro("type"),
+                ro("update_source"),
+                ro("uploaded_at"),
+            ],
+        )
+    },
+    plain(
+        Kind::Profile,
+        "Profile",
+        "profile",
+        "profiles",
+        &[
+            rw("config"),
+            rw("description"),
+            rw("devices"),
+            ro("name"),
+            ro("used_by"),
+        ],
+    ),
+    plain(
+        Kind::Network,
+        "Network",
+        "network",
+        "networks",
+        &[
+            rw("config"),
+            rw("description"),
+            ro("locations"),
+            ro("managed"),
+            ro("name"),
+            ro("status"),
+            ro("type"),
+            ro("used_by"),
+        ],
+    ),
+    KindInfo {
+        scope: Scope::Global,
+        rename: None,
+        ..plain(
+            Kind::StoragePool,
+            "StoragePool",
+            "storage_pool",
+            "storage-pools",
+            &[
+                rw("config"),
+                rw("description"),
+                ro("driver"),
+                ro("locations"),
+                ro("name"),
+                ro("status"),
+                ro("used_by"),
+            ],
+        )
+    },
+    KindInfo {
+        scope: Scope::Global,
+        ..plain(
+            Kind::Project,
+            "Project",
+            "project",
+            "projects",
+            &[rw("config"), rw("description"), ro("name"), ro("used_by")],
+        )
+    },
+    KindInfo {
+        key: "fingerprint",
+        scope: Scope::Global,
+        create: Create::Location,
+        rename: None,
+        ..plain(
+            Kind::Certificate,
+            "Certificate",
+            "certificate",
+            "certificates",
+            &[
+                rw("certificate"),
+                ro("fingerprint"),
+                rw("name"),
+                rw("projects"),
+                rw("restricted"),
+                rw("type"),
+            ],
+        )
+    },
+    KindInfo {
+        key: "id",
+        create: Create::Never,
+        put: false,
+        patch: false,
+        rename: None,
+        list: ListShape::ByStatus,
+        ..plain(
+            Kind::Operation,
+            "Operation",
+            "operation",
+            "operations",
+            &[
+                ro("class"),
+                ro("created_at"),
+                ro("description"),
+                ro("err"),
+                ro("id"),
+                ro("location"),
+                ro("may_cancel"),
+                ro("metadata"),
+                ro("resources"),
+                ro("status"),
+                ro("status_code"),
+                ro("updated_at"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::Instance),
+        create: Create::Definition {
+            field: "name",
+            resource: Some("instances_snapshots"),
+        },
+        actions: &[act("restore", "PUT", "")
+            .on(On::Parent)
+            .body(Body::Key("restore"))
+            .returns(Returns::Operation)
+            .doc("Restore the instance to this snapshot (files and configuration).")],
+        ..plain(
+            Kind::InstanceSnapshot,
+            "InstanceSnapshot",
+            "instance_snapshot",
+            "snapshots",
+            &[
+                ro("architecture"),
+                ro("config"),
+                ro("created_at"),
+                ro("devices"),
+                ro("ephemeral"),
+                ro("expanded_config"),
+                ro("expanded_devices"),
+                rw("expires_at"),
+                ro("last_used_at"),
+                ro("name"),
+                ro("profiles"),
+                ro("size"),
+                ro("stateful"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::Instance),
+        create: Create::Definition {
+            field: "name",
+            resource: Some("backups"),
+        },
+        put: false,
+        patch: false,
+        actions: &[act("export", "GET", "/export")
+            .returns(Returns::File)
+            .doc("The backup tarball, streamed to a local file.")],
+        ..plain(
+            Kind::InstanceBackup,
+            "InstanceBackup",
+            "instance_backup",
+            "backups",
+            &[
+                ro("container_only"),
+                ro("created_at"),
+                ro("expires_at"),
+                ro("instance_only"),
+                ro("name"),
+                ro("optimized_storage"),
+            ],
+        )
+    },
+];

@@ -1,0 +1,144 @@
+//! Where an object lives: the one place that builds URLs, from (kind,
+//! parent keys, key).
+
+use crate::client::{Client, encode_component};
+use crate::error::{Error, Result};
+use crate::kinds::{Kind, Scope};
+
+/// An object's address: its kind, the keys of its parents (outermost
+/// first: a snapshot's instance), and its own key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Locator {
+    pub parents: Vec<String>,
+    pub key: String,
+}
+
+/// A key as one path segment. "." and ".." would name another path, and
+/// an empty key none: they are refused.
+fn segment(kind: Kind, key: &str) -> Result<String> {
+    if key.is_empty() || key == "." || key == ".." {
+        return Err(Error::invalid(format!(
+            "{key:?} is not a valid {} {}",
+            kind.info().class,
+            kind.info().key
+        )));
+    }
+    Ok(encode_component(key))
+}
+
+fn scoped(client: &Client, kind: Kind, path: String) -> String {
+    match kind.info().scope {
+        Scope::Project => client.with_project(&path),
+        Scope::Global => path,
+    }
+}
+
+/// `/1.0/...` of the collection of `kind` below `parents`, without a query.
+fn raw_collection(kind: Kind, parents: &[String]) -> Result<String> {
+    let info = kind.info();
+    match info.parent {
+        None => Ok(format!("/1.0/{}", info.segment)),
+        Some(p) => {
+            let Some((key, outer)) = parents.split_last() else {
+                return Err(Error::invalid(format!(
+                    "a {} lives under a {}: give its parent",
+                    info.class,
+                    p.info().class
+                )));
+            };
+            Ok(format!("{}/{}", raw_item(p, outer, key)?, info.segment))
+        }
+    }
+}
+
+fn raw_item(kind: Kind, parents: &[String], key: &str) -> Result<String> {
+    let info = kind.info();
+    let base = match (info.parent, info.item_segment) {
+        (None, Some(seg)) => format!("/1.0/{seg}"),
+        _ => raw_collection(kind, parents)?,
+    };
+    Ok(format!("{base}/{}", segment(kind, key)?))
+}
+
+/// The collection's path with `query` (e.g. `?recursion=1`) and, for a
+/// project-scoped kind, the client's project.
+pub fn collection_path(
+    client: &Client,
+    kind: Kind,
+    parents: &[String],
+    query: &str,
+) -> Result<String> {
+    Ok(scoped(
+        client,
+        kind,
+        format!("{}{query}", raw_collection(kind, parents)?),
+    ))
+}
+
+impl Locator {
+    pub fn new(parents: Vec<String>, key: impl Into<String>) -> Locator {
+        Locator {
+            parents,
+            key: key.into(),
+        }
+    }
+
+    /// The object's path, or that of `suffix` below it (`/state`,
+    /// `/logs/x`, `?path=…`), with the project for a project-scoped kind.
+    pub fn path(&self, client: &Client, kind: Kind, suffix: &str) -> Result<String> {
+        let item = raw_item(kind, &self.parents, &self.key)?;
+        Ok(scoped(client, kind, format!("{item}{suffix}")))
+    }
+
+    /// The parent's own locator (for an object of a kind with a parent).
+    pub fn parent(&self) -> Option<Locator> {
+        let (key, outer) = self.parents.split_last()?;
+        Some(Locator::new(outer.to_vec(), key.clone()))
+    }
+
+    /// The keys a child of this object is located by.
+    pub fn child_parents(&self) -> Vec<String> {
+        let mut p = self.parents.clone();
+        p.push(self.key.clone());
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_come_from_kind_parents_and_key() {
+        let c = Client::offline();
+        let snap = Locator::new(vec!["c 1".into()], "s/0");
+        assert_eq!(
+            snap.path(&c, Kind::InstanceSnapshot, "").unwrap(),
+            "/1.0/instances/c%201/snapshots/s%2F0"
+        );
+        assert_eq!(
+            collection_path(&c, Kind::InstanceBackup, &["c1".into()], "?recursion=1").unwrap(),
+            "/1.0/instances/c1/backups?recursion=1"
+        );
+        // Typed instance kinds: list on their own endpoint, items on instances.
+        assert_eq!(
+            collection_path(&c, Kind::Container, &[], "").unwrap(),
+            "/1.0/containers"
+        );
+        assert_eq!(
+            Locator::new(vec![], "c1")
+                .path(&c, Kind::Container, "/state")
+                .unwrap(),
+            "/1.0/instances/c1/state"
+        );
+        assert_eq!(snap.parent().unwrap(), Locator::new(vec![], "c 1"));
+        assert!(collection_path(&c, Kind::InstanceSnapshot, &[], "").is_err());
+        for bad in ["", ".", ".."] {
+            assert!(
+                Locator::new(vec![], bad)
+                    .path(&c, Kind::Profile, "")
+                    .is_err()
+            );
+        }
+    }
+}
