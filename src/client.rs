@@ -375,7 +375,7 @@ impl Client {
 
     /// A client of a test server on unix socket `path`, without the
     /// initial `GET /1.0`.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn for_socket(path: &std::path::Path) -> Client {
         Client::unconnected(
             Transport::new(
@@ -389,7 +389,7 @@ impl Client {
 
     /// A client that never connected, for tests of code that must not
     /// make requests: any request fails with a connection error.
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn offline() -> Client {
         let endpoint = Endpoint::Unix("/nonexistent/liblxd-offline.socket".into());
         Client::unconnected(
