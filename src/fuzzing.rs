@@ -717,7 +717,15 @@ fn endpoint(text: &str) {
     match Endpoint::parse_with(Some(text), None, |_| false) {
         Ok(e) => {
             let again = match &e {
-                Endpoint::Unix(p) => format!("unix:{}", p.to_str().unwrap()),
+                Endpoint::Unix(p) => {
+                    let p = p.to_str().expect("a path from text");
+                    // "unix:" + "//x" would read as a URL: "//x" alone is the path.
+                    if p.starts_with("//") {
+                        p.to_string()
+                    } else {
+                        format!("unix:{p}")
+                    }
+                }
                 // A host with brackets left over ("https://a::b]:1") is let
                 // through, to fail at connect: it does not re-parse.
                 Endpoint::Https { host, .. } if host.contains(['[', ']']) => return,
