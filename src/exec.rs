@@ -644,6 +644,30 @@ mod tests {
     }
 
     #[test]
+    fn an_exec_answer_whose_operation_id_is_empty_started_nothing() {
+        // Found by the operation fuzz target (kept in its corpus as
+        // regression-exec-empty-operation-id): an async answer without
+        // "operation" and with an empty metadata id once gave the id "",
+        // and the websockets' paths /1.0/operations//websocket.
+        let doc: Value = serde_json::from_str(
+            r#"{"type":"async","status":"e52b3501","error_code":0,"error":"",
+                "metadata":{"id":"","status":"Running","status_code":103,
+                "metadata":{"command":["true"],"fds":{"0":"a","1":"b","2":"c"},
+                "interactive":false},"may_cancel":false,"err":"","location":"none"}}"#,
+        )
+        .unwrap();
+        let resp = ApiResponse {
+            http_status: 202,
+            etag: None,
+            location: None,
+            doc,
+        };
+        let e = exec_started(&resp).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Protocol);
+        assert!(e.message.contains("did not start an operation"), "{e:?}");
+    }
+
+    #[test]
     fn options_refuse_nul_and_bad_variable_names() {
         let o = ExecOptions::from_json(Some(r#"{"environment":{"A":"1"},"cwd":"/tmp"}"#)).unwrap();
         assert_eq!(o.environment["A"], "1");
