@@ -920,13 +920,24 @@ pub fn http_response(data: &[u8]) {
     done.wait();
 }
 
-/// One socket path per process, for the fake HTTP server.
+/// One socket path per process, for the fake HTTP server, in a folder of
+/// its own that goes when the process exits (not when it crashes).
 fn socket_path() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     static PATH: OnceLock<PathBuf> = OnceLock::new();
+    extern "C" fn remove_dir() {
+        if let Some(dir) = DIR.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
     PATH.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("liblxd-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a folder for the fake server");
-        dir.join("http.socket")
+        let path = dir.join("http.socket");
+        if DIR.set(dir).is_ok() {
+            unsafe { libc::atexit(remove_dir) };
+        }
+        path
     })
 }
 
