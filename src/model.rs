@@ -143,7 +143,7 @@ impl Object {
     }
 
     /// Build an object from a server document (from a list or a GET).
-    fn from_server(
+    pub(crate) fn from_server(
         client: &Client,
         kind: Kind,
         attrs: Map<String, Value>,
@@ -237,7 +237,13 @@ impl Object {
     pub fn all(client: &Client, kind: Kind) -> Result<Vec<Object>> {
         let info = kind.info();
         let resp = client.request("GET", &collection(client, info, "?recursion=1"), None, &[])?;
-        let items: Vec<Value> = match resp.into_metadata() {
+        Object::from_list(client, kind, resp.into_metadata())
+    }
+
+    /// The objects of a list's `metadata` (from a `recursion=1` GET).
+    pub(crate) fn from_list(client: &Client, kind: Kind, metadata: Value) -> Result<Vec<Object>> {
+        let info = kind.info();
+        let items: Vec<Value> = match metadata {
             Value::Array(a) => a,
             // Operations come grouped by status: {"running": [...], "success": [...]}.
             Value::Object(groups) if kind == Kind::Operation => groups
@@ -412,6 +418,12 @@ impl Object {
             all.insert(k.clone(), v.clone());
         }
         Ok(Value::Object(all))
+    }
+
+    /// What a save would PUT now (see [`put_body`]).
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn save_body(&self) -> Map<String, Value> {
+        put_body(self.info(), &self.lock())
     }
 
     // ----- lifecycle --------------------------------------------------------
@@ -712,7 +724,7 @@ fn put_body(info: &KindInfo, st: &State) -> Map<String, Value> {
         .collect()
 }
 
-fn location_key(resp: &ApiResponse) -> Option<String> {
+pub(crate) fn location_key(resp: &ApiResponse) -> Option<String> {
     let loc = resp.location.as_deref()?;
     let path = loc.split('?').next()?;
     path.rsplit('/')
@@ -721,7 +733,7 @@ fn location_key(resp: &ApiResponse) -> Option<String> {
         .map(str::to_string)
 }
 
-fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
+pub(crate) fn key_from_operation(op: &Map<String, Value>) -> Option<String> {
     op.get("metadata")
         .and_then(|m| m.get("fingerprint"))
         .and_then(Value::as_str)
@@ -734,6 +746,17 @@ fn fetch(client: &Client, kind: Kind, key: &str) -> Result<(Map<String, Value>, 
     let info = kind.info();
     let path = item(client, info, key, "");
     let resp = client.request("GET", &path, None, &[])?;
+    fetched(kind, key, resp)
+}
+
+/// The object a `GET` of `key` answered: a JSON object, of the kind's
+/// instance type; and its ETag.
+pub(crate) fn fetched(
+    kind: Kind,
+    key: &str,
+    resp: ApiResponse,
+) -> Result<(Map<String, Value>, Option<String>)> {
+    let info = kind.info();
     let etag = resp.etag.clone();
     let attrs = as_object(resp.into_metadata(), info.class)?;
     let actual_type = attrs.get("type").and_then(Value::as_str);
@@ -867,8 +890,7 @@ mod tests {
     fn save_body_has_writable_attributes_only_with_local_changes() {
         let o = container(json!({}));
         o.set_attr("description", json!("d")).unwrap();
-        let st = o.lock();
-        let body = put_body(o.info(), &st);
+        let body = o.save_body();
         assert_eq!(body.get("description"), Some(&json!("d")));
         assert_eq!(body.get("config"), Some(&json!({"user.a": "1"})));
         assert!(body.get("name").is_none());
