@@ -1019,7 +1019,7 @@ fn fetch_file(
 ) -> Result<(FileType, String, Response)> {
     let ctx = || format!("cannot write {}", dest.display());
     let mut sink = LazyFile { dest, file: None };
-    let on_size = |len: u64| meter.total.set(meter.total.get() + len);
+    let on_size = |len: u64| meter.total.set(meter.total.get().saturating_add(len));
     let (kind, path, resp) = {
         let mut writer = MeteredWriter {
             inner: &mut sink,
