@@ -4,6 +4,7 @@
 #   scripts/test.sh            everything (as CI does)
 #   scripts/test.sh lifecycle  only the C test programs/cases whose name contains "lifecycle"
 #   scripts/test.sh go         only one binding's suite (cpp, go or ruby)
+#   scripts/test.sh fuzz       only the short fuzz run (scripts/fuzz.sh)
 #
 # Starts (and if needed installs) LXD itself through scripts/lxd-env.sh,
 # and the private daemon that tests/c/test_restart.c crashes, freezes and
@@ -134,6 +135,7 @@ count_run() {
 run_c=1; run_bindings=1
 if [ -n "$FILTER" ]; then
     if [[ " $BINDINGS " == *" $FILTER "* ]]; then run_c=0; BINDINGS=$FILTER; else run_bindings=0; fi
+    [ "$FILTER" = fuzz ] && run_c=0
 fi
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -D_GNU_SOURCE -Iinclude -Itests/c)
@@ -207,9 +209,20 @@ lane_c() {
     for run in "${c_runs[@]}"; do run_c_program c "$run"; done
 }
 lane_private() {
-    local run
+    local run rc
     [ "${#private_runs[@]}" -gt 0 ] && private_ready
     for run in "${private_runs[@]}"; do run_c_program private "$run"; done
+    # The fuzz targets (a short run of each: scripts/fuzz.sh) need no
+    # daemon: pure CPU, while the other lanes mostly wait on LXD.
+    if [ -z "$FILTER" ] || [ "$FILTER" = fuzz ]; then
+        echo "--- fuzz targets (scripts/fuzz.sh)"
+        set +e
+        bash scripts/fuzz.sh >build/fuzz.log 2>&1
+        rc=$?
+        set -e
+        grep -vE '^ +Compiling|^ +Finished' build/fuzz.log | tail -n 25
+        record private "fuzz" "$rc" "$(tail -n 1 build/fuzz.log | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
+    fi
 }
 lane_bindings() {
     local b log rc
@@ -228,7 +241,7 @@ lane_bindings() {
 }
 lanes=()
 [ "${#c_runs[@]}" -gt 0 ] && lanes+=(c)
-[ "${#private_runs[@]}" -gt 0 ] && lanes+=(private)
+{ [ "${#private_runs[@]}" -gt 0 ] || [ -z "$FILTER" ] || [ "$FILTER" = fuzz ]; } && lanes+=(private)
 [ "$run_bindings" = 1 ] && lanes+=(bindings)
 step "running ${lanes[*]} in parallel (logs: build/lanes/)"
 lane_started=$(date +%s)

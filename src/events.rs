@@ -14,7 +14,7 @@ use crate::ws::{Ws, wait_ready};
 
 /// An open event stream.
 pub struct Events {
-    ws: Ws,
+    pub(crate) ws: Ws,
 }
 
 impl Client {
@@ -22,28 +22,34 @@ impl Client {
     /// `"lifecycle,operation"` (the server filters). With a project set on
     /// the client, only that project's events come.
     pub fn events(&self, types: Option<&str>) -> Result<Events> {
-        let mut path = String::from("/1.0/events");
-        if let Some(types) = types {
-            let types = types.trim();
-            let valid = !types.is_empty()
-                && types.split(',').all(|t| {
-                    let t = t.trim();
-                    !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
-                });
-            if !valid {
-                return Err(Error::invalid(format!(
-                    "event types {types:?}: expected a comma list such as \"lifecycle,operation\""
-                )));
-            }
-            let list: Vec<&str> = types.split(',').map(str::trim).collect();
-            path.push_str("?type=");
-            path.push_str(&encode_component(&list.join(",")));
-        }
-        let path = self.with_project(&path);
+        let path = self.with_project(&events_path(types)?);
         Ok(Events {
             ws: self.websocket(&path)?,
         })
     }
+}
+
+/// The path of the event stream with only `types` (a comma list such as
+/// `"lifecycle,operation"`; None: all), checked.
+pub(crate) fn events_path(types: Option<&str>) -> Result<String> {
+    let mut path = String::from("/1.0/events");
+    if let Some(types) = types {
+        let types = types.trim();
+        let valid = !types.is_empty()
+            && types.split(',').all(|t| {
+                let t = t.trim();
+                !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            });
+        if !valid {
+            return Err(Error::invalid(format!(
+                "event types {types:?}: expected a comma list such as \"lifecycle,operation\""
+            )));
+        }
+        let list: Vec<&str> = types.split(',').map(str::trim).collect();
+        path.push_str("?type=");
+        path.push_str(&encode_component(&list.join(",")));
+    }
+    Ok(path)
 }
 
 impl Events {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use tungstenite::Message;
 
-use crate::client::{Client, encode_component};
+use crate::client::{ApiResponse, Client, encode_component};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Object;
 use crate::ws::{Ws, wait_ready};
@@ -188,15 +188,7 @@ impl Started {
             body["cwd"] = json!(cwd);
         }
         let resp = client.request("POST", &path, Some(&body), &[])?;
-        let op = resp
-            .operation_id()
-            .ok_or_else(|| Error::protocol("exec did not start an operation"))?;
-        let fds = resp
-            .metadata()
-            .pointer("/metadata/fds")
-            .and_then(Value::as_object)
-            .cloned()
-            .ok_or_else(|| Error::protocol("exec operation named no websockets"))?;
+        let (op, fds) = exec_started(&resp)?;
         let command = command.first().cloned().unwrap_or_default();
         Ok(Started {
             client,
@@ -230,15 +222,9 @@ impl Started {
     }
 
     fn connect(&self, fd: &str) -> Result<Ws> {
-        let secret =
-            self.fds.get(fd).and_then(Value::as_str).ok_or_else(|| {
-                Error::protocol(format!("exec operation has no websocket {fd:?}"))
-            })?;
-        let path = self.client.with_project(&format!(
-            "/1.0/operations/{}/websocket?secret={}",
-            encode_component(&self.op),
-            encode_component(secret)
-        ));
+        let path = self
+            .client
+            .with_project(&websocket_path(&self.op, &self.fds, fd)?);
         self.client.websocket(&path)
     }
 
@@ -263,18 +249,51 @@ impl Started {
             }
             Err(e) => return Err(e),
         };
-        if op.get("status").and_then(Value::as_str) == Some("Running") {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                "the command is still running",
-            ));
-        }
-        op.get("metadata")
-            .and_then(|m| m.get("return"))
-            .and_then(Value::as_i64)
-            .map(|c| c as i32)
-            .ok_or_else(|| Error::protocol("exec operation ended without a return code"))
+        exit_code_of(&op)
     }
+}
+
+/// The operation an exec's response started, and the secrets of its
+/// websockets (`fds`).
+pub(crate) fn exec_started(resp: &ApiResponse) -> Result<(String, Map<String, Value>)> {
+    let op = resp
+        .operation_id()
+        .ok_or_else(|| Error::protocol("exec did not start an operation"))?;
+    let fds = resp
+        .metadata()
+        .pointer("/metadata/fds")
+        .and_then(Value::as_object)
+        .cloned()
+        .ok_or_else(|| Error::protocol("exec operation named no websockets"))?;
+    Ok((op, fds))
+}
+
+/// The path of websocket `fd` ("control", "0", …) of exec operation `op`.
+pub(crate) fn websocket_path(op: &str, fds: &Map<String, Value>, fd: &str) -> Result<String> {
+    let secret = fds
+        .get(fd)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::protocol(format!("exec operation has no websocket {fd:?}")))?;
+    Ok(format!(
+        "/1.0/operations/{}/websocket?secret={}",
+        encode_component(op),
+        encode_component(secret)
+    ))
+}
+
+/// The command's exit code in the exec operation a wait returned.
+pub(crate) fn exit_code_of(op: &Map<String, Value>) -> Result<i32> {
+    if op.get("status").and_then(Value::as_str) == Some("Running") {
+        return Err(Error::new(
+            ErrorKind::Timeout,
+            "the command is still running",
+        ));
+    }
+    op.get("metadata")
+        .and_then(|m| m.get("return"))
+        .and_then(Value::as_i64)
+        .map(|c| c as i32)
+        .ok_or_else(|| Error::protocol("exec operation ended without a return code"))
 }
 
 /// Send a signal through the control websocket.
@@ -666,6 +685,30 @@ mod tests {
             let e = parse_command(bad).unwrap_err();
             assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_exec_answer_whose_operation_id_is_empty_started_nothing() {
+        // Found by the operation fuzz target (kept in its corpus as
+        // regression-exec-empty-operation-id): an async answer without
+        // "operation" and with an empty metadata id once gave the id "",
+        // and the websockets' paths /1.0/operations//websocket.
+        let doc: Value = serde_json::from_str(
+            r#"{"type":"async","status":"e52b3501","error_code":0,"error":"",
+                "metadata":{"id":"","status":"Running","status_code":103,
+                "metadata":{"command":["true"],"fds":{"0":"a","1":"b","2":"c"},
+                "interactive":false},"may_cancel":false,"err":"","location":"none"}}"#,
+        )
+        .unwrap();
+        let resp = ApiResponse {
+            http_status: 202,
+            etag: None,
+            location: None,
+            doc,
+        };
+        let e = exec_started(&resp).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Protocol);
+        assert!(e.message.contains("did not start an operation"), "{e:?}");
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl FileOptions {
         Ok(opts)
     }
 
-    fn headers(&self, kind: &'static str) -> Vec<(&'static str, String)> {
+    pub(crate) fn headers(&self, kind: &'static str) -> Vec<(&'static str, String)> {
         let mut h = vec![("X-LXD-type", kind.to_string())];
         if let Some(m) = self.mode {
             // LXD reads this with Go's ParseInt(s, 0, …): octal only with a
@@ -370,24 +370,6 @@ impl Files {
         Ok(kind == FileType::Directory)
     }
 
-    fn list(&self, remote: &str, resp: &Response) -> Result<Vec<String>> {
-        let doc = decode_response(resp.status, &resp.body)?;
-        let names = doc
-            .get("metadata")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                Error::protocol(format!("{remote}: the folder listing is not a list"))
-            })?;
-        names
-            .iter()
-            .map(|n| {
-                n.as_str().map(str::to_string).ok_or_else(|| {
-                    Error::protocol(format!("{remote}: a folder entry is not a name"))
-                })
-            })
-            .collect()
-    }
-
     fn post(
         &self,
         remote: &str,
@@ -396,6 +378,23 @@ impl Files {
     ) -> Result<()> {
         self.send("POST", remote, headers, upload, None).map(|_| ())
     }
+}
+
+/// The names in the listing of folder `remote` (the body of its GET).
+pub(crate) fn folder_listing(remote: &str, resp: &Response) -> Result<Vec<String>> {
+    let doc = decode_response(resp.status, &resp.body)?;
+    let names = doc
+        .get("metadata")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::protocol(format!("{remote}: the folder listing is not a list")))?;
+    names
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| Error::protocol(format!("{remote}: a folder entry is not a name")))
+        })
+        .collect()
 }
 
 fn check_remote(remote: &str) -> Result<()> {
@@ -555,7 +554,7 @@ pub fn upload_from(
 
 /// Resolve a symlink's target (LXD sends it absolute; a relative one is
 /// taken from the link's folder).
-fn symlink_target(link: &str, body: &[u8]) -> Result<String> {
+pub(crate) fn symlink_target(link: &str, body: &[u8]) -> Result<String> {
     let target = std::str::from_utf8(body)
         .map_err(|_| Error::protocol(format!("{link}: the symlink target is not UTF-8")))?
         .trim_end_matches('\n');
@@ -570,7 +569,7 @@ fn symlink_target(link: &str, body: &[u8]) -> Result<String> {
 }
 
 /// `a/./b/../c` → `a/c`, lexically; never above the root.
-fn normalize(path: &Path) -> String {
+pub(crate) fn normalize(path: &Path) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in path.components() {
         match c {
@@ -907,7 +906,7 @@ enum RemoteEntry {
 }
 
 /// A name the server listed in a folder must be one plain path component.
-fn check_name(folder: &str, name: &str) -> Result<()> {
+pub(crate) fn check_name(folder: &str, name: &str) -> Result<()> {
     let plain = !name.is_empty()
         && name != "."
         && name != ".."
@@ -928,7 +927,7 @@ fn check_name(folder: &str, name: &str) -> Result<()> {
 /// Where `target` (absolute, in the instance) sits relative to the folder
 /// of the link at `link_rel` inside the tree rooted at `root`; None when it
 /// lies outside the tree.
-fn link_inside(root: &str, link_rel: &Path, target: &str) -> Option<PathBuf> {
+pub(crate) fn link_inside(root: &str, link_rel: &Path, target: &str) -> Option<PathBuf> {
     let root = normalize(Path::new(root));
     let target = normalize(Path::new(target));
     let inside = if root == "/" {
@@ -1012,7 +1011,7 @@ fn walk_remote(
         }
         FileType::Directory => {
             out.push(RemoteEntry::Dir { rel: rel.clone() });
-            let mut listing = files.list(remote, &resp)?;
+            let mut listing = folder_listing(remote, &resp)?;
             listing.sort();
             for name in &listing {
                 check_name(remote, name)?;
@@ -1140,7 +1139,7 @@ fn fetch_file(
 ) -> Result<(FileType, String, Response)> {
     let ctx = || format!("cannot write {}", dest.display());
     let mut sink = LazyFile { dest, file: None };
-    let on_size = |len: u64| meter.total.set(meter.total.get() + len);
+    let on_size = |len: u64| meter.total.set(meter.total.get().saturating_add(len));
     let (kind, path, resp) = {
         let mut writer = MeteredWriter {
             inner: &mut sink,

@@ -10,6 +10,9 @@ pub mod events;
 pub mod exec;
 pub mod ffi;
 pub mod files;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kinds;
 pub mod model;
 pub mod sftp;

@@ -6,6 +6,9 @@
 //! else they go to stderr.
 
 use std::collections::HashSet;
+
+/// How many (class, attribute) pairs "once" remembers.
+const MAX_REMEMBERED: usize = 10_000;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -74,11 +77,19 @@ impl Warnings {
         match self.mode() {
             Mode::None => false,
             Mode::Always => true,
-            Mode::Once => self
-                .seen
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert((class.to_string(), attribute.to_string())),
+            Mode::Once => {
+                let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+                let key = (class.to_string(), attribute.to_string());
+                if seen.contains(&key) {
+                    return false;
+                }
+                // A hostile server could send endless new names: past the
+                // cap, new names are reported once more without being kept.
+                if seen.len() < MAX_REMEMBERED {
+                    seen.insert(key);
+                }
+                true
+            }
         }
     }
 

@@ -30,7 +30,7 @@ impl Head {
 }
 
 /// Read until a whole response head has arrived (at most [`MAX_HEAD`]).
-fn read_head(stream: &mut Stream, what: &str) -> Result<Head> {
+fn read_head(stream: &mut impl Read, what: &str) -> Result<Head> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
@@ -81,7 +81,7 @@ fn read_head(stream: &mut Stream, what: &str) -> Result<Head> {
 
 /// The body of a refusal: what Content-Length announces (or everything up
 /// to the close), at most [`MAX_ERROR_BODY`] bytes.
-fn read_refusal(stream: &mut Stream, head: &Head, what: &str) -> Result<Vec<u8>> {
+fn read_refusal(stream: &mut impl Read, head: &Head, what: &str) -> Result<Vec<u8>> {
     let want = match head.header("content-length") {
         Some(l) => l
             .trim()
@@ -155,34 +155,42 @@ impl Client {
             .write_all(request.as_bytes())
             .and_then(|_| stream.flush())
             .map_err(|e| Error::from_io(&what, &e))?;
-        let head = read_head(&mut stream, &what)?;
-        if head.status != 101 {
-            let body = read_refusal(&mut stream, &head, &what)?;
-            let err = match decode_response(head.status, &body) {
-                Err(e) => e,
-                Ok(_) => Error::protocol(format!(
-                    "the server answered HTTP {} instead of switching protocols",
-                    head.status
-                )),
-            };
-            return Err(err.with_context(&what));
-        }
-        let agreed = head
-            .header("upgrade")
-            .is_some_and(|p| p.eq_ignore_ascii_case(protocol));
-        if !agreed {
-            return Err(Error::protocol(format!(
-                "{what}: the server switched to {:?}, not {protocol:?}",
-                head.header("upgrade").unwrap_or("")
-            )));
-        }
-        if !head.rest.is_empty() {
-            return Err(Error::protocol(format!(
-                "{what}: the server spoke before the client after switching protocols"
-            )));
-        }
+        switched(&mut stream, &what, protocol)?;
         Ok(stream)
     }
+}
+
+/// Read the answer to an upgrade to `protocol`: Ok once a 101 that
+/// switches to it has been read, with nothing after its head; else LXD's
+/// error (status and message) or a protocol error.
+pub(crate) fn switched(stream: &mut impl Read, what: &str, protocol: &str) -> Result<()> {
+    let head = read_head(stream, what)?;
+    if head.status != 101 {
+        let body = read_refusal(stream, &head, what)?;
+        let err = match decode_response(head.status, &body) {
+            Err(e) => e,
+            Ok(_) => Error::protocol(format!(
+                "the server answered HTTP {} instead of switching protocols",
+                head.status
+            )),
+        };
+        return Err(err.with_context(what));
+    }
+    let agreed = head
+        .header("upgrade")
+        .is_some_and(|p| p.eq_ignore_ascii_case(protocol));
+    if !agreed {
+        return Err(Error::protocol(format!(
+            "{what}: the server switched to {:?}, not {protocol:?}",
+            head.header("upgrade").unwrap_or("")
+        )));
+    }
+    if !head.rest.is_empty() {
+        return Err(Error::protocol(format!(
+            "{what}: the server spoke before the client after switching protocols"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

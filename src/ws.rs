@@ -93,11 +93,19 @@ impl Client {
             .set_timeout(Some(step))
             .map_err(|e| Error::from_io(&what, &e))?;
         let url = format!("ws://{}{}", self.transport().host_header(), path);
+        Ws::handshake(stream, &url, what)
+    }
+}
+
+impl Ws {
+    /// tungstenite's client handshake for `url` over `stream`; the socket
+    /// is non-blocking once it is done.
+    pub(crate) fn handshake(stream: Stream, url: &str, what: String) -> Result<Ws> {
         let stream = WsStream {
             inner: stream,
             write_broken: false,
         };
-        let inner = match tungstenite::client::client(url.as_str(), stream) {
+        let inner = match tungstenite::client::client(url, stream) {
             Ok((ws, _)) => ws,
             Err(HandshakeError::Interrupted(_)) => {
                 return Err(Error::new(
@@ -107,6 +115,22 @@ impl Client {
             }
             Err(HandshakeError::Failure(e)) => return Err(handshake_error(&what, e)),
         };
+        Ws::established(inner, what)
+    }
+
+    /// A websocket over `stream` as if the handshake had been done: for
+    /// the fuzz targets, which feed frames without one.
+    #[cfg(fuzzing)]
+    pub(crate) fn raw(stream: Stream, what: String) -> Result<Ws> {
+        let stream = WsStream {
+            inner: stream,
+            write_broken: false,
+        };
+        let role = tungstenite::protocol::Role::Client;
+        Ws::established(WebSocket::from_raw_socket(stream, role, None), what)
+    }
+
+    fn established(inner: WebSocket<WsStream>, what: String) -> Result<Ws> {
         let stream = &inner.get_ref().inner;
         stream
             .set_timeout(None)

@@ -27,10 +27,20 @@ pub(super) fn fetch(
     kind: Kind,
     loc: &Locator,
 ) -> Result<(Map<String, Value>, Option<String>)> {
-    let info = kind.info();
-    check_extension(client, info)?;
+    check_extension(client, kind.info())?;
     let path = loc.path(client, kind, "")?;
     let resp = client.request("GET", &path, None, &[])?;
+    fetched(kind, &loc.key, resp)
+}
+
+/// The object a `GET` of `key` answered: a JSON object, of the kind's
+/// variant type; and its ETag.
+pub(crate) fn fetched(
+    kind: Kind,
+    key: &str,
+    resp: ApiResponse,
+) -> Result<(Map<String, Value>, Option<String>)> {
+    let info = kind.info();
     let etag = resp.etag.clone();
     let attrs = as_object(resp.into_metadata(), info.class)?;
     let actual_type = attrs.get("type").and_then(Value::as_str);
@@ -39,14 +49,14 @@ pub(super) fn fetch(
     {
         return Err(Error {
             kind: ErrorKind::NotFound,
-            message: format!("{} {:?} not found (it is a {actual})", info.class, loc.key),
+            message: format!("{} {key:?} not found (it is a {actual})", info.class),
             http_status: 404,
         });
     }
     Ok((attrs, etag))
 }
 
-fn location_key(resp: &ApiResponse) -> Option<String> {
+pub(crate) fn location_key(resp: &ApiResponse) -> Option<String> {
     let loc = resp.location.as_deref()?;
     let path = loc.split('?').next()?;
     path.rsplit('/')
@@ -56,7 +66,7 @@ fn location_key(resp: &ApiResponse) -> Option<String> {
 }
 
 /// The key of an object whose create operation `op` finished.
-pub(super) fn key_from_operation(info: &KindInfo, op: &Map<String, Value>) -> Result<String> {
+pub(crate) fn key_from_operation(info: &KindInfo, op: &Map<String, Value>) -> Result<String> {
     let found = match info.create {
         Create::OperationMetadata(field) => op
             .get("metadata")
@@ -122,7 +132,18 @@ impl Object {
         check_extension(client, info)?;
         let path = collection_path(client, kind, parents, "?recursion=1")?;
         let resp = client.request("GET", &path, None, &[])?;
-        let items: Vec<Value> = match (resp.into_metadata(), info.list) {
+        Object::from_list(client, kind, parents, resp.into_metadata())
+    }
+
+    /// The objects of a list's `metadata` (from a `recursion=1` GET).
+    pub(crate) fn from_list(
+        client: &Client,
+        kind: Kind,
+        parents: &[String],
+        metadata: Value,
+    ) -> Result<Vec<Object>> {
+        let info = kind.info();
+        let items: Vec<Value> = match (metadata, info.list) {
             (Value::Array(a), _) => a,
             (Value::Object(groups), ListShape::ByStatus) => groups
                 .into_iter()

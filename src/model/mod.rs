@@ -22,6 +22,8 @@ use crate::unknown_attrs;
 
 pub use actions::ActionOutput;
 pub use locator::{Locator, collection_path};
+#[cfg(fuzzing)]
+pub(crate) use managers::{fetched, key_from_operation, location_key};
 
 /// Mutable state of an object, behind the object's lock.
 #[derive(Debug, Default)]
@@ -137,7 +139,7 @@ impl Object {
     }
 
     /// Build an object from a server document (from a list or a GET).
-    fn from_server(
+    pub(crate) fn from_server(
         client: &Client,
         kind: Kind,
         parents: Vec<String>,
@@ -257,6 +259,12 @@ impl Object {
             all.insert(k.clone(), v.clone());
         }
         Ok(Value::Object(all))
+    }
+
+    /// What a save would PUT now (see [`put_body`]).
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn save_body(&self) -> Map<String, Value> {
+        put_body(self.info(), &self.lock())
     }
 
     // ----- lifecycle --------------------------------------------------------

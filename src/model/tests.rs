@@ -96,8 +96,7 @@ fn setting_tracks_dirtiness_and_checks_the_schema() {
 fn save_body_has_writable_attributes_only_with_local_changes() {
     let o = container(json!({}));
     o.set_attr("description", json!("d")).unwrap();
-    let st = o.lock();
-    let body = put_body(o.info(), &st);
+    let body = o.save_body();
     assert_eq!(body.get("description"), Some(&json!("d")));
     assert_eq!(body.get("config"), Some(&json!({"user.a": "1"})));
     assert!(body.get("name").is_none());
