@@ -404,6 +404,19 @@ impl Client {
         )
     }
 
+    /// An offline client (see [`Client::offline`]) that believes the
+    /// server has these API extensions.
+    #[cfg(test)]
+    pub(crate) fn offline_knowing(extensions: &[&str]) -> Client {
+        let c = Client::offline();
+        *c.inner
+            .extensions
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) =
+            extensions.iter().map(|e| e.to_string()).collect();
+        c
+    }
+
     /// Ask the server to trust this client's certificate, with LXD's trust
     /// password (`core.trust_password`), as pylxd's `authenticate`. Nothing
     /// is sent when the client is trusted already.

@@ -52,6 +52,10 @@ impl Action {
         self.args = args;
         self
     }
+    const fn needs(mut self, extension: &'static str) -> Action {
+        self.extension = Some(extension);
+        self
+    }
     const fn doc(mut self, doc: &'static str) -> Action {
         self.doc = doc;
         self
@@ -92,32 +96,42 @@ const INSTANCE_ACTIONS: &[Action] = &[
         .args("name")
         .doc("Delete one log file (LXD refuses the current lxc.log and console.log)."),
     act("console_log", "GET", "/console")
+        .needs("console")
         .returns(Returns::Bytes)
         .doc("The console log (what the instance wrote to its console)."),
-    act("clear_console_log", "DELETE", "/console").doc("Empty the console log."),
+    act("clear_console_log", "DELETE", "/console")
+        .needs("console")
+        .doc("Empty the console log."),
     act("metadata", "GET", "/metadata")
+        .needs("container_edit_metadata")
         .returns(Returns::Document)
         .doc("The instance's metadata.yaml, as JSON (architecture, creation_date, properties, templates)."),
     act("set_metadata", "PUT", "/metadata")
+        .needs("container_edit_metadata")
         .body(Body::Args("{}"))
         .args("the whole metadata document")
         .doc("Replace the instance's metadata."),
     act("patch_metadata", "PATCH", "/metadata")
+        .needs("container_edit_metadata")
         .body(Body::Args("{}"))
         .args("the fields of the metadata to change")
         .doc("Change part of the instance's metadata."),
     act("templates", "GET", "/metadata/templates")
+        .needs("container_edit_metadata")
         .returns(Returns::Document)
         .doc("The names of the instance's template files."),
     act("template", "GET", "/metadata/templates?path={path}")
+        .needs("container_edit_metadata")
         .returns(Returns::Bytes)
         .args("path (a template file name)")
         .doc("One template file's content."),
     act("put_template", "POST", "/metadata/templates?path={path}")
+        .needs("container_edit_metadata")
         .body(Body::Raw("content"))
         .args("path, content (the file's text)")
         .doc("Create or replace a template file."),
     act("delete_template", "DELETE", "/metadata/templates?path={path}")
+        .needs("container_edit_metadata")
         .args("path")
         .doc("Delete a template file."),
     act("set_state_all", "PUT", "")
@@ -421,6 +435,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         },
         put: false,
         patch: false,
+        extension: Some("container_backup"),
         actions: &[act("export", "GET", "/export")
             .returns(Returns::File)
             .doc("The backup tarball, streamed to a local file.")],

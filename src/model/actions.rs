@@ -339,7 +339,7 @@ mod tests {
 
     #[test]
     fn action_requests_are_built_from_the_table() {
-        let c = Client::offline();
+        let c = Client::offline_knowing(&["container_edit_metadata", "container_backup"]);
         let inst = Locator::new(vec![], "c1");
         let start = find_action(Kind::Instance, "start").unwrap();
         let p = prepare(

@@ -286,3 +286,20 @@ fn describe_tells_parents_and_actions() {
         Kind::Instance as i32
     );
 }
+
+#[test]
+fn a_missing_api_extension_fails_before_any_request() {
+    // The offline client knows no extension (it never read GET /1.0).
+    let c = Client::offline();
+    let inst = Object::lazy(&c, Kind::Instance, "c1");
+    let e = inst.child_all(Kind::InstanceBackup).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ExtensionMissing, "{}", e.message);
+    assert!(e.message.contains("container_backup"), "{}", e.message);
+    let e = inst.action("metadata", None, true).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ExtensionMissing);
+    // Without one needed, the request is made (and fails: offline).
+    assert_eq!(
+        inst.child_all(Kind::InstanceSnapshot).unwrap_err().kind,
+        ErrorKind::Connection
+    );
+}
