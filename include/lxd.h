@@ -1207,14 +1207,28 @@ void lxd_obj_free(struct lxd_obj *obj);
 lxd_kind lxd_obj_kind(const struct lxd_obj *obj);
 
 /**
- * Describe a kind, without any request: a JSON object with `kind` (the
- * value), `class` (pylxd's class name, as in warnings), `c_name` (as in
- * `lxd_<c_name>_get`), `endpoint` (e.g. `"/1.0/instances"`), `key` (the
- * attribute that names objects: `name`, `fingerprint` or `id`),
- * `project_scoped`, `creatable`, `renamable`, and `attributes`: every
- * attribute liblxd knows for the kind, in order, as
- * `{"name": "config", "writable": true}`. Bindings build their attribute
- * accessors from it.
+ * Describe a kind, without any request: a JSON object with
+ * - `kind` (the value), `class` (pylxd's class name, as in warnings),
+ *   `c_name` (as in `lxd_<c_name>_get`);
+ * - `parent`: the `lxd_kind` of the objects this kind lives under (an
+ *   instance for `LXD_KIND_INSTANCE_SNAPSHOT`; reached with
+ *   `lxd_child_*`), or null for a top-level kind (`lxd_get`, `lxd_all`…);
+ *   `variant_of`: for the typed instance kinds, `LXD_KIND_INSTANCE`;
+ * - `endpoint`: the collection's path, parents' keys as `{c_name}`
+ *   (`"/1.0/instances/{instance}/snapshots"`); `key`: the attribute that
+ *   names objects (`name`, `fingerprint`, `id`);
+ * - what it supports: `project_scoped`, `creatable`, `savable`
+ *   (`lxd_obj_save`), `patchable` (`lxd_obj_patch`), `renamable`,
+ *   `deletable`; `extension`: the API extension it needs, or null;
+ * - `actions`: for `lxd_obj_action` and friends, each
+ *   `{"name", "method", "on" ("object", "parent" or "collection"),
+ *   "path", "returns" ("nothing", "document", "operation", "bytes" or
+ *   "file"), "args", "doc", "extension"}`;
+ * - `attributes`: every attribute liblxd knows for the kind, in order,
+ *   as `{"name": "config", "writable": true}`.
+ *
+ * Bindings build their kinds, managers, actions and accessors from it;
+ * `LXD_KIND_COUNT` says how many kinds there are.
  *
  * @param json_out receives the JSON, to free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` for a value that is not an
