@@ -353,7 +353,7 @@ pub fn pull_checks(data: &[u8]) {
     }
     let resp = Response {
         status: 200,
-        headers: Vec::new(),
+        headers: Default::default(),
         body: listing.to_vec(),
     };
     let mut names = match folder_listing(&remote, &resp) {

@@ -101,6 +101,7 @@ impl Connector<()> for LxdConnector {
             received: 0,
             received_before: 0,
             sending: false,
+            used: false,
             read_timeout: None,
             write_timeout: None,
             broken: self.dialer.broken.clone(),
@@ -135,6 +136,11 @@ pub struct Conn {
     received_before: u64,
     /// Between the first write of a request and the first read of its answer.
     sending: bool,
+    /// Used since the last `is_open`: ureq asks when it puts the connection
+    /// back in the pool and again when it takes it out; only the second
+    /// probe can see what arrived while it was idle, so the first is
+    /// answered without a system call.
+    used: bool,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     /// Counts connections found closed or failed (see `Dialer::broken`).
@@ -238,6 +244,7 @@ impl Transport for Conn {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.used = true;
         if !self.sending {
             self.sending = true;
             self.received_before = self.received;
@@ -269,6 +276,7 @@ impl Transport for Conn {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.used = true;
         self.sending = false;
         let timeout = timeout.for_read();
         let end = step_end(&timeout)?;
@@ -309,6 +317,9 @@ impl Transport for Conn {
     }
 
     fn is_open(&mut self) -> bool {
+        if std::mem::take(&mut self.used) {
+            return true;
+        }
         let open = self.stream.idle_and_open();
         if !open {
             self.broken.fetch_add(1, Ordering::Relaxed);

@@ -252,17 +252,14 @@ pub struct Request<'a> {
 #[derive(Debug, Default, Clone)]
 pub struct Response {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub headers: http::HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl Response {
-    /// The first header of that name (case-insensitive).
+    /// The first header of that name (case-insensitive), if it is text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -544,16 +541,7 @@ impl Transport {
         };
         let mut out = Response {
             status: resp.status().as_u16(),
-            headers: resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            headers: std::mem::take(resp.headers_mut()),
             body: Vec::new(),
         };
         match download {
