@@ -70,11 +70,11 @@ func (k Kind) String() string {
 // KindInfo describes a kind as liblxd knows it (lxd_kind_info), without any
 // request.
 type KindInfo struct {
-	Kind          Kind   `json:"kind"`
-	Class         string `json:"class"`          // pylxd's class name, as in warnings: "Container"
-	CName         string `json:"c_name"`         // as in the C functions lxd_<c_name>_get: "container"
-	Endpoint      string `json:"endpoint"`       // e.g. "/1.0/containers"
-	Key           string `json:"key"`            // the attribute that names objects: "name", "fingerprint" or "id"
+	Kind     Kind   `json:"kind"`
+	Class    string `json:"class"`    // pylxd's class name, as in warnings: "Container"
+	CName    string `json:"c_name"`   // as in the C functions lxd_<c_name>_get: "container"
+	Endpoint string `json:"endpoint"` // e.g. "/1.0/containers"
+	Key      string `json:"key"`      // the attribute that names objects: "name", "fingerprint" or "id"
 	// Endpoint names the parents' keys as {c_name} for a child kind:
 	// "/1.0/instances/{instance}/snapshots".
 	ProjectScoped bool `json:"project_scoped"` // objects live in the client's project
