@@ -329,7 +329,10 @@ func TestGenericActions(t *testing.T) {
 		func() error { return c.ActionToFile("logs", nil, filepath.Join(t.TempDir(), "x"), nil) },
 		func() error { _, err := c.Action("state", `[1]`, false); return err },
 		func() error { _, err := c.Action("restore", nil, false); return err },
-		func() error { _, err := client.CollectionAction(lxd.KindProfile, "set_state_all", nil, false); return err },
+		func() error {
+			_, err := client.CollectionAction(lxd.KindProfile, "set_state_all", nil, false)
+			return err
+		},
 		func() error { _, err := client.CollectionAction(lxd.KindInstance, "logs", nil, false); return err },
 		func() error { _, err := client.SetStateAll(lxd.StateChange{}, true); return err },
 	} {
