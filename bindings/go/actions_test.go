@@ -23,11 +23,17 @@ import (
 // or a generous bound passes); returns all it read.
 func readUntil(t *testing.T, s *lxd.Session, want string) string {
 	t.Helper()
+	return readUntilFor(t, s, want, 30*time.Second)
+}
+
+// readUntilFor is readUntil with its bound.
+func readUntilFor(t *testing.T, s *lxd.Session, want string, bound time.Duration) string {
+	t.Helper()
 	var got bytes.Buffer
 	buf := make([]byte, 4096)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(bound)
 	for !strings.Contains(got.String(), want) && time.Now().Before(deadline) {
-		n, err := s.ReadTimeout(buf, time.Second)
+		n, err := s.ReadTimeout(buf, 200*time.Millisecond)
 		got.Write(buf[:n])
 		if errors.Is(err, lxd.ErrTimeout) {
 			continue
@@ -109,6 +115,19 @@ func TestLogsAndConsole(t *testing.T) {
 		defer s.Close()
 		must(t, s.Resize(120, 40))
 		wantErr(t, s.Signal(15), lxd.ErrInvalidArgument)
+		// Typed into the console, the terminal echoes it. LXD connects the
+		// console a moment after the session opened: what comes before is
+		// not relayed, so type until the echo shows.
+		typed := "lxdt-typed-" + run
+		echoed := false
+		for i := 0; i < 30 && !echoed; i++ {
+			_, err = s.Write([]byte(typed))
+			must(t, err)
+			echoed = strings.Contains(readUntilFor(t, s, typed, time.Second), typed)
+		}
+		if !echoed {
+			t.Fatal("typing into the console never echoed")
+		}
 		// What the instance writes to its console comes to the session
 		// and into the console log.
 		marker := "lxdt-console-" + run
@@ -123,13 +142,6 @@ func TestLogsAndConsole(t *testing.T) {
 		must(t, err)
 		if !contains(clog, marker) {
 			t.Errorf("console log %q", clog)
-		}
-		// Typed into the console: the terminal echoes it.
-		typed := "lxdt-typed-" + run
-		_, err = s.Write([]byte(typed))
-		must(t, err)
-		if out := readUntil(t, s, typed); !strings.Contains(out, typed) {
-			t.Errorf("typing into the console echoed %q", out)
 		}
 		// Cleared, the log no longer has what was written before.
 		marker2 := "lxdt-cleared-" + run
