@@ -47,6 +47,9 @@ struct State {
     /// For an operation: the daemon's process id when it was seen, to
     /// tell a forgotten operation from one lost in a restart.
     seen_pid: Option<u64>,
+    /// For an object LXD names, created without waiting: the keys its
+    /// collection held before, to learn its key once created.
+    keys_before: Option<Vec<String>>,
 }
 
 impl State {
@@ -280,7 +283,13 @@ impl Object {
             match self.client.wait_operation(&op.id, None) {
                 Ok(done) => {
                     if st.loc.key.is_empty() {
-                        st.loc.key = managers::key_from_operation(self.info(), &done)?;
+                        st.loc.key = managers::learn_key(
+                            &self.client,
+                            self.kind,
+                            &st.loc.parents,
+                            &done,
+                            st.keys_before.as_deref(),
+                        )?;
                     }
                 }
                 // LXD forgets finished operations after a few seconds; the
