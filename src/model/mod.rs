@@ -451,7 +451,10 @@ impl Object {
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
         )?;
         st.etag = None;
+        // What was loaded is stale now: the next read syncs (after the
+        // operation, when it did not wait), keeping the key to find it.
         st.loaded = false;
+        st.server.retain(|k, _| k == info.key);
         self.record(&mut st, &resp, wait)?;
         if wait {
             self.sync_locked(&mut st)?;
