@@ -26,7 +26,7 @@ BASE="${BENCH_BASE:-5e866cf}"
 GETS="${BENCH_GETS:-2000}"
 SAVES="${BENCH_SAVES:-30}"
 ROUNDS="${BENCH_ROUNDS:-5}"
-NAME="lxdbench-ab-$$"
+NAME="lxdt-bench-ab-$$"
 . bench/common.sh
 
 bash scripts/lxd-env.sh
