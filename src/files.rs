@@ -146,15 +146,15 @@ fn file_type(resp: &Response) -> Result<FileType> {
 /// Reports progress; `false` from the caller's callback stops the transfer.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
 
-struct Meter<'a> {
+pub(crate) struct Meter<'a> {
     done: Cell<u64>,
-    total: Cell<u64>,
+    pub(crate) total: Cell<u64>,
     progress: RefCell<Option<Progress<'a>>>,
     stopped: Cell<bool>,
 }
 
 impl<'a> Meter<'a> {
-    fn new(total: u64, progress: Option<Progress<'a>>) -> Meter<'a> {
+    pub(crate) fn new(total: u64, progress: Option<Progress<'a>>) -> Meter<'a> {
         Meter {
             done: Cell::new(0),
             total: Cell::new(total),
@@ -164,7 +164,7 @@ impl<'a> Meter<'a> {
     }
 
     /// Count `n` more bytes and report; false when the callback says stop.
-    fn add(&self, n: u64) -> bool {
+    pub(crate) fn add(&self, n: u64) -> bool {
         self.done.set(self.done.get() + n);
         let mut progress = self.progress.borrow_mut();
         let go_on = match progress.as_mut() {
@@ -178,7 +178,7 @@ impl<'a> Meter<'a> {
     }
 
     /// Report without counting (e.g. at the start); Err when stopped.
-    fn report(&self) -> Result<()> {
+    pub(crate) fn report(&self) -> Result<()> {
         if self.add(0) {
             Ok(())
         } else {
@@ -191,7 +191,7 @@ impl<'a> Meter<'a> {
     }
 
     /// Replace an error by `Cancelled` when the callback caused it.
-    fn check(&self, e: Error) -> Error {
+    pub(crate) fn check(&self, e: Error) -> Error {
         if self.stopped.get() {
             Error::new(
                 ErrorKind::Cancelled,
@@ -203,9 +203,9 @@ impl<'a> Meter<'a> {
     }
 }
 
-struct MeteredReader<'a, 'm, R> {
-    inner: R,
-    meter: &'a Meter<'m>,
+pub(crate) struct MeteredReader<'a, 'm, R> {
+    pub(crate) inner: R,
+    pub(crate) meter: &'a Meter<'m>,
 }
 
 impl<R: Read> Read for MeteredReader<'_, '_, R> {
@@ -218,9 +218,9 @@ impl<R: Read> Read for MeteredReader<'_, '_, R> {
     }
 }
 
-struct MeteredWriter<'a, 'm, W> {
-    inner: W,
-    meter: &'a Meter<'m>,
+pub(crate) struct MeteredWriter<'a, 'm, W> {
+    pub(crate) inner: W,
+    pub(crate) meter: &'a Meter<'m>,
 }
 
 impl<W: Write> Write for MeteredWriter<'_, '_, W> {
@@ -1210,13 +1210,13 @@ impl Modes<'_> {
 
 /// A local file opened on the first write: replaced if it exists, never
 /// written through a symlink.
-struct LazyFile<'a> {
-    dest: &'a Path,
-    file: Option<fs::File>,
+pub(crate) struct LazyFile<'a> {
+    pub(crate) dest: &'a Path,
+    pub(crate) file: Option<fs::File>,
 }
 
 impl LazyFile<'_> {
-    fn open(&mut self) -> io::Result<fs::File> {
+    pub(crate) fn open(&mut self) -> io::Result<fs::File> {
         if fs::symlink_metadata(self.dest).is_ok_and(|m| m.file_type().is_symlink()) {
             fs::remove_file(self.dest)?;
         }

@@ -13,6 +13,7 @@ pub mod files;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod images;
 pub mod kinds;
 pub mod model;
 pub mod sftp;

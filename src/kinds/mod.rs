@@ -28,6 +28,7 @@ pub enum Kind {
     Operation = 9,
     InstanceSnapshot = 10,
     InstanceBackup = 11,
+    ImageAlias = 12,
 }
 
 /// Whether requests for a kind carry the client's project.
@@ -190,7 +191,7 @@ pub struct KindInfo {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 12;
+    pub(crate) const COUNT: usize = 13;
 
     pub fn from_i32(v: i32) -> Option<Kind> {
         let i = usize::try_from(v).ok()?;

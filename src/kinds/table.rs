@@ -263,6 +263,14 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         etag_blind: &["expires_at"],
         create: Create::OperationMetadata("fingerprint"),
         rename: None,
+        actions: &[
+            act("secret", "POST", "/secret")
+                .returns(Returns::Operation)
+                .doc("A one-time secret (in the operation's metadata) that lets another server copy this image even when it is private; the operation ends when the secret is used."),
+            act("refresh", "POST", "/refresh")
+                .returns(Returns::Operation)
+                .doc("Refresh the image from its source (images copied from a remote with auto_update)."),
+        ],
         ..plain(
             Kind::Image,
             "Image",
@@ -451,6 +459,22 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
                 ro("instance_only"),
                 ro("name"),
                 ro("optimized_storage"),
+            ],
+        )
+    },
+    KindInfo {
+        segment: "images/aliases",
+        etag_blind: &[],
+        ..plain(
+            Kind::ImageAlias,
+            "ImageAlias",
+            "image_alias",
+            "images/aliases",
+            &[
+                rw("description"),
+                ro("name"),
+                rw("target"),
+                ro("type"),
             ],
         )
     },

@@ -123,6 +123,15 @@ impl Object {
         Object::lazy_at(client, kind, Locator::new(Vec::new(), key))
     }
 
+    /// An object that a background operation of this library is making:
+    /// its key may be known only once the operation ends (an image's
+    /// fingerprint); first use waits for it.
+    pub(crate) fn being_made(client: &Client, kind: Kind, loc: Locator, op: Started) -> Object {
+        let obj = Object::lazy_at(client, kind, loc);
+        obj.lock().pending = Some(op);
+        obj
+    }
+
     /// An object known only by where it lives.
     pub fn lazy_at(client: &Client, kind: Kind, loc: Locator) -> Object {
         let info = kind.info();
