@@ -340,9 +340,14 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_INSTANCE_BACKUP 11
 
 /**
+ * ImageAlias objects, `/1.0/images/aliases`; keyed by name.
+ */
+#define LXD_KIND_IMAGE_ALIAS 12
+
+/**
  * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
  */
-#define LXD_KIND_COUNT 12
+#define LXD_KIND_COUNT 13
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -1151,6 +1156,158 @@ lxd_status lxd_instance_file_pull_ext(struct lxd_obj *instance,
                                       void *user_data);
 
 /**
+ * Upload an image from local files, streamed (memory stays flat
+ * whatever their size): a unified tarball, or the metadata tarball and
+ * the root filesystem of a split image (LXD's multipart upload).
+ * @param client the server (and project) to upload to.
+ * @param local_path the unified tarball, or the metadata tarball of a
+ *   split image.
+ * @param rootfs_path NULL for a unified image; the root filesystem
+ *   (squashfs or tarball) of a split one.
+ * @param options_json NULL, or an object with any of `"public"`
+ *   (bool), `"auto_update"` (bool), `"aliases"` (names, or objects
+ *   `{"name", "description"}`), `"properties"` (an object of strings),
+ *   `"filename"` (the name LXD records). Aliases and auto_update are
+ *   applied once the upload has finished: they need `wait`.
+ * @param wait true: return once LXD has stored the image, loaded;
+ *   false: once LXD accepted the upload (the object learns its
+ *   fingerprint when its operation ends; see `lxd_obj_operation`).
+ * @param progress NULL, or called as the files are sent (bytes of the
+ *   files, not of the multipart framing); non-zero from it stops the
+ *   upload with `LXD_ERR_CANCELLED`.
+ * @param out receives the image; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_CONFLICT` (the server has this image
+ *   already: same fingerprint); `LXD_ERR_NOT_FOUND` (no such local
+ *   file); `LXD_ERR_OPERATION_FAILED` (LXD refused the files, e.g. not
+ *   an image); `LXD_ERR_CANCELLED`; `LXD_ERR_INVALID_ARGUMENT`.
+ */
+lxd_status lxd_image_upload(const struct lxd_client *client,
+                            const char *local_path,
+                            const char *rootfs_path,
+                            const char *options_json,
+                            bool wait,
+                            lxd_progress_cb progress,
+                            void *user_data,
+                            struct lxd_obj **out);
+
+/**
+ * Export an image into a local folder, streamed: one file for a
+ * unified image, two for a split one (metadata first, then the root
+ * filesystem), named as LXD names them (else after the fingerprint).
+ * Files of those names are replaced; nothing is written through a
+ * symlink; on failure the files written so far are removed.
+ * @param folder an existing folder.
+ * @param progress NULL, or called as bytes arrive (the total is LXD's
+ *   Content-Length, 0 when it sends none); non-zero stops the export
+ *   with `LXD_ERR_CANCELLED`.
+ * @param files_json receives a JSON array of the files' paths, in
+ *   order; free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such image, or no such
+ *   folder); `LXD_ERR_CANCELLED`; `LXD_ERR_INVALID_ARGUMENT` (not an
+ *   image).
+ */
+lxd_status lxd_image_export(const struct lxd_obj *image,
+                            const char *folder,
+                            lxd_progress_cb progress,
+                            void *user_data,
+                            char **files_json);
+
+/**
+ * Publish an instance, or a snapshot of one, as a new image on the
+ * same server and project (`lxc publish`). A running instance must be
+ * stopped first (LXD refuses otherwise).
+ * @param source an instance (or container/VM) or an instance snapshot.
+ * @param options_json NULL, or an object with any of `"aliases"`
+ *   (names, or objects `{"name", "description"}`), `"public"`,
+ *   `"auto_update"`, `"properties"` (an object of strings),
+ *   `"compression_algorithm"` (e.g. `"gzip"`, `"none"`),
+ *   `"expires_at"`, `"filename"`, `"profiles"`.
+ * @param wait true: return the new image, loaded (its `fingerprint`
+ *   attribute); false: at once, the image learning its fingerprint
+ *   when the operation ends (`lxd_obj_operation`).
+ * @param out receives the image; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_OPERATION_FAILED` (e.g. the instance
+ *   runs, or an alias is taken); `LXD_ERR_INVALID_ARGUMENT`.
+ */
+lxd_status lxd_image_publish(const struct lxd_obj *source,
+                             const char *options_json,
+                             bool wait,
+                             struct lxd_obj **out);
+
+/**
+ * Copy an image to the server of `target` (`lxc image copy`): the
+ * target pulls it from this image's server over HTTPS, so the source
+ * must listen on a network address (`core.https_address`) the target
+ * can reach. A private image goes through a one-time secret of the
+ * source; the target need not trust the source.
+ * @param options_json NULL, or an object with any of
+ *   `"copy_aliases"` (bool, default true: the image's aliases are made
+ *   on the target too), `"aliases"` (more, as in `lxd_image_upload`),
+ *   `"public"`, `"auto_update"`.
+ * @param wait true: return the copy on the target, loaded; false: at
+ *   once, with the target's operation (`lxd_obj_operation`).
+ * @param out receives the copy (an image of `target`); free with
+ *   `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_CONFLICT` (the target has this image);
+ *   `LXD_ERR_INVALID_ARGUMENT` (the source listens on no network
+ *   address; not an image); `LXD_ERR_OPERATION_FAILED` (the target
+ *   could not fetch it).
+ */
+lxd_status lxd_image_copy_to(const struct lxd_obj *image,
+                             const struct lxd_client *target,
+                             const char *options_json,
+                             bool wait,
+                             struct lxd_obj **out);
+
+/**
+ * Copy an instance to the server of `target` (`lxc copy`), with its
+ * snapshots unless `instance_only`. The source may run (its files are
+ * copied as they are: stop it for a consistent copy). When both
+ * clients talk to one server it is LXD's local copy.
+ * @param options_json NULL, or an object with any of `"name"` (the
+ *   copy's name; default the source's), `"mode"` (`"pull"`, the
+ *   default: the target connects to the source, which must listen on
+ *   a network address the target reaches; `"push"`: the source
+ *   connects to the target; `"relay"`: this client connects to both and
+ *   carries the data, for servers that cannot reach each other — it
+ *   needs `wait`), `"instance_only"` (bool), `"refresh"` (bool: bring
+ *   an existing copy up to date), `"config"` (keys set on the copy),
+ *   `"profiles"` (the copy's; default the source's, which must exist
+ *   on the target), `"pool"` (the target's pool for the root disk).
+ * @param wait true: return the copy, loaded; false: at once, the copy
+ *   pending on the target's operation (`lxd_obj_operation`).
+ * @param out receives the copy (an instance of `target`); free with
+ *   `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_CONFLICT` or `LXD_ERR_OPERATION_FAILED`
+ *   (the name is taken on the target, or the target refused);
+ *   `LXD_ERR_INVALID_ARGUMENT` (bad options; relay without wait; the
+ *   server that must be reached listens on no network address). On
+ *   failure the source is unchanged.
+ */
+lxd_status lxd_instance_copy_to(const struct lxd_obj *instance,
+                                const struct lxd_client *target,
+                                const char *options_json,
+                                bool wait,
+                                struct lxd_obj **out);
+
+/**
+ * Move a stopped instance to the server of `target` (`lxc move`):
+ * copy it as `lxd_instance_copy_to` with `wait`, then delete the
+ * source. Options as `lxd_instance_copy_to` (`"name"` renames it on
+ * the way).
+ * @param out receives the moved instance (on `target`); free with
+ *   `lxd_obj_free`. `instance` then names a deleted instance.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (the instance runs; bad
+ *   options); the copy's errors (the source untouched); when the copy
+ *   succeeded but the source could not be deleted, that error, with a
+ *   message saying both exist.
+ */
+lxd_status lxd_instance_move_to(const struct lxd_obj *instance,
+                                const struct lxd_client *target,
+                                const char *options_json,
+                                struct lxd_obj **out);
+
+/**
  * The number of objects in a list (0 for NULL).
  */
 size_t lxd_list_len(const struct lxd_list *list);
@@ -1598,6 +1755,22 @@ lxd_status lxd_image_create(const struct lxd_client *client,
                             struct lxd_obj **out);
 
 /**
+ * A one-time secret (in the operation's metadata) that lets another server copy this image even when it is private; the operation ends when the secret is used. The action `secret` of Image objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_image_secret(const struct lxd_obj *obj,
+                            const char *args_json,
+                            bool wait,
+                            char **result_json);
+
+/**
+ * Refresh the image from its source (images copied from a remote with auto_update). The action `refresh` of Image objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_image_refresh(const struct lxd_obj *obj,
+                             const char *args_json,
+                             bool wait,
+                             char **result_json);
+
+/**
  * `lxd_get` for Profile objects: fetch one by name.
  */
 lxd_status lxd_profile_get(const struct lxd_client *client,
@@ -1829,6 +2002,34 @@ lxd_status lxd_instance_backup_export(const struct lxd_obj *obj,
                                       const char *local_path,
                                       lxd_progress_cb progress,
                                       void *user_data);
+
+/**
+ * `lxd_get` for ImageAlias objects: fetch one by name.
+ */
+lxd_status lxd_image_alias_get(const struct lxd_client *client,
+                               const char *key,
+                               struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for ImageAlias objects, by name.
+ */
+lxd_status lxd_image_alias_exists(const struct lxd_client *client,
+                                  const char *key,
+                                  bool *out);
+
+/**
+ * `lxd_all` for ImageAlias objects: all of them in one request.
+ */
+lxd_status lxd_image_alias_all(const struct lxd_client *client,
+                               struct lxd_list **out);
+
+/**
+ * `lxd_create` for ImageAlias objects.
+ */
+lxd_status lxd_image_alias_create(const struct lxd_client *client,
+                                  const char *definition_json,
+                                  bool wait,
+                                  struct lxd_obj **out);
 
 #ifdef __cplusplus
 }  // extern "C"

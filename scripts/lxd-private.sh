@@ -14,7 +14,8 @@
 # NAME is e.g. "restart-test". The daemon has its own state directory
 # LXD_DIR=/var/lib/lxd-liblxd-NAME (socket $LXD_DIR/unix.socket), log
 # /var/log/lxd-liblxd-NAME.log and HTTPS address on a loopback address of
-# its own (restart-test: 127.0.0.21:8443; others: set LXD_PRIVATE_HTTPS).
+# its own (restart-test: 127.0.0.21:8443; second, the other server of the
+# copy and migration tests: 127.0.0.2:8443; others: set LXD_PRIVATE_HTTPS).
 # Like the main daemon it has a "dir" pool "default", a default profile
 # with a root disk only (no network) and the busybox image (alias
 # "busybox", the tarball scripts/busybox-image.sh builds).
@@ -34,6 +35,7 @@ case "$NAME" in
 esac
 case "$NAME" in
     restart-test) default_addr=127.0.0.21:8443 ;;
+    second) default_addr=127.0.0.2:8443 ;;
     *) default_addr="" ;;
 esac
 HTTPS_ADDR="${LXD_PRIVATE_HTTPS:-$default_addr}"

@@ -323,6 +323,69 @@ pub(crate) fn conflict_if_exists(e: Error) -> Error {
     }
 }
 
+// ----- publish ------------------------------------------------------------
+
+/// Publish an instance or one of its snapshots as an image on the same
+/// server (and project). `opts`: `aliases` (names, or objects with name
+/// and description), `public`, `auto_update`, `properties`,
+/// `compression_algorithm`, `expires_at`, `filename`, `profiles`. With
+/// `wait`, the new image loaded; without, the object learns its
+/// fingerprint when the operation ends.
+pub fn publish(source: &Object, opts: Option<&Value>, wait: bool) -> Result<Object> {
+    let name = match source.kind() {
+        k if k.is_a(Kind::Instance) => ("instance", source.key()),
+        Kind::InstanceSnapshot => {
+            let loc = source.locator();
+            let parent = loc.parents.first().cloned().unwrap_or_default();
+            ("snapshot", format!("{parent}/{}", loc.key))
+        }
+        _ => {
+            return Err(Error::invalid(format!(
+                "only an instance or a snapshot can be published, not {}",
+                source.info().class
+            )));
+        }
+    };
+    const KNOWN: [&str; 8] = [
+        "aliases",
+        "public",
+        "auto_update",
+        "properties",
+        "compression_algorithm",
+        "expires_at",
+        "filename",
+        "profiles",
+    ];
+    let mut def = Map::new();
+    match opts {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                if !KNOWN.contains(&k.as_str()) {
+                    return Err(Error::invalid(format!(
+                        "unknown publish option {k:?} (known: {})",
+                        KNOWN.join(", ")
+                    )));
+                }
+                let v = if k == "aliases" {
+                    Value::Array(
+                        parse_aliases(v)?
+                            .into_iter()
+                            .map(|(n, d)| json!({"name": n, "description": d}))
+                            .collect(),
+                    )
+                } else {
+                    v.clone()
+                };
+                def.insert(k.clone(), v);
+            }
+        }
+        Some(_) => return Err(Error::invalid("publish options must be a JSON object")),
+    }
+    def.insert("source".into(), json!({"type": name.0, "name": name.1}));
+    Object::create(source.client(), Kind::Image, &Value::Object(def), wait)
+}
+
 // ----- export ---------------------------------------------------------------
 
 /// A file name the server suggested, if it is a plain one.

@@ -15,6 +15,7 @@ pub mod files;
 pub mod fuzzing;
 pub mod images;
 pub mod kinds;
+pub mod migration;
 pub mod model;
 pub mod sftp;
 pub mod transport;

@@ -27,6 +27,9 @@ pub struct Ws {
     finished: bool,
     /// Nothing more can be written: the peer stopped reading (broken pipe).
     write_closed: bool,
+    /// Messages are handed on as they are: LXD's end-of-data marker too
+    /// (for a relay between two servers).
+    verbatim: bool,
     what: String,
 }
 
@@ -141,6 +144,7 @@ impl Ws {
             write_pending: false,
             finished: false,
             write_closed: false,
+            verbatim: false,
             what,
         })
     }
@@ -231,6 +235,14 @@ impl Ws {
         self
     }
 
+    /// Hand every message on as it is, LXD's end-of-data marker (an empty
+    /// text message) included: only a close or the end of the connection
+    /// ends the reading. For relaying between two servers.
+    pub fn verbatim(mut self) -> Ws {
+        self.verbatim = true;
+        self
+    }
+
     /// Whether nothing more can be written (the peer stopped reading).
     pub fn write_closed(&self) -> bool {
         self.write_closed
@@ -257,7 +269,7 @@ impl Ws {
                 frame
             }
             // LXD's end-of-data marker.
-            Ok(Message::Text(t)) if t.is_empty() => None,
+            Ok(Message::Text(t)) if t.is_empty() && !self.verbatim => None,
             Ok(msg) => return Ok(Some(msg)),
             Err(e) if would_block(&e) => return Ok(None),
             // The connection ended without a close frame.

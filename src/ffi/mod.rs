@@ -65,6 +65,7 @@ mod client;
 mod events;
 mod exec;
 mod files;
+mod images;
 mod list;
 mod object;
 mod status;

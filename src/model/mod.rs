@@ -202,6 +202,11 @@ impl Object {
         self.lock().loc.key.clone()
     }
 
+    /// Where the object lives: its parents' keys and its own.
+    pub fn locator(&self) -> Locator {
+        self.lock().loc.clone()
+    }
+
     pub fn info(&self) -> &'static KindInfo {
         self.kind.info()
     }

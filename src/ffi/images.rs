@@ -1,0 +1,230 @@
+//! Exports for images that move: upload from local files, export to local
+//! files, publish an instance or snapshot, copy to another server.
+
+use std::ffi::{c_char, c_void};
+
+use serde_json::Value;
+
+use super::object::obj_ref;
+use super::*;
+use crate::images::{self, CopyOptions, UploadOptions};
+use crate::migration::{self, MoveOptions};
+
+lxd_export! {
+    /// Upload an image from local files, streamed (memory stays flat
+    /// whatever their size): a unified tarball, or the metadata tarball and
+    /// the root filesystem of a split image (LXD's multipart upload).
+    /// @param client the server (and project) to upload to.
+    /// @param local_path the unified tarball, or the metadata tarball of a
+    ///   split image.
+    /// @param rootfs_path NULL for a unified image; the root filesystem
+    ///   (squashfs or tarball) of a split one.
+    /// @param options_json NULL, or an object with any of `"public"`
+    ///   (bool), `"auto_update"` (bool), `"aliases"` (names, or objects
+    ///   `{"name", "description"}`), `"properties"` (an object of strings),
+    ///   `"filename"` (the name LXD records). Aliases and auto_update are
+    ///   applied once the upload has finished: they need `wait`.
+    /// @param wait true: return once LXD has stored the image, loaded;
+    ///   false: once LXD accepted the upload (the object learns its
+    ///   fingerprint when its operation ends; see `lxd_obj_operation`).
+    /// @param progress NULL, or called as the files are sent (bytes of the
+    ///   files, not of the multipart framing); non-zero from it stops the
+    ///   upload with `LXD_ERR_CANCELLED`.
+    /// @param out receives the image; free with `lxd_obj_free`.
+    /// @return `LXD_OK`; `LXD_ERR_CONFLICT` (the server has this image
+    ///   already: same fingerprint); `LXD_ERR_NOT_FOUND` (no such local
+    ///   file); `LXD_ERR_OPERATION_FAILED` (LXD refused the files, e.g. not
+    ///   an image); `LXD_ERR_CANCELLED`; `LXD_ERR_INVALID_ARGUMENT`.
+    fn lxd_image_upload(
+        client: *const lxd_client,
+        local_path: *const c_char,
+        rootfs_path: *const c_char,
+        options_json: *const c_char,
+        wait: bool,
+        progress: lxd_progress_cb,
+        user_data: *mut c_void,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let first = unsafe { arg_path(local_path, "local_path") }?;
+        let rootfs = if rootfs_path.is_null() {
+            None
+        } else {
+            Some(unsafe { arg_path(rootfs_path, "rootfs_path") }?)
+        };
+        let opts = UploadOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let mut cb = unsafe { progress_fn(progress, user_data) };
+        let obj = images::upload(&c.client, first, rootfs, &opts, wait, cb.as_mut().map(|f| f as _))
+            .map_err(images::conflict_if_exists)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
+
+    /// Export an image into a local folder, streamed: one file for a
+    /// unified image, two for a split one (metadata first, then the root
+    /// filesystem), named as LXD names them (else after the fingerprint).
+    /// Files of those names are replaced; nothing is written through a
+    /// symlink; on failure the files written so far are removed.
+    /// @param folder an existing folder.
+    /// @param progress NULL, or called as bytes arrive (the total is LXD's
+    ///   Content-Length, 0 when it sends none); non-zero stops the export
+    ///   with `LXD_ERR_CANCELLED`.
+    /// @param files_json receives a JSON array of the files' paths, in
+    ///   order; free with `lxd_string_free`.
+    /// @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such image, or no such
+    ///   folder); `LXD_ERR_CANCELLED`; `LXD_ERR_INVALID_ARGUMENT` (not an
+    ///   image).
+    fn lxd_image_export(
+        image: *const lxd_obj,
+        folder: *const c_char,
+        progress: lxd_progress_cb,
+        user_data: *mut c_void,
+        files_json: *mut *mut c_char,
+    ) -> lxd_status {
+        let img = unsafe { obj_ref(image) }?;
+        let folder = unsafe { arg_path(folder, "folder") }?;
+        let out = unsafe { arg_out(files_json, "files_json") }?;
+        let mut cb = unsafe { progress_fn(progress, user_data) };
+        let files = images::export(img, folder, cb.as_mut().map(|f| f as _))?;
+        let list: Vec<Value> = files
+            .iter()
+            .map(|p| Value::String(p.to_string_lossy().into_owned()))
+            .collect();
+        *out = c_json(&Value::Array(list));
+        Ok(())
+    }
+
+    /// Publish an instance, or a snapshot of one, as a new image on the
+    /// same server and project (`lxc publish`). A running instance must be
+    /// stopped first (LXD refuses otherwise).
+    /// @param source an instance (or container/VM) or an instance snapshot.
+    /// @param options_json NULL, or an object with any of `"aliases"`
+    ///   (names, or objects `{"name", "description"}`), `"public"`,
+    ///   `"auto_update"`, `"properties"` (an object of strings),
+    ///   `"compression_algorithm"` (e.g. `"gzip"`, `"none"`),
+    ///   `"expires_at"`, `"filename"`, `"profiles"`.
+    /// @param wait true: return the new image, loaded (its `fingerprint`
+    ///   attribute); false: at once, the image learning its fingerprint
+    ///   when the operation ends (`lxd_obj_operation`).
+    /// @param out receives the image; free with `lxd_obj_free`.
+    /// @return `LXD_OK`; `LXD_ERR_OPERATION_FAILED` (e.g. the instance
+    ///   runs, or an alias is taken); `LXD_ERR_INVALID_ARGUMENT`.
+    fn lxd_image_publish(
+        source: *const lxd_obj,
+        options_json: *const c_char,
+        wait: bool,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let src = unsafe { obj_ref(source) }?;
+        let opts = unsafe { arg_opt_str(options_json, "options_json") }?;
+        let opts: Option<Value> = match opts {
+            None => None,
+            Some(t) => Some(
+                serde_json::from_str(t)
+                    .map_err(|e| Error::invalid(format!("options_json is not valid JSON: {e}")))?,
+            ),
+        };
+        let out = unsafe { arg_out(out, "out") }?;
+        let obj = images::publish(src, opts.as_ref(), wait)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
+
+    /// Copy an image to the server of `target` (`lxc image copy`): the
+    /// target pulls it from this image's server over HTTPS, so the source
+    /// must listen on a network address (`core.https_address`) the target
+    /// can reach. A private image goes through a one-time secret of the
+    /// source; the target need not trust the source.
+    /// @param options_json NULL, or an object with any of
+    ///   `"copy_aliases"` (bool, default true: the image's aliases are made
+    ///   on the target too), `"aliases"` (more, as in `lxd_image_upload`),
+    ///   `"public"`, `"auto_update"`.
+    /// @param wait true: return the copy on the target, loaded; false: at
+    ///   once, with the target's operation (`lxd_obj_operation`).
+    /// @param out receives the copy (an image of `target`); free with
+    ///   `lxd_obj_free`.
+    /// @return `LXD_OK`; `LXD_ERR_CONFLICT` (the target has this image);
+    ///   `LXD_ERR_INVALID_ARGUMENT` (the source listens on no network
+    ///   address; not an image); `LXD_ERR_OPERATION_FAILED` (the target
+    ///   could not fetch it).
+    fn lxd_image_copy_to(
+        image: *const lxd_obj,
+        target: *const lxd_client,
+        options_json: *const c_char,
+        wait: bool,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let img = unsafe { obj_ref(image) }?;
+        let t = unsafe { arg_ref(target, "target") }?;
+        let opts = CopyOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let obj = images::copy_to(img, &t.client, &opts, wait)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
+
+    /// Copy an instance to the server of `target` (`lxc copy`), with its
+    /// snapshots unless `instance_only`. The source may run (its files are
+    /// copied as they are: stop it for a consistent copy). When both
+    /// clients talk to one server it is LXD's local copy.
+    /// @param options_json NULL, or an object with any of `"name"` (the
+    ///   copy's name; default the source's), `"mode"` (`"pull"`, the
+    ///   default: the target connects to the source, which must listen on
+    ///   a network address the target reaches; `"push"`: the source
+    ///   connects to the target; `"relay"`: this client connects to both and
+    ///   carries the data, for servers that cannot reach each other — it
+    ///   needs `wait`), `"instance_only"` (bool), `"refresh"` (bool: bring
+    ///   an existing copy up to date), `"config"` (keys set on the copy),
+    ///   `"profiles"` (the copy's; default the source's, which must exist
+    ///   on the target), `"pool"` (the target's pool for the root disk).
+    /// @param wait true: return the copy, loaded; false: at once, the copy
+    ///   pending on the target's operation (`lxd_obj_operation`).
+    /// @param out receives the copy (an instance of `target`); free with
+    ///   `lxd_obj_free`.
+    /// @return `LXD_OK`; `LXD_ERR_CONFLICT` or `LXD_ERR_OPERATION_FAILED`
+    ///   (the name is taken on the target, or the target refused);
+    ///   `LXD_ERR_INVALID_ARGUMENT` (bad options; relay without wait; the
+    ///   server that must be reached listens on no network address). On
+    ///   failure the source is unchanged.
+    fn lxd_instance_copy_to(
+        instance: *const lxd_obj,
+        target: *const lxd_client,
+        options_json: *const c_char,
+        wait: bool,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let inst = unsafe { obj_ref(instance) }?;
+        let t = unsafe { arg_ref(target, "target") }?;
+        let opts = MoveOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let obj = migration::copy_to(inst, &t.client, &opts, wait)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
+
+    /// Move a stopped instance to the server of `target` (`lxc move`):
+    /// copy it as `lxd_instance_copy_to` with `wait`, then delete the
+    /// source. Options as `lxd_instance_copy_to` (`"name"` renames it on
+    /// the way).
+    /// @param out receives the moved instance (on `target`); free with
+    ///   `lxd_obj_free`. `instance` then names a deleted instance.
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (the instance runs; bad
+    ///   options); the copy's errors (the source untouched); when the copy
+    ///   succeeded but the source could not be deleted, that error, with a
+    ///   message saying both exist.
+    fn lxd_instance_move_to(
+        instance: *const lxd_obj,
+        target: *const lxd_client,
+        options_json: *const c_char,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let inst = unsafe { obj_ref(instance) }?;
+        let t = unsafe { arg_ref(target, "target") }?;
+        let opts = MoveOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let obj = migration::move_to(inst, &t.client, &opts)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
+}
