@@ -239,6 +239,12 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
         _ => return Err(Error::protocol(format!("GET {src_path}: no instance"))),
     };
     let name = opts.name.clone().unwrap_or_else(|| src_name.clone());
+    if !opts.refresh && Object::exists(target, Kind::Instance, &name)? {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            format!("the target has an instance named {name:?} already (a copy with refresh brings it up to date)"),
+        ));
+    }
     let mut def = definition(&doc, &name, opts);
     let base_image = doc
         .get("config")
@@ -257,7 +263,7 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
             s["project"] = json!(source.project().unwrap_or("default"));
         }
         def.insert("source".into(), s);
-        return Object::create(target, Kind::Instance, &Value::Object(def), wait);
+        return Object::create(target, Kind::Instance, &Value::Object(def), wait).map_err(taken);
     }
 
     let mut migration_source = json!({
@@ -277,7 +283,9 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
     });
     let create = |def: &Map<String, Value>| -> Result<ApiResponse> {
         let path = target.with_project("/1.0/instances");
-        target.request("POST", &path, Some(&Value::Object(def.clone())), &[])
+        target
+            .request("POST", &path, Some(&Value::Object(def.clone())), &[])
+            .map_err(taken)
     };
 
     match opts.mode {
@@ -343,6 +351,16 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
             }
             finish(target, &name, &created, true, Some((source, &src_op)))
         }
+    }
+}
+
+/// LXD's answer for a name that is taken (HTTP 500 "… already exists"
+/// from 5.0.2) as `Conflict`.
+fn taken(e: Error) -> Error {
+    if matches!(e.kind, ErrorKind::Api | ErrorKind::OperationFailed) && e.message.contains("already exists") {
+        Error { kind: ErrorKind::Conflict, ..e }
+    } else {
+        e
     }
 }
 
