@@ -858,6 +858,9 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
             .map(|(n, d)| json!({"name": n, "description": d})),
     );
     let mut def = json!({"source": src, "aliases": aliases});
+    if let Value::Array(p) = image.get_attr("profiles")? {
+        def["profiles"] = Value::Array(p);
+    }
     if let Some(p) = opts.public {
         def["public"] = json!(p);
     }

@@ -242,7 +242,9 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
     if !opts.refresh && Object::exists(target, Kind::Instance, &name)? {
         return Err(Error::new(
             ErrorKind::Conflict,
-            format!("the target has an instance named {name:?} already (a copy with refresh brings it up to date)"),
+            format!(
+                "the target has an instance named {name:?} already (a copy with refresh brings it up to date)"
+            ),
         ));
     }
     let mut def = definition(&doc, &name, opts);
@@ -357,8 +359,13 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
 /// LXD's answer for a name that is taken (HTTP 500 "… already exists"
 /// from 5.0.2) as `Conflict`.
 fn taken(e: Error) -> Error {
-    if matches!(e.kind, ErrorKind::Api | ErrorKind::OperationFailed) && e.message.contains("already exists") {
-        Error { kind: ErrorKind::Conflict, ..e }
+    if matches!(e.kind, ErrorKind::Api | ErrorKind::OperationFailed)
+        && e.message.contains("already exists")
+    {
+        Error {
+            kind: ErrorKind::Conflict,
+            ..e
+        }
     } else {
         e
     }

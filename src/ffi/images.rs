@@ -64,8 +64,9 @@ lxd_export! {
     /// Export an image into a local folder, streamed: one file for a
     /// unified image, two for a split one (metadata first, then the root
     /// filesystem), named as LXD names them (else after the fingerprint).
-    /// Files of those names are replaced; nothing is written through a
-    /// symlink; on failure the files written so far are removed.
+    /// Files of those names are replaced (created readable by their owner
+    /// only, as backup exports are); nothing is written through a symlink;
+    /// on failure the files written so far are removed.
     /// @param folder an existing folder.
     /// @param progress NULL, or called as bytes arrive (the total is LXD's
     ///   Content-Length, 0 when it sends none); non-zero stops the export
@@ -139,12 +140,15 @@ lxd_export! {
     /// @param options_json NULL, or an object with any of
     ///   `"copy_aliases"` (bool, default true: the image's aliases are made
     ///   on the target too), `"aliases"` (more, as in `lxd_image_upload`),
-    ///   `"public"`, `"auto_update"`.
+    ///   `"public"` (default false: the copy is private, as with `lxc image
+    ///   copy`), `"auto_update"`. The image's profiles go along (they must
+    ///   exist on the target).
     /// @param wait true: return the copy on the target, loaded; false: at
     ///   once, with the target's operation (`lxd_obj_operation`).
     /// @param out receives the copy (an image of `target`); free with
     ///   `lxd_obj_free`.
-    /// @return `LXD_OK`; `LXD_ERR_CONFLICT` (the target has this image);
+    /// @return `LXD_OK` (also when the target has the image already: LXD
+    ///   then keeps it as it is and adds the aliases);
     ///   `LXD_ERR_INVALID_ARGUMENT` (the source listens on no network
     ///   address; not an image); `LXD_ERR_OPERATION_FAILED` (the target
     ///   could not fetch it).
