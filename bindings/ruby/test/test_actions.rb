@@ -134,6 +134,12 @@ class TestActions < LXDTest::Case
     lxc("profile", "set", p.name, "user.d", "theirs")
     assert_raises(LXD::PreconditionFailed) { p.patch({ description: "mine" }) }
     assert_equal "before", query("/1.0/profiles/#{p.name}")["description"]
+    p.sync
+    assert_equal "before", p.description
+    # Without wait, the next read syncs: it shows the patched value.
+    p.patch({ description: "no wait" }, wait: false)
+    assert_equal "no wait", p.description
+    assert_equal "no wait", query("/1.0/profiles/#{p.name}")["description"]
     # Instances too.
     c = new_container("patchc")
     c.patch({ config: { "user.x" => "1" }, description: "patched" })
@@ -186,6 +192,11 @@ class TestActions < LXDTest::Case
 
     op = scoped.instances.set_state_all(state: { action: "start" })
     assert_equal "Success", op["status"]
+    assert_equal names.sort.map { |n| "#{n},RUNNING" }, states.call
+    # A collection's action is refused on one object (nothing is sent).
+    one = scoped.instances.get(names[0])
+    e = assert_raises(LXD::InvalidArgument) { one.act(:set_state_all, { state: { action: "stop", force: true } }) }
+    assert_match(/collection/, e.message)
     assert_equal names.sort.map { |n| "#{n},RUNNING" }, states.call
     op = scoped.collection_action(:instance, :set_state_all, { state: { action: "stop", force: true } })
     assert_equal "Success", op["status"]

@@ -69,6 +69,18 @@ class TestChildren < LXDTest::Case
     snap.delete
     assert_empty query("/1.0/instances/#{c.name}/snapshots")
     assert_empty c.snapshots.all
+
+    # Without a name LXD picks one (snap0), which the object learns, with
+    # wait and without.
+    unnamed = c.snapshots.create({})
+    assert_equal "snap0", unnamed.key
+    assert_equal ["/1.0/instances/#{c.name}/snapshots/snap0"], query("/1.0/instances/#{c.name}/snapshots")
+    later = c.snapshots.create({}, wait: false)
+    later.operation&.wait(timeout: 60)
+    assert_equal "snap1", later.name
+    assert_equal %w[snap0 snap1], c.snapshots.all.map(&:name).sort
+    [unnamed, later].each(&:delete)
+    assert_empty query("/1.0/instances/#{c.name}/snapshots")
   end
 
   def test_snapshot_without_wait_and_on_other_handles
