@@ -52,6 +52,19 @@ fn find_action(kind: Kind, name: &str) -> Result<&'static Action> {
     })
 }
 
+/// An action run on one object: not one of the whole collection (that
+/// would reach every object of the kind: `lxd_collection_action` says so).
+fn find_object_action(kind: Kind, name: &str) -> Result<&'static Action> {
+    let action = find_action(kind, name)?;
+    if action.on == On::Collection {
+        return Err(Error::invalid(format!(
+            "action {name:?} acts on all {} objects at once, not on one: use lxd_collection_action",
+            kind.info().class
+        )));
+    }
+    Ok(action)
+}
+
 /// An argument as text for a path (strings as they are, numbers and
 /// booleans as JSON).
 fn arg_text(action: &Action, args: &Map<String, Value>, name: &str) -> Result<String> {
@@ -198,7 +211,7 @@ impl Object {
     /// (final when waited for; as it started otherwise, and then also
     /// through [`Object::pending_operation`]).
     pub fn action(&self, name: &str, args: Option<&Value>, wait: bool) -> Result<Value> {
-        let action = find_action(self.kind, name)?;
+        let action = find_object_action(self.kind, name)?;
         if matches!(action.returns, Returns::Bytes | Returns::File) {
             return Err(wrong_returns(action, "lxd_obj_action"));
         }
@@ -231,7 +244,7 @@ impl Object {
 
     /// Run action `name` that returns bytes (a log file, a template).
     pub fn action_bytes(&self, name: &str, args: Option<&Value>) -> Result<Vec<u8>> {
-        let action = find_action(self.kind, name)?;
+        let action = find_object_action(self.kind, name)?;
         if action.returns != Returns::Bytes {
             return Err(wrong_returns(action, "lxd_obj_action_bytes"));
         }
@@ -252,7 +265,7 @@ impl Object {
         local: &Path,
         progress: Option<Progress<'_>>,
     ) -> Result<()> {
-        let action = find_action(self.kind, name)?;
+        let action = find_object_action(self.kind, name)?;
         if action.returns != Returns::File {
             return Err(wrong_returns(action, "lxd_obj_action_to_file"));
         }
@@ -422,6 +435,17 @@ mod tests {
             o.action_bytes("start", None).unwrap_err().kind,
             ErrorKind::InvalidArgument
         );
+        // A collection's action is not run through one object (the offline
+        // client proves nothing was sent).
+        let e = o
+            .action(
+                "set_state_all",
+                Some(&json!({"state": {"action": "stop"}})),
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        assert!(e.message.contains("lxd_collection_action"));
     }
 
     #[test]

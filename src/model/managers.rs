@@ -96,6 +96,81 @@ pub(crate) fn key_from_operation(info: &KindInfo, op: &Map<String, Value>) -> Re
     })
 }
 
+/// The keys of the objects of `kind` below `parents` (the collection's
+/// list of paths, without recursion).
+fn collection_keys(client: &Client, kind: Kind, parents: &[String]) -> Result<Vec<String>> {
+    let path = collection_path(client, kind, parents, "")?;
+    let resp = client.request("GET", &path, None, &[])?;
+    Ok(match resp.into_metadata() {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|p| p.split('?').next()?.rsplit('/').next())
+            .map(decode_component)
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// Undo `encode_component` (and any other percent-encoding).
+fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The key of an object LXD named itself, once its create operation `op`
+/// finished: from the operation, or else (LXD 5.0.2 does not name a new
+/// snapshot in the operation's resources) the one key of the collection
+/// that was not there before the create (`before`).
+pub(super) fn learn_key(
+    client: &Client,
+    kind: Kind,
+    parents: &[String],
+    op: &Map<String, Value>,
+    before: Option<&[String]>,
+) -> Result<String> {
+    let err = match key_from_operation(kind.info(), op) {
+        Ok(key) => return Ok(key),
+        Err(e) => e,
+    };
+    let Some(before) = before else {
+        return Err(err);
+    };
+    let mut new: Vec<String> = collection_keys(client, kind, parents)?
+        .into_iter()
+        .filter(|k| !before.contains(k))
+        .collect();
+    match new.len() {
+        1 => Ok(new.remove(0)),
+        0 => Err(err),
+        _ => Err(Error::protocol(format!(
+            "created a {} but its operation did not say which, and {} appeared meanwhile ({})",
+            kind.info().class,
+            new.len(),
+            new.join(", ")
+        ))),
+    }
+}
+
 impl Object {
     /// `GET` one top-level object by key, with its ETag.
     pub fn get(client: &Client, kind: Kind, key: &str) -> Result<Object> {
@@ -238,6 +313,13 @@ impl Object {
             }
             _ => String::new(),
         };
+        // When LXD names the object, what the collection held before tells
+        // the new one apart, should the operation not name it.
+        let before = if key.is_empty() && matches!(info.create, Create::Definition { .. }) {
+            Some(collection_keys(client, kind, &parents)?)
+        } else {
+            None
+        };
         let path = collection_path(client, kind, &parents, "")?;
         let resp = client.request("POST", &path, Some(&Value::Object(def)), &[])?;
         if info.create == Create::Location {
@@ -254,13 +336,16 @@ impl Object {
                             info.class
                         ))
                     })?;
-                    key = key_from_operation(info, &op)?;
+                    key = learn_key(client, kind, &parents, &op, before.as_deref())?;
                 }
                 Object::get_at(client, kind, Locator::new(parents, key))
             }
             Finished::Pending(op) => {
                 let obj = Object::lazy_at(client, kind, Locator::new(parents, key));
-                obj.lock().pending = Some(op);
+                let mut st = obj.lock();
+                st.pending = Some(op);
+                st.keys_before = before;
+                drop(st);
                 Ok(obj)
             }
         }
@@ -388,5 +473,20 @@ impl Object {
             .ok_or_else(|| Error::protocol(format!("image alias {alias:?} has no target")))?
             .to_string();
         Object::get(client, Kind::Image, &target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_component;
+
+    #[test]
+    fn keys_in_listed_paths_are_decoded() {
+        assert_eq!(decode_component("snap0"), "snap0");
+        assert_eq!(decode_component("a%20b%2Fc"), "a b/c");
+        assert_eq!(decode_component("caf%C3%A9"), "café");
+        // Not an escape: kept as it is.
+        assert_eq!(decode_component("100%"), "100%");
+        assert_eq!(decode_component("%zz"), "%zz");
     }
 }

@@ -47,6 +47,9 @@ struct State {
     /// For an operation: the daemon's process id when it was seen, to
     /// tell a forgotten operation from one lost in a restart.
     seen_pid: Option<u64>,
+    /// For an object LXD names, created without waiting: the keys its
+    /// collection held before, to learn its key once created.
+    keys_before: Option<Vec<String>>,
 }
 
 impl State {
@@ -280,7 +283,13 @@ impl Object {
             match self.client.wait_operation(&op.id, None) {
                 Ok(done) => {
                     if st.loc.key.is_empty() {
-                        st.loc.key = managers::key_from_operation(self.info(), &done)?;
+                        st.loc.key = managers::learn_key(
+                            &self.client,
+                            self.kind,
+                            &st.loc.parents,
+                            &done,
+                            st.keys_before.as_deref(),
+                        )?;
                     }
                 }
                 // LXD forgets finished operations after a few seconds; the
@@ -442,7 +451,10 @@ impl Object {
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
         )?;
         st.etag = None;
+        // What was loaded is stale now: the next read syncs (after the
+        // operation, when it did not wait), keeping the key to find it.
         st.loaded = false;
+        st.server.retain(|k, _| k == info.key);
         self.record(&mut st, &resp, wait)?;
         if wait {
             self.sync_locked(&mut st)?;

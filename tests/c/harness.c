@@ -207,6 +207,31 @@ const char *t_get(lxd_obj *obj, const char *attr) {
     return buf;
 }
 
+const char *t_jq(const char *json, const char *filter) {
+    if (!json || !filter) return NULL;
+    char path[] = "/tmp/lxdt-jq-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    size_t len = strlen(json);
+    bool ok = write(fd, json, len) == (ssize_t)len;
+    close(fd);
+    const char *out = ok ? t_sh_out("jq -r '%s' %s", filter, path) : NULL;
+    unlink(path);
+    return out;
+}
+
+const char *t_kind_info(lxd_kind kind) {
+    char *info = NULL;
+    if (lxd_kind_info(kind, &info) != LXD_OK) return NULL;
+    return t_keep_str(info);
+}
+
+int t_kind_parent(lxd_kind kind) {
+    const char *p = t_jq(t_kind_info(kind), ".parent");
+    if (!p) return -2;
+    return strcmp(p, "null") == 0 ? -1 : atoi(p);
+}
+
 bool t_streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
 bool t_contains(const char *h, const char *n) { return h && n && strstr(h, n) != NULL; }

@@ -54,6 +54,16 @@ bool t_https(void);
 /* Read attribute `attr` of `obj` as JSON into a static buffer ring; NULL on error. */
 const char *t_get(lxd_obj *obj, const char *attr);
 
+/* jq -r FILTER applied to the JSON text `json` (written to a temporary
+ * file; FILTER must not hold a single quote): its output, trailing newline stripped, in
+ * the static buffer of t_sh_out; NULL if jq failed. */
+const char *t_jq(const char *json, const char *filter);
+/* lxd_kind_info(kind) (freed after the test); NULL on error. */
+const char *t_kind_info(lxd_kind kind);
+/* The kind's parent kind from lxd_kind_info ("parent"), or -1 for a
+ * top-level kind (and -2 when the kind cannot be described). */
+int t_kind_parent(lxd_kind kind);
+
 /* Strings compare; NULL-safe. */
 bool t_streq(const char *a, const char *b);
 /* Whether haystack contains needle; NULL-safe. */

@@ -67,6 +67,62 @@ static char *sh(const char *cmd) { return t_dup(t_sh_out("%s", cmd)); }
                   "message: \"%s\"", lxd_last_error_message());            \
     } while (0)
 
+/* The parent object that kinds living under another one (snapshots,
+ * backups: lxd_kind_info "parent") are reached through: one stopped
+ * container for the whole run, made on first use, deleted at exit. */
+static char parent_name[96];
+static lxd_obj *parent_obj;
+static bool parent_tried;
+
+static void parent_teardown(void) {
+    lxd_obj_free(parent_obj);
+    parent_obj = NULL;
+    if (parent_name[0]) t_sh("lxc delete -f %s >/dev/null 2>&1", parent_name);
+}
+
+/* An object of `kind` to hold children; NULL for a parent kind this test
+ * cannot make (a kind added later with another parent: the loops below
+ * then fail, naming it). */
+static lxd_obj *parent_of_kind(lxd_kind kind) {
+    if (kind != LXD_KIND_INSTANCE) return NULL;
+    if (parent_obj || parent_tried) return parent_obj;
+    parent_tried = true;
+    snprintf(parent_name, sizeof parent_name, "%s", t_unique("kd-parent"));
+    atexit(parent_teardown);
+    lxd_obj *o = NULL;
+    if (lxd_container_create(
+            t_client(),
+            t_fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}",
+                  parent_name),
+            true, &o) != LXD_OK) {
+        printf("    creating the parent container %s: %s\n", parent_name, lxd_last_error_message());
+        return NULL;
+    }
+    parent_obj = o;
+    return parent_obj;
+}
+
+/* The collection path of child kind `kind` under the parent keyed
+ * `parent_key`: lxd_kind_info's "endpoint" with its "{parent}" filled in. */
+static const char *child_endpoint(lxd_kind kind, const char *parent_key) {
+    const char *tmpl = t_dup(t_jq(t_kind_info(kind), ".endpoint"));
+    const char *open = tmpl ? strchr(tmpl, '{') : NULL;
+    const char *close = open ? strchr(open, '}') : NULL;
+    if (!close) return tmpl;
+    return t_fmt("%.*s%s%s", (int)(open - tmpl), tmpl, parent_key, close + 1);
+}
+
+/* A key that names no object of `kind` ("key" of lxd_kind_info: a name, a
+ * fingerprint or an operation id); NULL for a key this test does not know. */
+static const char *missing_key(lxd_kind kind, const char *missing_name) {
+    const char *key = t_jq(t_kind_info(kind), ".key");
+    if (t_streq(key, "name")) return missing_name;
+    if (t_streq(key, "fingerprint"))
+        return "00000000000000000000000000000000000000000000000000000000deadbeef";
+    if (t_streq(key, "id")) return "00000000-0000-0000-0000-000000000000";
+    return NULL;
+}
+
 static const char *busybox_fingerprint(void) {
     const char *fp = t_sh_out("lxc query /1.0/images/aliases/busybox | jq -r .target");
     return fp && strlen(fp) == 64 ? fp : NULL;
@@ -165,33 +221,109 @@ TEST(kinds_missing_keys_are_not_found_for_every_kind) {
     CHECK(exists(lxd_certificate_exists, hex) == 0);
     CHECK(exists(lxd_operation_exists, uuid) == 0);
 
-    /* The generic managers, by kind constant. */
-    for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION; k++) {
-        const char *key = k == LXD_KIND_IMAGE || k == LXD_KIND_CERTIFICATE ? hex
-                          : k == LXD_KIND_OPERATION                         ? uuid
-                                                                            : missing;
+    /* The typed managers of the kinds under an instance. */
+    lxd_obj *parent = parent_of_kind(LXD_KIND_INSTANCE);
+    CHECK(parent);
+    lxd_obj *nf = (lxd_obj *)0x1;
+    CHECK_STATUS(lxd_instance_snapshot_get(parent, missing, &nf), LXD_ERR_NOT_FOUND);
+    CHECK(nf == (lxd_obj *)0x1 && lxd_last_error_http_status() == 404);
+    CHECK_STATUS(lxd_instance_backup_get(parent, missing, &nf), LXD_ERR_NOT_FOUND);
+    CHECK(nf == (lxd_obj *)0x1 && lxd_last_error_http_status() == 404);
+    bool e = true;
+    CHECK_OK(lxd_instance_snapshot_exists(parent, missing, &e));
+    CHECK(!e);
+    e = true;
+    CHECK_OK(lxd_instance_backup_exists(parent, missing, &e));
+    CHECK(!e);
+
+    /* The generic managers, by kind constant: every kind there is. A kind
+     * with a parent is reached through a parent object; the top-level
+     * managers refuse it. */
+    int top_level = 0, children = 0;
+    for (lxd_kind k = 0; k < LXD_KIND_COUNT; k++) {
+        const char *key = missing_key(k, missing);
+        CHECK_MSG(key, "kind %d: its key (%s) is unknown to this test", k,
+                  t_jq(t_kind_info(k), ".key"));
+        int parent_kind = t_kind_parent(k);
+        CHECK_MSG(parent_kind >= -1, "kind %d: lxd_kind_info failed", k);
         lxd_obj *o = (lxd_obj *)0x1;
-        lxd_status s = lxd_get(t_client(), k, key, &o);
-        CHECK_MSG(s == LXD_ERR_NOT_FOUND, "lxd_get(kind %d) returned %s", k, lxd_status_name(s));
+        bool b = true;
+        if (parent_kind == -1) {
+            top_level++;
+            lxd_status s = lxd_get(t_client(), k, key, &o);
+            CHECK_MSG(s == LXD_ERR_NOT_FOUND, "lxd_get(kind %d) returned %s", k,
+                      lxd_status_name(s));
+            CHECK(o == (lxd_obj *)0x1);
+            CHECK(lxd_last_error_http_status() == 404);
+            CHECK_OK(lxd_exists(t_client(), k, key, &b));
+            CHECK_MSG(!b, "lxd_exists(kind %d) true for %s", k, key);
+            /* ... and the child managers refuse it. */
+            CHECK_STATUS(lxd_child_get(parent, k, key, &o), LXD_ERR_INVALID_ARGUMENT);
+            CHECK_STATUS(lxd_child_exists(parent, k, key, &b), LXD_ERR_INVALID_ARGUMENT);
+            CHECK(o == (lxd_obj *)0x1);
+            continue;
+        }
+        children++;
+        lxd_obj *p = parent_of_kind(parent_kind);
+        CHECK_MSG(p, "kind %d lives under kind %d, which this test cannot make", k, parent_kind);
+        CHECK_STATUS(lxd_get(t_client(), k, key, &o), LXD_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(lxd_exists(t_client(), k, key, &b), LXD_ERR_INVALID_ARGUMENT);
+        lxd_list *l = (lxd_list *)0x1;
+        CHECK_STATUS(lxd_all(t_client(), k, &l), LXD_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(lxd_create(t_client(), k, "{\"name\":\"x\"}", true, &o),
+                     LXD_ERR_INVALID_ARGUMENT);
+        CHECK(o == (lxd_obj *)0x1 && l == (lxd_list *)0x1 && b);
+        lxd_status s = lxd_child_get(p, k, key, &o);
+        CHECK_MSG(s == LXD_ERR_NOT_FOUND, "lxd_child_get(kind %d) returned %s: %s", k,
+                  lxd_status_name(s), lxd_last_error_message());
         CHECK(o == (lxd_obj *)0x1);
         CHECK(lxd_last_error_http_status() == 404);
-        bool b = true;
-        CHECK_OK(lxd_exists(t_client(), k, key, &b));
-        CHECK_MSG(!b, "lxd_exists(kind %d) true for %s", k, key);
+        CHECK_OK(lxd_child_exists(p, k, key, &b));
+        CHECK_MSG(!b, "lxd_child_exists(kind %d) true for %s", k, key);
     }
+    CHECK(top_level >= 10 && children >= 2 && top_level + children == LXD_KIND_COUNT);
 }
 
 TEST(kinds_generic_all_returns_objects_of_the_kind) {
-    for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION; k++) {
+    for (lxd_kind k = 0; k < LXD_KIND_COUNT; k++) {
+        int parent_kind = t_kind_parent(k);
+        CHECK_MSG(parent_kind >= -1, "kind %d: lxd_kind_info failed", k);
         lxd_list *l = NULL;
-        lxd_status s = lxd_all(t_client(), k, &l);
-        CHECK_MSG(s == LXD_OK, "lxd_all(kind %d): %s: %s", k, lxd_status_name(s),
+        lxd_status s;
+        const char *child = NULL;
+        if (parent_kind == -1) {
+            s = lxd_all(t_client(), k, &l);
+        } else {
+            /* A child of its own under the shared parent, so the list
+             * has one to check (named through the kind's key). */
+            lxd_obj *p = parent_of_kind(parent_kind);
+            CHECK_MSG(p, "kind %d lives under kind %d, which this test cannot make", k,
+                      parent_kind);
+            const char *key = t_dup(t_jq(t_kind_info(k), ".key"));
+            child = t_fmt("all%d", (int)k);
+            lxd_obj *o = NULL;
+            bool there = false;
+            CHECK_OK(lxd_child_exists(p, k, child, &there));
+            if (!there)
+                CHECK_OK(lxd_child_create(p, k, t_fmt("{\"%s\":\"%s\"}", key, child), true, &o));
+            lxd_obj_free(o);
+            s = lxd_child_all(p, k, &l);
+        }
+        CHECK_MSG(s == LXD_OK, "listing kind %d: %s: %s", k, lxd_status_name(s),
                   lxd_last_error_message());
         t_keep_list(l);
         for (size_t i = 0; i < lxd_list_len(l); i++)
             CHECK_MSG(lxd_obj_kind(lxd_list_get(l, i)) == k, "item %zu of kind %d is of kind %d",
                       i, k, lxd_obj_kind(lxd_list_get(l, i)));
         CHECK(lxd_list_get(l, lxd_list_len(l)) == NULL);
+        if (child) {
+            lxd_obj *found = t_find_in(l, t_dup(t_jq(t_kind_info(k), ".key")), child);
+            CHECK_MSG(found, "kind %d: %s not listed under its parent", k, child);
+            /* lxc sees it where lxd_kind_info says such objects live. */
+            CHECK_STREQ(t_sh_out("lxc query %s/%s | jq -r .name", child_endpoint(k, parent_name),
+                                 child),
+                        child);
+        }
     }
     /* Things every server here has. */
     CHECK(listed_generic(LXD_KIND_PROFILE, "name", "default"));

@@ -33,15 +33,30 @@ TEST(real_objects_of_every_kind_match_the_schema) {
     CHECK(fp);
     t_cleanup("lxc config trust remove %s >/dev/null 2>&1", fp);
     CHECK(t_sh("lxc config trust add %s/c.pem --name %s >/dev/null 2>&1", dir, name) == 0);
-    size_t per_kind[LXD_KIND_OPERATION + 1] = {0};
+    /* The kinds under an instance: a snapshot and a backup of it. */
+    lxd_obj *parent = NULL;
+    CHECK_OK(lxd_instance_get(t_client(), name, &parent));
+    t_keep_obj(parent);
+    lxd_obj *child = NULL;
+    CHECK_OK(lxd_instance_snapshot_create(parent, "{\"name\":\"s0\"}", true, &child));
+    lxd_obj_free(child);
+    CHECK_OK(lxd_instance_backup_create(parent, "{\"name\":\"b0\"}", true, &child));
+    lxd_obj_free(child);
+    size_t per_kind[LXD_KIND_COUNT] = {0};
+    int parents[LXD_KIND_COUNT];
+    for (lxd_kind k = 0; k < LXD_KIND_COUNT; k++) {
+        parents[k] = t_kind_parent(k);
+        CHECK_MSG(parents[k] == -1 || parents[k] == LXD_KIND_INSTANCE,
+                  "kind %d has parent kind %d: this test has no object of it", k, parents[k]);
+    }
     warnings_seen = 0;
     lxd_set_warning_callback(count_warning, NULL);
     CHECK_OK(lxd_set_warning_mode(LXD_WARNINGS_ALWAYS));
     size_t total = 0;
     lxd_status failed = LXD_OK;
-    for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION && failed == LXD_OK; k++) {
+    for (lxd_kind k = 0; k < LXD_KIND_COUNT && failed == LXD_OK; k++) {
         lxd_list *l = NULL;
-        failed = lxd_all(t_client(), k, &l);
+        failed = parents[k] == -1 ? lxd_all(t_client(), k, &l) : lxd_child_all(parent, k, &l);
         total += lxd_list_len(l);
         if (failed == LXD_OK) per_kind[k] = lxd_list_len(l);
         /* And each object fetched on its own, as get does. */
@@ -58,6 +73,7 @@ TEST(real_objects_of_every_kind_match_the_schema) {
     CHECK(per_kind[LXD_KIND_CONTAINER] >= 1 && per_kind[LXD_KIND_IMAGE] >= 1 && per_kind[LXD_KIND_PROFILE] >= 1);
     CHECK(per_kind[LXD_KIND_NETWORK] >= 1 && per_kind[LXD_KIND_STORAGE_POOL] >= 1 && per_kind[LXD_KIND_PROJECT] >= 1);
     CHECK(per_kind[LXD_KIND_CERTIFICATE] >= 1);
+    CHECK(per_kind[LXD_KIND_INSTANCE_SNAPSHOT] == 1 && per_kind[LXD_KIND_INSTANCE_BACKUP] == 1);
     CHECK_MSG(warnings_seen == 0, "%d warnings, first %s", warnings_seen, first_warning);
 }
 
@@ -65,15 +81,23 @@ TEST(real_objects_of_every_kind_match_the_schema) {
  * it lists as writable can be set, the others are refused as read-only, and
  * every attribute the server sent is listed. */
 TEST(kind_info_matches_what_set_accepts_and_the_server_sends) {
-    for (lxd_kind k = LXD_KIND_INSTANCE; k <= LXD_KIND_OPERATION; k++) {
+    for (lxd_kind k = 0; k < LXD_KIND_COUNT; k++) {
         char *info = NULL;
         CHECK_OK(lxd_kind_info(k, &info));
         t_keep_str(info);
         CHECK(t_contains(info, t_fmt("\"kind\":%d", (int)k)));
         CHECK(t_contains(info, "\"attributes\":[{"));
+        /* A parent, when there is one, is a top-level kind that exists. */
+        int parent = t_kind_parent(k);
+        CHECK_MSG(parent == -1 || (parent >= 0 && parent < LXD_KIND_COUNT && t_kind_parent(parent) == -1),
+                  "kind %d: parent %d", k, parent);
     }
+    CHECK(t_kind_parent(LXD_KIND_INSTANCE_SNAPSHOT) == LXD_KIND_INSTANCE);
+    CHECK(t_kind_parent(LXD_KIND_INSTANCE_BACKUP) == LXD_KIND_INSTANCE);
+    CHECK_STREQ(t_jq(t_kind_info(LXD_KIND_INSTANCE_SNAPSHOT), ".endpoint"),
+                "/1.0/instances/{instance}/snapshots");
     char *info = NULL;
-    CHECK_STATUS(lxd_kind_info(LXD_KIND_OPERATION + 1, &info), LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_kind_info(LXD_KIND_COUNT, &info), LXD_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lxd_kind_info(-1, &info), LXD_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lxd_kind_info(LXD_KIND_PROFILE, NULL), LXD_ERR_INVALID_ARGUMENT);
     CHECK_OK(lxd_kind_info(LXD_KIND_CONTAINER, &info));
