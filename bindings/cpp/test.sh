@@ -147,6 +147,8 @@ else
     echo "==> running (LIBLXD_VALGRIND=0: without valgrind)"
 fi
 
+# Everything the tests create is named lxdt-cpp-<what>-$LXDT_CPP_RUN-<n>.
+export LXDT_CPP_RUN="r$$"
 rc=0
 "${run[@]}" "$@" | tee "$build/out.txt" || rc=$?
 summary=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$build/out.txt" | tail -n 1 || true)
@@ -162,10 +164,11 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=$((failed + 1))
 fi
 
-# Nothing of ours may remain on the daemon.
+# Nothing of this run may remain on the daemon (other runs may share it).
 left=$( (lxc list --all-projects --format csv -c n; lxc profile list --format csv | cut -d, -f1;
-    lxc project list --format csv | cut -d, -f1; lxc config trust list --format csv | cut -d, -f2) \
-    2>/dev/null | grep '^lxdt-cpp-' || true)
+    lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//';
+    lxc config trust list --format csv | cut -d, -f2) \
+    2>/dev/null | grep "^lxdt-cpp-.*-$LXDT_CPP_RUN-[0-9]*\$" || true)
 if [ -n "$left" ]; then
     echo "FAIL objects left behind:" $left
     failed=$((failed + 1))
