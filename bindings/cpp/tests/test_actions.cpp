@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -124,19 +125,33 @@ TEST(logs_list_read_and_delete_log_files) {
     THROWS(lxd::Error, (void)b.obj.log("lxdt-cpp-none.log"));
 }
 
+// Write `marker` to the console and read the console log with `read`
+// until it holds it: LXD 5.0.2 hands out a running container's console
+// buffer once (a read gives what came since the last one) and, when it has
+// nothing to give or is not ready yet, answers HTTP 500 "open : no such
+// file or directory" (lxd::ApiError). True once a read held the marker.
+static bool console_log_gets(const std::string &instance, const std::string &marker,
+                      const std::function<std::string()> &read) {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        to_console(instance, marker);
+        try {
+            if (t::contains(read(), marker)) {
+                return true;
+            }
+        } catch (const lxd::ApiError &) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+}
+
 TEST(console_log_read_and_cleared) {
-    // LXD 5.0.2 hands out a running container's console buffer once: a
-    // read gives what came since the last one, or, when nothing did, an
-    // error (HTTP 500 "open : no such file or directory").
     Box &b = box();
     std::string marker = "lxdt-cpp-console-log-" + std::to_string(getpid());
-    to_console(b.name, marker);
-    std::string log = b.obj.console_log();
-    CHECK_MSG(t::contains(log, marker), log);
-    // The generic action reads it too (what came since the last read).
-    std::string marker1 = marker + "-generic";
-    to_console(b.name, marker1);
-    CHECK(t::contains(b.obj.action_bytes("console_log"), marker1));
+    CHECK(console_log_gets(b.name, marker, [&] { return b.obj.console_log(); }));
+    // The generic action reads it too.
+    CHECK(console_log_gets(b.name, marker + "-generic",
+                           [&] { return b.obj.action_bytes("console_log"); }));
     // Cleared: neither lxc nor we read what was written before.
     std::string marker2 = marker + "-cleared";
     to_console(b.name, marker2);
