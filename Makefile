@@ -6,7 +6,8 @@
 #
 # Installs $(LIBDIR)/liblxd.so.$(VERSION) with the links liblxd.so.$(MAJOR)
 # (the soname) and liblxd.so, liblxd.a, $(INCLUDEDIR)/lxd.h, the C++
-# binding's header-only $(INCLUDEDIR)/lxd.hpp and $(PKGCONFIGDIR)/liblxd.pc. Bindings find the library through pkg-config:
+# binding's header-only $(INCLUDEDIR)/lxd.hpp with the lxd_kinds.hpp it includes,
+# and $(PKGCONFIGDIR)/liblxd.pc. Bindings find the library through pkg-config:
 #   pkg-config --cflags --libs liblxd
 # For a prefix outside the linker's search path, point PKG_CONFIG_PATH at
 # $(PKGCONFIGDIR) and LD_LIBRARY_PATH at $(LIBDIR).
@@ -62,6 +63,7 @@ install: all $(OUT)/liblxd.pc
 	    $(STRIP) --strip-debug $(DESTDIR)$(LIBDIR)/liblxd.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblxd.a; fi
 	$(INSTALL) -m 0644 include/lxd.h $(DESTDIR)$(INCLUDEDIR)/lxd.h
 	$(INSTALL) -m 0644 bindings/cpp/lxd.hpp $(DESTDIR)$(INCLUDEDIR)/lxd.hpp
+	$(INSTALL) -m 0644 bindings/cpp/lxd_kinds.hpp $(DESTDIR)$(INCLUDEDIR)/lxd_kinds.hpp
 	$(INSTALL) -m 0644 $(OUT)/liblxd.pc $(DESTDIR)$(PKGCONFIGDIR)/liblxd.pc
 	@if [ -z "$(DESTDIR)" ] && [ -w /etc/ld.so.cache ] && command -v ldconfig >/dev/null; then ldconfig; fi
 	@rm -f $(OUT)/liblxd.pc
@@ -70,6 +72,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/liblxd.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liblxd.so.$(MAJOR) \
 	      $(DESTDIR)$(LIBDIR)/liblxd.so $(DESTDIR)$(LIBDIR)/liblxd.a \
 	      $(DESTDIR)$(INCLUDEDIR)/lxd.h $(DESTDIR)$(INCLUDEDIR)/lxd.hpp \
+	      $(DESTDIR)$(INCLUDEDIR)/lxd_kinds.hpp \
 	      $(DESTDIR)$(PKGCONFIGDIR)/liblxd.pc
 	@rmdir $(DESTDIR)$(PKGCONFIGDIR) 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ -w /etc/ld.so.cache ] && command -v ldconfig >/dev/null; then ldconfig; fi

@@ -25,6 +25,8 @@
 
 #include <lxd.h>
 
+#include "lxd_kinds.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -369,52 +371,24 @@ template <typename T, void (*Free)(T *)> class Handle {
 // Kinds, byte views, options
 // ===========================================================================
 
-/// The kinds of LXD objects, as passed to the generic managers (the values
-/// are liblxd's `LXD_KIND_*`).
-enum class Kind : lxd_kind {
-    Instance = LXD_KIND_INSTANCE,              ///< /1.0/instances, by name
-    Container = LXD_KIND_CONTAINER,            ///< /1.0/containers, by name
-    VirtualMachine = LXD_KIND_VIRTUAL_MACHINE, ///< /1.0/virtual-machines, by name
-    Image = LXD_KIND_IMAGE,                    ///< by fingerprint
-    Profile = LXD_KIND_PROFILE,                ///< by name
-    Network = LXD_KIND_NETWORK,                ///< by name
-    StoragePool = LXD_KIND_STORAGE_POOL,       ///< by name
-    Project = LXD_KIND_PROJECT,                ///< by name
-    Certificate = LXD_KIND_CERTIFICATE,        ///< by fingerprint
-    Operation = LXD_KIND_OPERATION,            ///< by id; cannot be created
-};
-
-/// Every kind, in the order of their values.
-inline constexpr Kind all_kinds[] = {
-    Kind::Instance, Kind::Container,   Kind::VirtualMachine, Kind::Image,       Kind::Profile,
-    Kind::Network,  Kind::StoragePool, Kind::Project,        Kind::Certificate, Kind::Operation,
-};
-
-/// The kind's name as pylxd's class: "Instance", "Container", ..., or "?".
-[[nodiscard]] inline const char *to_string(Kind kind) noexcept {
-    switch (kind) {
-    case Kind::Instance: return "Instance";
-    case Kind::Container: return "Container";
-    case Kind::VirtualMachine: return "VirtualMachine";
-    case Kind::Image: return "Image";
-    case Kind::Profile: return "Profile";
-    case Kind::Network: return "Network";
-    case Kind::StoragePool: return "StoragePool";
-    case Kind::Project: return "Project";
-    case Kind::Certificate: return "Certificate";
-    case Kind::Operation: return "Operation";
-    }
-    return "?";
-}
+// lxd::Kind, lxd::kind_count, lxd::all_kinds, lxd::to_string(Kind),
+// lxd::c_name(Kind), lxd::parent_of(Kind), lxd::variant_of(Kind) and the
+// named manager accessors come from lxd_kinds.hpp, generated from liblxd's
+// own table of kinds (included at the top).
 
 /// Describe a kind, without any request, as liblxd's JSON object (kept as
 /// text: no JSON library is imposed): `kind` (the value), `class` (as
-/// to_string), `c_name`, `endpoint` (e.g. "/1.0/instances"), `key` (the
-/// attribute that names objects: "name", "fingerprint" or "id"),
-/// `project_scoped`, `creatable`, `renamable`, and `attributes`: every
-/// attribute of the kind in schema order, as {"name":"config","writable":true}.
-/// The writable ones are those ObjectRef::set accepts; the others throw
-/// lxd::ReadOnly. Throws lxd::InvalidArgument for a value that is not a kind.
+/// to_string), `c_name`, `parent` (the kind its objects live under, or
+/// null), `variant_of`, `endpoint` (e.g. "/1.0/instances/{instance}/snapshots"),
+/// `key` (the attribute that names objects: "name", "fingerprint" or "id"),
+/// `project_scoped`, `creatable`, `savable`, `patchable`, `renamable`,
+/// `deletable`, `extension` (the API extension it needs, or null),
+/// `actions` (each {"name", "method", "on", "path", "returns", "args",
+/// "doc", "extension"}: what ObjectRef::action and friends run), and
+/// `attributes`: every attribute of the kind in schema order, as
+/// {"name":"config","writable":true}. The writable ones are those
+/// ObjectRef::set accepts; the others throw lxd::ReadOnly. Throws
+/// lxd::InvalidArgument for a value that is not a kind.
 [[nodiscard]] inline std::string kind_info(Kind kind) {
     char *out = nullptr;
     detail::check(lxd_kind_info(static_cast<lxd_kind>(kind), &out));
@@ -537,6 +511,34 @@ struct FileOptions {
     }
 };
 
+/// Options of ObjectRef::console: the console terminal's size.
+struct ConsoleOptions {
+    std::optional<std::uint32_t> width;  ///< columns (default 80)
+    std::optional<std::uint32_t> height; ///< rows (default 24)
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (width) o.number("width", *width);
+        if (height) o.number("height", *height);
+        return o.str();
+    }
+};
+
+/// Options of Client::import_instance. Unset fields take the backup's own.
+struct ImportOptions {
+    std::optional<std::string> name; ///< the new instance's name (default: the backup's)
+    std::optional<std::string> pool; ///< the storage pool to put it in (default: the backup's)
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (name) o.string("name", *name);
+        if (pool) o.string("pool", *pool);
+        return o.str();
+    }
+};
+
 /// Which output stream a chunk of exec_stream output came from.
 enum class Stream : int {
     Out = 1, ///< standard output
@@ -611,6 +613,32 @@ inline void check_after_callback(lxd_status status, std::exception_ptr &error) {
         std::rethrow_exception(std::exchange(error, nullptr));
     }
     check(status);
+}
+
+// Take ownership of a string liblxd returned, after checking the status of
+// the call that returned it (the error details are read first).
+inline std::string take_string(lxd_status status, char *s) {
+    std::unique_ptr<char, void (*)(char *)> owned(s, lxd_string_free);
+    check(status);
+    return owned == nullptr ? std::string() : std::string(owned.get());
+}
+
+// Take ownership of bytes liblxd returned (lxd_bytes_free), after checking
+// the status of the call that returned them.
+inline std::string take_bytes(lxd_status status, std::uint8_t *data, std::size_t len) {
+    std::unique_ptr<std::uint8_t, void (*)(std::uint8_t *)> owned(data, lxd_bytes_free);
+    check(status);
+    if (owned == nullptr) {
+        return std::string();
+    }
+    return std::string(reinterpret_cast<const char *>(owned.get()), len);
+}
+
+// {"key": value} with a string value.
+inline std::string one_arg(std::string_view key, std::string_view value) {
+    JsonObject o;
+    o.string(key, value);
+    return o.str();
 }
 
 } // namespace detail
@@ -733,6 +761,8 @@ class ExecSession {
 
 class Object;
 class Files;
+class List;
+class ChildManager;
 
 /// A non-owning handle to an LXD object of any kind: what a List yields,
 /// and the base of the owning lxd::Object, so every operation is here.
@@ -740,8 +770,10 @@ class Files;
 ///
 /// Attribute values are JSON text both ways: a string reads back with its
 /// quotes ("\"Running\""), a map as an object. Calls on one object are
-/// thread-safe (liblxd serialises them).
-class ObjectRef {
+/// thread-safe (liblxd serialises them). The managers of the objects that
+/// live under this one (snapshots(), backups(), ...: see lxd_kinds.hpp)
+/// come from detail::ChildManagers, generated from liblxd's kinds.
+class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
   public:
     ObjectRef() noexcept = default;
     /// Wrap a C object handle without taking ownership.
@@ -799,9 +831,10 @@ class ObjectRef {
     /// Delete the object on the server (this handle stays valid).
     void remove(bool wait = true) const { detail::check(lxd_obj_delete(h(), wait)); }
 
-    /// Rename an instance, profile, network or project. The object follows
-    /// the new name at once. (Instances use lxd_instance_rename, the others
-    /// lxd_obj_rename; instances must be stopped.)
+    /// Rename an instance, profile, network, project, snapshot or backup
+    /// (lxd::kind_info tells which kinds are `renamable`). The object
+    /// follows the new name at once. (Instances use lxd_instance_rename,
+    /// the others lxd_obj_rename; instances must be stopped.)
     void rename(std::string_view new_name, bool wait = true) const {
         detail::CStr n(new_name, "new name");
         lxd_obj *o = h();
@@ -821,6 +854,77 @@ class ObjectRef {
     /// The background operation that this object's last call made with
     /// `wait` false started, or std::nullopt (none, or finished).
     [[nodiscard]] std::optional<Object> operation() const;
+
+    /// Change part of the object on the server with LXD's PATCH: only the
+    /// fields of `fields_json` change (maps such as "config" are merged key
+    /// by key by LXD: a key set to "" is removed); everything else stays as
+    /// it is on the server. Guarded by the ETag of the last sync. Local
+    /// changes not saved yet stay local (and dirty). With `wait` the object
+    /// is synced afterwards. Throws lxd::UnknownAttribute, lxd::ReadOnly
+    /// (a field that cannot be set), lxd::InvalidArgument (not a JSON
+    /// object; a kind without PATCH: see kind_info's `patchable`),
+    /// lxd::PreconditionFailed (changed on the server since the last sync).
+    void patch(std::string_view fields_json, bool wait = true) const {
+        detail::CStr f(fields_json, "patch");
+        detail::check(lxd_obj_patch(h(), f.get(), wait));
+    }
+
+    // ---- children and actions -------------------------------------------
+
+    /// The objects of child kind `kind` under this object (e.g.
+    /// Kind::InstanceSnapshot under an instance; lxd::parent_of tells a
+    /// kind's parent). The named accessors (snapshots(), backups(), ...)
+    /// call this. The view must not outlive this object.
+    [[nodiscard]] ChildManager children(Kind kind) const;
+
+    /// Run action `name` of this object's kind (lxd::kind_info lists each
+    /// kind's `actions`, with their arguments), for actions that return
+    /// nothing, a document or a background operation. `args_json`:
+    /// std::nullopt or a JSON object of arguments. `wait`: for an action
+    /// that starts an operation, wait for it to end (false: see
+    /// operation()). Returns JSON text: "null", the document, or the
+    /// operation. Throws lxd::InvalidArgument (no such action, bad
+    /// arguments, or an action that returns bytes or a file),
+    /// lxd::ExtensionMissing (before any request, when the server lacks
+    /// the action's API extension), LXD's errors.
+    std::string action(std::string_view name,
+                       std::optional<std::string_view> args_json = std::nullopt,
+                       bool wait = true) const {
+        detail::CStr n(name, "action name");
+        detail::OptCStr a(args_json, "arguments");
+        char *out = nullptr;
+        lxd_status st = lxd_obj_action(h(), n.get(), a.get(), wait, &out);
+        return detail::take_string(st, out);
+    }
+
+    /// Run action `name` that returns bytes (an instance's "log",
+    /// "console_log", "template"): the bytes, byte-exact. Throws as
+    /// action(), and lxd::ResponseTooLarge over the client's max_response_bytes.
+    [[nodiscard]] std::string action_bytes(std::string_view name,
+                                           std::optional<std::string_view> args_json = std::nullopt) const {
+        detail::CStr n(name, "action name");
+        detail::OptCStr a(args_json, "arguments");
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        lxd_status st = lxd_obj_action_bytes(h(), n.get(), a.get(), &data, &len);
+        return detail::take_bytes(st, data, len);
+    }
+
+    /// Run action `name` that returns a file (a backup's "export"),
+    /// streaming it to `local_path` (replaced if it exists; removed again
+    /// if the transfer fails), reporting progress to `progress` (return
+    /// false to stop: lxd::Cancelled). Throws as action().
+    void action_to_file(std::string_view name, std::optional<std::string_view> args_json,
+                        std::string_view local_path, const ProgressCallback &progress = {}) const {
+        detail::CStr n(name, "action name");
+        detail::OptCStr a(args_json, "arguments");
+        detail::CStr l(local_path, "local path");
+        detail::ProgressContext ctx{&progress, nullptr};
+        lxd_status st = lxd_obj_action_to_file(h(), n.get(), a.get(), l.get(),
+                                               progress ? detail::progress_trampoline : nullptr,
+                                               progress ? &ctx : nullptr);
+        detail::check_after_callback(st, ctx.error);
+    }
 
     // ---- instances -------------------------------------------------------
 
@@ -903,6 +1007,111 @@ class ObjectRef {
     /// must not outlive this object.
     [[nodiscard]] Files files() const;
 
+    /// Attach to the running instance's console, as `lxc console`: a
+    /// session like exec_interactive's on the console's terminal. read()
+    /// gives what the instance writes to its console, write() types into
+    /// it, resize() resizes it; there is no command, so signal() throws
+    /// lxd::InvalidArgument and wait() gives 0 once LXD ends the console
+    /// (the instance stopped). Destroying the session detaches; the
+    /// instance goes on running. Throws lxd::ApiError when the instance is
+    /// not running (or another client holds its console).
+    [[nodiscard]] ExecSession console(const ConsoleOptions &options = {}) const {
+        std::string opts = options.to_json();
+        lxd_exec_session *out = nullptr;
+        lxd_status st = lxd_instance_console(h(), opts.c_str(), &out);
+        ExecSession session(out);
+        detail::check(st);
+        return session;
+    }
+
+    /// The instance's log files, as LXD lists them: a JSON array of their
+    /// paths, e.g. ["/1.0/instances/c1/logs/lxc.log"] (the last part is
+    /// the name for log() and delete_log()).
+    [[nodiscard]] std::string logs() const { return doc_action(lxd_instance_logs, std::nullopt); }
+
+    /// One log file's content (`name`, e.g. "lxc.log"). Throws lxd::NotFound.
+    [[nodiscard]] std::string log(std::string_view name) const {
+        return bytes_action(lxd_instance_log, detail::one_arg("name", name));
+    }
+
+    /// Delete one log file (LXD refuses the current lxc.log and console.log).
+    void delete_log(std::string_view name) const {
+        (void)doc_action(lxd_instance_delete_log, detail::one_arg("name", name));
+    }
+
+    /// The console log: what the instance wrote to its console, byte-exact.
+    [[nodiscard]] std::string console_log() const {
+        return bytes_action(lxd_instance_console_log, std::nullopt);
+    }
+
+    /// Empty the console log.
+    void clear_console_log() const {
+        (void)doc_action(lxd_instance_clear_console_log, std::nullopt);
+    }
+
+    /// The instance's metadata (its metadata.yaml) as JSON: architecture,
+    /// creation_date, properties, templates.
+    [[nodiscard]] std::string metadata() const {
+        return doc_action(lxd_instance_metadata, std::nullopt);
+    }
+
+    /// Replace the instance's metadata with the JSON document `metadata_json`.
+    void set_metadata(std::string_view metadata_json) const {
+        (void)doc_action(lxd_instance_set_metadata, metadata_json);
+    }
+
+    /// Change part of the instance's metadata: the fields of `fields_json`.
+    void patch_metadata(std::string_view fields_json) const {
+        (void)doc_action(lxd_instance_patch_metadata, fields_json);
+    }
+
+    /// The names of the instance's template files, as a JSON array.
+    [[nodiscard]] std::string templates() const {
+        return doc_action(lxd_instance_templates, std::nullopt);
+    }
+
+    /// One template file's content (`path`: a name from templates()).
+    /// Throws lxd::NotFound.
+    [[nodiscard]] std::string get_template(std::string_view path) const {
+        return bytes_action(lxd_instance_template, detail::one_arg("path", path));
+    }
+
+    /// Create or replace template file `path` with `content` (text: UTF-8).
+    void put_template(std::string_view path, std::string_view content) const {
+        detail::JsonObject a;
+        a.string("path", path);
+        a.string("content", content);
+        (void)doc_action(lxd_instance_put_template, a.str());
+    }
+
+    /// Delete template file `path`.
+    void delete_template(std::string_view path) const {
+        (void)doc_action(lxd_instance_delete_template, detail::one_arg("path", path));
+    }
+
+    // ---- snapshots and backups ---------------------------------------------
+
+    /// For a snapshot: restore its instance to it (files and
+    /// configuration). With `wait`, returns once done (see operation()).
+    void restore(bool wait = true) const {
+        char *out = nullptr;
+        lxd_status st = lxd_instance_snapshot_restore(h(), nullptr, wait, &out);
+        (void)detail::take_string(st, out);
+    }
+
+    /// For a backup: stream its tarball to `local_path` (replaced if it
+    /// exists; removed again if the transfer fails), reporting progress to
+    /// `progress` (false stops it: lxd::Cancelled). Client::import_instance
+    /// makes an instance of it again.
+    void export_to(std::string_view local_path, const ProgressCallback &progress = {}) const {
+        detail::CStr l(local_path, "local path");
+        detail::ProgressContext ctx{&progress, nullptr};
+        lxd_status st = lxd_instance_backup_export(h(), nullptr, l.get(),
+                                                   progress ? detail::progress_trampoline : nullptr,
+                                                   progress ? &ctx : nullptr);
+        detail::check_after_callback(st, ctx.error);
+    }
+
     // ---- operations ------------------------------------------------------
 
     /// For an operation object: wait up to `timeout_s` seconds (negative:
@@ -929,6 +1138,27 @@ class ObjectRef {
         return h_;
     }
     lxd_obj *h_ = nullptr;
+
+  private:
+    using DocActionFn = lxd_status (*)(const lxd_obj *, const char *, bool, char **);
+    using BytesActionFn = lxd_status (*)(const lxd_obj *, const char *, std::uint8_t **,
+                                         std::size_t *);
+
+    // A generated lxd_<kind>_<action> of lxd_obj_action's shape, waited for.
+    std::string doc_action(DocActionFn fn, std::optional<std::string_view> args_json) const {
+        detail::OptCStr a(args_json, "arguments");
+        char *out = nullptr;
+        lxd_status st = fn(h(), a.get(), true, &out);
+        return detail::take_string(st, out);
+    }
+    // A generated lxd_<kind>_<action> of lxd_obj_action_bytes's shape.
+    std::string bytes_action(BytesActionFn fn, std::optional<std::string_view> args_json) const {
+        detail::OptCStr a(args_json, "arguments");
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        lxd_status st = fn(h(), a.get(), &data, &len);
+        return detail::take_bytes(st, data, len);
+    }
 };
 
 /// An LXD object that this program owns (freed when destroyed). Move-only;
@@ -1119,6 +1349,83 @@ class List {
     [[nodiscard]] lxd_list *h() const { return h_.checked("lxd::List"); }
     detail::Handle<lxd_list, lxd_list_free> h_;
 };
+
+/// The objects of a child kind under one parent object, as Manager is for
+/// the top-level kinds: `inst.snapshots()`, `inst.backups()`, or
+/// `obj.children(kind)`. A view of its parent: it must not outlive it.
+/// Children are ordinary objects (get/set/save/patch/rename/remove, and
+/// their kind's actions: a snapshot's restore(), a backup's export_to()).
+class ChildManager {
+  public:
+    /// The objects of `kind` under `parent` (not owned).
+    ChildManager(const ObjectRef &parent, Kind kind) noexcept
+        : parent_(parent.native()), kind_(kind) {}
+
+    /// The kind managed.
+    [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+    /// The kind managed, described as JSON: lxd::kind_info(kind()). No request.
+    [[nodiscard]] std::string info() const { return kind_info(kind_); }
+
+    /// Fetch one child by key (its name), fully loaded. Throws
+    /// lxd::NotFound, lxd::InvalidArgument (the parent is not of the
+    /// kind's parent kind), lxd::ExtensionMissing (before any request).
+    [[nodiscard]] Object get(std::string_view key) const {
+        detail::CStr k(key, "key");
+        lxd_obj *out = nullptr;
+        lxd_status st = lxd_child_get(parent(), static_cast<lxd_kind>(kind_), k.get(), &out);
+        Object obj(out);
+        detail::check(st);
+        return obj;
+    }
+
+    /// Whether the parent has a child with this key.
+    [[nodiscard]] bool exists(std::string_view key) const {
+        detail::CStr k(key, "key");
+        bool out = false;
+        detail::check(lxd_child_exists(parent(), static_cast<lxd_kind>(kind_), k.get(), &out));
+        return out;
+    }
+
+    /// All children of the kind under the parent, in one request.
+    [[nodiscard]] List all() const {
+        lxd_list *out = nullptr;
+        lxd_status st = lxd_child_all(parent(), static_cast<lxd_kind>(kind_), &out);
+        List list(out);
+        detail::check(st);
+        return list;
+    }
+
+    /// Create a child from `definition_json`, the body of LXD's POST for
+    /// it: a snapshot R"({"name":"s0","stateful":false,"expires_at":"2030-01-01T00:00:00Z"})",
+    /// a backup R"({"name":"b0","instance_only":true,"compression_algorithm":"gzip"})".
+    /// Without a name LXD picks one (snap0, backup0), which the object
+    /// learns once created. `wait` false: return once accepted (see
+    /// ObjectRef::operation()).
+    Object create(std::string_view definition_json, bool wait = true) const {
+        detail::CStr d(definition_json, "definition");
+        lxd_obj *out = nullptr;
+        lxd_status st =
+            lxd_child_create(parent(), static_cast<lxd_kind>(kind_), d.get(), wait, &out);
+        Object obj(out);
+        detail::check(st);
+        return obj;
+    }
+
+  private:
+    [[nodiscard]] lxd_obj *parent() const {
+        if (parent_ == nullptr) {
+            detail::throw_empty("lxd::ChildManager's parent");
+        }
+        return parent_;
+    }
+    lxd_obj *parent_;
+    Kind kind_;
+};
+
+inline ChildManager ObjectRef::children(Kind kind) const {
+    return ChildManager(ObjectRef(h()), kind);
+}
 
 // ===========================================================================
 // Events
@@ -1413,8 +1720,10 @@ class Manager {
 
 /// A connection to one LXD daemon. Move-only. Safe to use from many
 /// threads at once (connections are kept alive and reused). Objects made
-/// from it stay valid after it is destroyed; Managers do not.
-class Client {
+/// from it stay valid after it is destroyed; Managers do not. The named
+/// managers (instances(), containers(), images(), ...: see lxd_kinds.hpp)
+/// come from detail::KindManagers, generated from liblxd's kinds.
+class Client : public detail::KindManagers<Client, Manager> {
   public:
     /// Connect and check the daemon answers (GET /1.0). `endpoint`:
     /// std::nullopt for the local daemon's unix socket, a socket path
@@ -1477,28 +1786,61 @@ class Client {
 
     /// The manager of any kind.
     [[nodiscard]] Manager manager(Kind kind) const noexcept { return Manager(*this, kind); }
-    /// Instances of any type.
-    [[nodiscard]] Manager instances() const noexcept { return manager(Kind::Instance); }
-    /// Containers only.
-    [[nodiscard]] Manager containers() const noexcept { return manager(Kind::Container); }
-    /// Virtual machines only.
-    [[nodiscard]] Manager virtual_machines() const noexcept {
-        return manager(Kind::VirtualMachine);
+    /// Run action `name` of the whole collection of top-level `kind`
+    /// (lxd::kind_info lists actions whose `on` is "collection"), e.g.
+    /// Kind::Instance's "set_state_all". Returns JSON text as
+    /// ObjectRef::action: the operation (final when waited for, as it
+    /// started otherwise). Throws as ObjectRef::action.
+    std::string collection_action(Kind kind, std::string_view name,
+                                  std::optional<std::string_view> args_json = std::nullopt,
+                                  bool wait = true) const {
+        detail::CStr n(name, "action name");
+        detail::OptCStr a(args_json, "arguments");
+        char *out = nullptr;
+        lxd_status st =
+            lxd_collection_action(h(), static_cast<lxd_kind>(kind), n.get(), a.get(), wait, &out);
+        return detail::take_string(st, out);
     }
-    /// Images (get_by_alias too).
-    [[nodiscard]] Manager images() const noexcept { return manager(Kind::Image); }
-    /// Profiles.
-    [[nodiscard]] Manager profiles() const noexcept { return manager(Kind::Profile); }
-    /// Networks.
-    [[nodiscard]] Manager networks() const noexcept { return manager(Kind::Network); }
-    /// Storage pools.
-    [[nodiscard]] Manager storage_pools() const noexcept { return manager(Kind::StoragePool); }
-    /// Projects.
-    [[nodiscard]] Manager projects() const noexcept { return manager(Kind::Project); }
-    /// Trusted certificates.
-    [[nodiscard]] Manager certificates() const noexcept { return manager(Kind::Certificate); }
-    /// Background operations (no create).
-    [[nodiscard]] Manager operations() const noexcept { return manager(Kind::Operation); }
+
+    /// Change the state of every instance of the client's project at once
+    /// (PUT /1.0/instances): `action` "start", "stop", "restart", "freeze"
+    /// or "unfreeze"; `timeout_s` and `force` as ObjectRef::stop. Returns
+    /// the operation as JSON (final with `wait`). Mind the project: with
+    /// the default project this reaches every instance in it.
+    std::string set_state_all(std::string_view action, int timeout_s = -1, bool force = false,
+                              bool wait = true) const {
+        detail::JsonObject state;
+        state.string("action", action);
+        state.number("timeout", timeout_s);
+        state.boolean("force", force);
+        detail::JsonObject args;
+        args.raw("state", state.str());
+        std::string a = args.str();
+        char *out = nullptr;
+        lxd_status st = lxd_instance_set_state_all(h(), a.c_str(), wait, &out);
+        return detail::take_string(st, out);
+    }
+
+    /// Create an instance from a backup tarball (ObjectRef::export_to, or
+    /// `lxc export`), streaming the file (memory stays flat), reporting
+    /// progress to `progress` as it is sent (false stops it:
+    /// lxd::Cancelled). `wait` true: returns the new instance, loaded;
+    /// false: returns once LXD accepted the upload (see
+    /// ObjectRef::operation()). Throws lxd::NotFound (no such local file),
+    /// lxd::OperationFailed (LXD could not restore it, e.g. the name is taken).
+    Object import_instance(std::string_view local_path, const ImportOptions &options = {},
+                           bool wait = true, const ProgressCallback &progress = {}) const {
+        detail::CStr l(local_path, "local path");
+        std::string opts = options.to_json();
+        detail::ProgressContext ctx{&progress, nullptr};
+        lxd_obj *out = nullptr;
+        lxd_status st = lxd_instance_import(h(), l.get(), opts.c_str(), wait,
+                                            progress ? detail::progress_trampoline : nullptr,
+                                            progress ? &ctx : nullptr, &out);
+        Object obj(out);
+        detail::check_after_callback(st, ctx.error);
+        return obj;
+    }
 
     /// Open the event stream (/1.0/events), filtered by `types` on the
     /// server: std::nullopt for all, or a comma list such as

@@ -2,11 +2,12 @@
 # Build and run the C++ binding's test suite against the real LXD daemon.
 #
 # Needs liblxd through pkg-config (PKG_CONFIG_PATH) and at run time on the
-# loader's path (LD_LIBRARY_PATH), with lxd.hpp installed beside lxd.h (the
-# top-level `make install` does it: the README's example is built as the
-# README says, against the installed header), g++ (or $CXX), lxc, jq,
-# openssl, and valgrind unless LIBLXD_VALGRIND=0. An argument runs only the
-# tests whose name contains it. The last line printed is "<N> passed, <M> failed".
+# loader's path (LD_LIBRARY_PATH), with lxd.hpp and lxd_kinds.hpp installed
+# beside lxd.h (the top-level `make install` does it: the README's example
+# is built as the README says, against the installed headers), g++ (or
+# $CXX), lxc, jq, tar, openssl, and valgrind unless LIBLXD_VALGRIND=0. An
+# argument runs only the tests whose name contains it. The last line
+# printed is "<N> passed, <M> failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -19,6 +20,16 @@ build=$(mktemp -d /tmp/lxdt-cpp-build-XXXXXX)
 trap 'rm -rf "$build"' EXIT
 
 sources=(tests/*.cpp)
+
+# lxd_kinds.hpp is generated from the library's own table of kinds
+# (lxd_kind_info): the committed copy must be what this library generates.
+echo "==> lxd_kinds.hpp is what gen/gen_kinds.sh makes of this liblxd's kinds"
+bash gen/gen_kinds.sh "$build/lxd_kinds.hpp"
+if ! diff -u lxd_kinds.hpp "$build/lxd_kinds.hpp"; then
+    echo "FAIL lxd_kinds.hpp is stale (the diff above turns it into the generated one);"
+    echo "     regenerate it: bash bindings/cpp/gen/gen_kinds.sh bindings/cpp/lxd_kinds.hpp"
+    exit 1
+fi
 
 # The README, checked as written. Its ```cpp blocks: the program must be
 # examples/walkthrough.cpp (after that file's comment header); every other
@@ -68,11 +79,14 @@ for std in c++17 c++20; do
     "$CXX" -std=$std "${WARN[@]}" -Wno-unused-variable -Wno-unused-but-set-variable         -Wno-unused-result -I. "${LXD_CFLAGS[@]}" -fsyntax-only "$snip"
 done
 
-echo "==> header alone, C++17 and C++20, extra warnings"
+echo "==> headers alone, C++17 and C++20, extra warnings"
 for std in c++17 c++20; do
-    printf '#include "lxd.hpp"\n#include "lxd.hpp"\n' >"$build/header_$std.cpp"
-    "$CXX" -std=$std "${WARN[@]}" -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast \
-        -Wnon-virtual-dtor -I. "${LXD_CFLAGS[@]}" -c "$build/header_$std.cpp" -o "$build/header_$std.o"
+    for h in lxd.hpp lxd_kinds.hpp; do
+        printf '#include "%s"\n#include "%s"\n' "$h" "$h" >"$build/${h%.hpp}_$std.cpp"
+        "$CXX" -std=$std "${WARN[@]}" -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast \
+            -Wnon-virtual-dtor -I. "${LXD_CFLAGS[@]}" -c "$build/${h%.hpp}_$std.cpp" \
+            -o "$build/${h%.hpp}_$std.o"
+    done
 done
 
 # Run "$@" for every file in FILES, two at a time (2 cores); fail if any fails.
@@ -113,10 +127,12 @@ case "$readme_build" in
 *"-o /tmp/walkthrough "*) ;;
 *) echo "FAIL the README's build command for the example is not found"; exit 1 ;;
 esac
-if [ ! -f "$(pkg-config --variable=includedir liblxd)/lxd.hpp" ]; then
-    echo "FAIL lxd.hpp is not installed beside lxd.h (run the top-level make install)"
-    exit 1
-fi
+for h in lxd.hpp lxd_kinds.hpp; do
+    if [ ! -f "$(pkg-config --variable=includedir liblxd)/$h" ]; then
+        echo "FAIL $h is not installed beside lxd.h (run the top-level make install)"
+        exit 1
+    fi
+done
 (cd ../.. && eval "${readme_build//\/tmp\/walkthrough/$build/walkthrough}")
 export LXDT_CPP_WALKTHROUGH="$build/walkthrough"
 
@@ -131,6 +147,8 @@ else
     echo "==> running (LIBLXD_VALGRIND=0: without valgrind)"
 fi
 
+# Everything the tests create is named lxdt-cpp-<what>-$LXDT_CPP_RUN-<n>.
+export LXDT_CPP_RUN="r$$"
 rc=0
 "${run[@]}" "$@" | tee "$build/out.txt" || rc=$?
 summary=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$build/out.txt" | tail -n 1 || true)
@@ -146,9 +164,11 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=$((failed + 1))
 fi
 
-# Nothing of ours may remain on the daemon.
-left=$( (lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
-    lxc config trust list --format csv | cut -d, -f2) 2>/dev/null | grep '^lxdt-cpp-' || true)
+# Nothing of this run may remain on the daemon (other runs may share it).
+left=$( (lxc list --all-projects --format csv -c n; lxc profile list --format csv | cut -d, -f1;
+    lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//';
+    lxc config trust list --format csv | cut -d, -f2) \
+    2>/dev/null | grep "^lxdt-cpp-.*-$LXDT_CPP_RUN-[0-9]*\$" || true)
 if [ -n "$left" ]; then
     echo "FAIL objects left behind:" $left
     failed=$((failed + 1))

@@ -50,6 +50,11 @@ int main(int argc, char **argv) {
             std::cout << "stop: " << e.message() << "\n"; // e.g. it was not running
         }
         if (own) {
+            try {
+                c.stop(-1, true, true); // forced: a clean stop that timed out left it running
+            } catch (const lxd::Error &) {
+                // it is stopped
+            }
             c.remove(true);
         }
         return 0;

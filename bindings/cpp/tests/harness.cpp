@@ -69,7 +69,13 @@ void defer_sh(const std::string &cmd) {
 
 std::string unique(const std::string &prefix) {
     static int counter = 0;
-    return "lxdt-cpp-" + prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+    // test.sh sets LXDT_CPP_RUN, so that its leftover check finds this
+    // run's objects only (another run may share the daemon).
+    static const std::string run = [] {
+        const char *r = std::getenv("LXDT_CPP_RUN");
+        return r != nullptr && *r != '\0' ? std::string(r) : std::to_string(getpid());
+    }();
+    return "lxdt-cpp-" + prefix + "-" + run + "-" + std::to_string(++counter);
 }
 
 int sh(const std::string &cmd) {

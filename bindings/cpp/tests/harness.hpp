@@ -43,7 +43,8 @@ void defer(std::function<void()> fn);
 /// Run shell command `cmd` after the running test.
 void defer_sh(const std::string &cmd);
 
-/// "lxdt-cpp-<prefix>-<pid>-<n>", unique in this run.
+/// "lxdt-cpp-<prefix>-<run>-<n>", unique in this run (<run>: $LXDT_CPP_RUN,
+/// else the pid).
 std::string unique(const std::string &prefix);
 
 /// Run a shell command; its exit status (-1 if it did not exit normally).

@@ -2,7 +2,10 @@
 // with jq), checked against real outcomes: for real objects, every
 // attribute listed as writable can be set to its current value (and, on
 // objects of ours, saved), the others throw lxd::ReadOnly, and every key
-// of to_json() is listed; invalid kinds throw lxd::InvalidArgument.
+// of to_json() is listed; invalid kinds throw lxd::InvalidArgument. The
+// generated lxd_kinds.hpp against the C library: every kind up to
+// LXD_KIND_COUNT is known to the binding and reachable on the daemon
+// (test.sh checks that the committed header is what the library generates).
 
 #include "harness.hpp"
 
@@ -99,9 +102,10 @@ TEST(kind_info_describes_every_kind) {
         CHECK_EQ(t::client().manager(k).info(), info);
         CHECK_EQ(jq1(info, ".kind"), std::to_string(static_cast<int>(k)));
         CHECK_EQ(jq1(info, ".class"), name);
+        CHECK_EQ(jq1(info, ".c_name"), std::string(lxd::c_name(k)));
         CHECK_EQ(jq1(info, ".endpoint | startswith(\"/1.0/\")"), std::string("true"));
-        CHECK_EQ(jq1(info, ".c_name | type"), std::string("string"));
-        CHECK_EQ(jq1(info, "[.project_scoped, .creatable, .renamable] | map(type) | unique[]"),
+        CHECK_EQ(jq1(info, "[.project_scoped, .creatable, .savable, .patchable, .renamable, "
+                           ".deletable] | map(type) | unique[]"),
                  std::string("boolean"));
         CHECK_EQ(jq1(info, ".key as $k | [.attributes[] | select(.name == $k)] | length"),
                  std::string("1"));
@@ -120,8 +124,81 @@ TEST(kind_info_describes_every_kind) {
              std::string("false"));
 }
 
+// Every kind of the C library, 0 to LXD_KIND_COUNT - 1, as lxd_kind_info
+// describes it, is known to the binding (lxd::Kind, to_string, c_name,
+// parent_of, variant_of and a named accessor agree with it) and reachable
+// on the daemon: a top-level kind through Client::manager, a child kind
+// through ObjectRef::children on an object of its parent kind. Every
+// action returns something one of action/action_bytes/action_to_file
+// gives, on something action (object, parent) or collection_action
+// (collection) runs on.
+TEST(every_kind_of_the_c_library_is_reachable_from_the_binding) {
+    static_assert(lxd::kind_count == LXD_KIND_COUNT);
+    static_assert(std::size(lxd::all_kinds) == LXD_KIND_COUNT);
+    static_assert(std::size(lxd::detail::kind_accessors) == LXD_KIND_COUNT);
+    std::string name = t::unique("reach");
+    lxd::Object c = t::new_container(name);
+    for (int v = 0; v < LXD_KIND_COUNT; ++v) {
+        char *raw = nullptr;
+        REQUIRE_EQ(lxd_kind_info(v, &raw), LXD_OK);
+        std::string info(raw);
+        lxd_string_free(raw);
+        auto k = static_cast<lxd::Kind>(v);
+        std::string cls = jq1(info, ".class");
+        CHECK_EQ(lxd::kind_info(k), info);
+        CHECK_EQ(std::string(lxd::to_string(k)), cls);
+        CHECK_EQ(std::string(lxd::c_name(k)), jq1(info, ".c_name"));
+        CHECK_MSG(lxd::all_kinds[v] == k, cls);
+        CHECK_MSG(lxd::detail::kind_accessors[v].kind == k, cls);
+        std::string accessor = lxd::detail::kind_accessors[v].name;
+        CHECK_MSG(accessor.size() > 1 && accessor.back() == 's', cls + ": " + accessor);
+        auto as_text = [](std::optional<lxd::Kind> o) {
+            return o ? std::to_string(static_cast<int>(*o)) : std::string("null");
+        };
+        CHECK_EQ(as_text(lxd::parent_of(k)), jq1(info, ".parent"));
+        CHECK_EQ(as_text(lxd::variant_of(k)), jq1(info, ".variant_of"));
+        for (const std::string &r : jq_lines(info, ".actions[].returns")) {
+            CHECK_MSG(r == "nothing" || r == "document" || r == "operation" || r == "bytes" ||
+                          r == "file",
+                      cls + ": an action returns " + r);
+        }
+        for (const std::string &on : jq_lines(info, ".actions[].on")) {
+            CHECK_MSG(on == "object" || on == "parent" || on == "collection",
+                      cls + ": an action on " + on);
+        }
+        // Reach it on the daemon: list the kind.
+        std::optional<lxd::Kind> parent = lxd::parent_of(k);
+        try {
+            if (!parent) {
+                lxd::List all = t::client().manager(k).all();
+                for (lxd::ObjectRef o : all) {
+                    CHECK_MSG(o.kind() == k, cls);
+                }
+            } else if (*parent == lxd::Kind::Instance) {
+                lxd::ChildManager m = c.children(k);
+                CHECK_MSG(m.kind() == k, cls);
+                CHECK_EQ(m.all().size(), std::size_t(0)); // a new container has none
+                CHECK_MSG(!m.exists("lxdt-cpp-none"), cls);
+            } else {
+                // A parent of another kind: the first one on the daemon.
+                lxd::List parents = t::client().manager(*parent).all();
+                REQUIRE_EQ(parents.empty(), false);
+                lxd::List all = parents[0].children(k).all();
+                for (lxd::ObjectRef o : all) {
+                    CHECK_MSG(o.kind() == k, cls);
+                }
+            }
+        } catch (const lxd::Error &e) {
+            CHECK_MSG(false, cls + " is not reachable: " + e.what());
+        }
+    }
+    // Top-level calls refuse a child kind, and child calls a top-level one.
+    THROWS(lxd::InvalidArgument, (void)t::client().manager(lxd::Kind::InstanceSnapshot).all());
+    THROWS(lxd::InvalidArgument, (void)c.children(lxd::Kind::Profile).all());
+}
+
 TEST(kind_info_rejects_what_is_not_a_kind) {
-    int past = static_cast<int>(LXD_KIND_OPERATION) + 1;
+    int past = LXD_KIND_COUNT;
     auto e = THROWS(lxd::InvalidArgument, (void)lxd::kind_info(static_cast<lxd::Kind>(past)));
     CHECK(e && e->code() == LXD_ERR_INVALID_ARGUMENT && e->http_status() == 0);
     CHECK(THROWS(lxd::InvalidArgument, (void)lxd::kind_info(static_cast<lxd::Kind>(-1))));
@@ -151,6 +228,19 @@ TEST(kind_info_matches_a_real_container) {
     lxd::Object i = t::client().instances().get(name);
     check_object(i, attrs_of(lxd::Kind::Instance));
     i.rollback();
+
+    // A snapshot of it: its writable attributes (expires_at) saved as they
+    // are leave the server's snapshot as it was.
+    lxd::Object s = c.snapshots().create(R"({"name":"s0","expires_at":"2031-02-03T04:05:06Z"})");
+    std::string snap_path = "lxc query /1.0/instances/" + name + "/snapshots/s0";
+    std::string snap_before = *t::sh_out(snap_path + " | jq -cS 'del(.last_used_at)'");
+    Attrs sa = attrs_of(lxd::Kind::InstanceSnapshot);
+    CHECK(!sa.writable.empty());
+    CHECK_EQ(check_object(s, sa), sa.writable.size());
+    s.save(true);
+    CHECK_EQ(t::sh_out(snap_path + " | jq -cS 'del(.last_used_at)'"),
+             std::optional<std::string>(snap_before));
+    CHECK(t::contains(snap_before, "2031-02-03T04:05:06"));
 }
 
 TEST(kind_info_matches_a_real_profile) {

@@ -1,16 +1,13 @@
 // Unknown-attribute warnings reaching the C++ callback.
 //
 // LXD 5.0.2 never sends an attribute that liblxd's schema lacks, so these
-// tests talk to FakeLxdServer below: a FAKE LXD — a few canned HTTP/1.1
-// answers on a unix socket in a temp dir, served by a thread of this
-// program. It is not LXD; everything else in this suite uses the real one.
+// tests talk to FakeLxd below: a FAKE LXD (tests/fake_lxd.hpp) — a few
+// canned HTTP/1.1 answers on a unix socket in a temp dir, served by a
+// thread of this program. It is not LXD; everything else in this suite
+// uses the real one.
 
+#include "fake_lxd.hpp"
 #include "harness.hpp"
-
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -22,12 +19,6 @@ namespace {
 
 // ---- the fake server ------------------------------------------------------
 
-const char kHostInfo[] =
-    R"({"type":"sync","status":"Success","status_code":200,"metadata":)"
-    R"({"api_extensions":["instances"],"api_status":"stable","api_version":"1.0",)"
-    R"("auth":"trusted","public":false,"auth_methods":["tls"],)"
-    R"("environment":{"server_version":"5.0.2"}}})";
-
 // A profile with an attribute liblxd's schema does not know.
 std::string fake_profile(const std::string &name) {
     return R"({"name":")" + name +
@@ -35,154 +26,22 @@ std::string fake_profile(const std::string &name) {
            R"("shiny_new_field":42})";
 }
 
-std::string sync_body(const std::string &metadata) {
-    return R"({"type":"sync","status":"Success","status_code":200,"metadata":)" + metadata + "}";
-}
-
-/// A FAKE LXD server (see the file comment): answers GET /1.0, GET
-/// /1.0/profiles/p1 and /1.0/profiles?recursion=1; 404 otherwise.
-class FakeLxdServer {
-  public:
-    FakeLxdServer() {
-        char tmpl[] = "/tmp/lxdt-cpp-fake-lxd-XXXXXX";
-        if (mkdtemp(tmpl) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        dir_ = tmpl;
-        path_ = dir_ + "/unix.socket";
-        listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-        if (listen_fd_ < 0 ||
-            bind(listen_fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
-            listen(listen_fd_, 8) != 0 || pipe(wake_) != 0) {
-            cleanup();
-            throw std::runtime_error("cannot start the fake LXD server");
-        }
-        thread_ = std::thread([this] { serve(); });
-    }
-    FakeLxdServer(const FakeLxdServer &) = delete;
-    FakeLxdServer &operator=(const FakeLxdServer &) = delete;
-    ~FakeLxdServer() {
-        if (thread_.joinable()) {
-            (void)!write(wake_[1], "x", 1);
-            thread_.join();
-        }
-        cleanup();
-    }
-
-    const std::string &path() const { return path_; }
-    int requests() const { return requests_.load(); }
-
-  private:
-    void cleanup() {
-        for (int fd : {listen_fd_, wake_[0], wake_[1]}) {
-            if (fd >= 0) {
-                close(fd);
-            }
-        }
-        unlink(path_.c_str());
-        rmdir(dir_.c_str());
-    }
-
-    static void send_all(int fd, const std::string &data) {
-        std::size_t off = 0;
-        while (off < data.size()) {
-            ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-            if (n <= 0) {
-                return;
-            }
-            off += static_cast<std::size_t>(n);
-        }
-    }
-
-    static void respond(int fd, int status, const char *reason, const std::string &body) {
-        send_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                         "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: keep-alive\r\n\r\n" + body);
-    }
-
-    void answer(int fd, const std::string &method, const std::string &target) {
-        ++requests_;
-        if (method == "GET" && target == "/1.0") {
-            respond(fd, 200, "OK", kHostInfo);
-        } else if (method == "GET" && target.rfind("/1.0/profiles/p1", 0) == 0) {
-            respond(fd, 200, "OK", sync_body(fake_profile("p1")));
-        } else if (method == "GET" && target.rfind("/1.0/profiles?recursion=1", 0) == 0) {
-            respond(fd, 200, "OK",
-                    sync_body("[" + fake_profile("p1") + "," + fake_profile("p2") + "]"));
-        } else {
-            respond(
-                fd, 404, "Not Found",
-                R"j({"type":"error","error":"Not found (fake LXD)","error_code":404,"metadata":null})j");
-        }
-    }
-
-    // Requests here have no body (GETs only), so a head ends a request.
-    void serve() {
-        std::vector<std::pair<int, std::string>> conns;
-        for (;;) {
-            std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-            for (auto &c : conns) {
-                fds.push_back({c.first, POLLIN, 0});
-            }
-            if (poll(fds.data(), fds.size(), -1) < 0) {
-                continue;
-            }
-            if (fds[0].revents != 0) {
-                break;
-            }
-            if (fds[1].revents != 0) {
-                int fd = accept(listen_fd_, nullptr, nullptr);
-                if (fd >= 0) {
-                    conns.emplace_back(fd, std::string());
-                }
-            }
-            for (std::size_t i = 2; i < fds.size(); ++i) {
-                if (fds[i].revents == 0) {
-                    continue;
-                }
-                auto &conn = conns[i - 2];
-                char buf[4096];
-                ssize_t n = recv(conn.first, buf, sizeof buf, 0);
-                if (n <= 0) {
-                    close(conn.first);
-                    conn.first = -1;
-                    continue;
-                }
-                conn.second.append(buf, static_cast<std::size_t>(n));
-                std::size_t end;
-                while ((end = conn.second.find("\r\n\r\n")) != std::string::npos) {
-                    std::string head = conn.second.substr(0, end);
-                    conn.second.erase(0, end + 4);
-                    std::size_t sp1 = head.find(' ');
-                    std::size_t sp2 = head.find(' ', sp1 + 1);
-                    if (sp1 == std::string::npos || sp2 == std::string::npos) {
-                        break;
-                    }
-                    answer(conn.first, head.substr(0, sp1), head.substr(sp1 + 1, sp2 - sp1 - 1));
-                }
-            }
-            std::vector<std::pair<int, std::string>> open;
-            for (auto &c : conns) {
-                if (c.first >= 0) {
-                    open.push_back(std::move(c));
-                }
-            }
-            conns.swap(open);
-        }
-        for (auto &c : conns) {
-            close(c.first);
-        }
-    }
-
-    std::string dir_;
-    std::string path_;
-    int listen_fd_ = -1;
-    int wake_[2] = {-1, -1};
-    std::atomic<int> requests_{0};
-    std::thread thread_;
+/// The FAKE LXD of these tests (see the file comment): answers GET /1.0,
+/// GET /1.0/profiles/p1 and /1.0/profiles?recursion=1; 404 otherwise.
+struct FakeLxd : t::FakeLxdServer {
+    FakeLxd()
+        : t::FakeLxdServer(R"(["instances"])",
+                           [](const std::string &method,
+                              const std::string &target) -> std::optional<std::string> {
+                               if (method == "GET" && target.rfind("/1.0/profiles/p1", 0) == 0) {
+                                   return fake_profile("p1");
+                               }
+                               if (method == "GET" &&
+                                   target.rfind("/1.0/profiles?recursion=1", 0) == 0) {
+                                   return "[" + fake_profile("p1") + "," + fake_profile("p2") + "]";
+                               }
+                               return std::nullopt;
+                           }) {}
 };
 
 // ---- collecting warnings --------------------------------------------------
@@ -229,7 +88,7 @@ struct WarningFailure : std::runtime_error {
 } // namespace
 
 TEST(warnings_reach_the_cpp_callback_on_the_calling_thread) {
-    FakeLxdServer fake;
+    FakeLxd fake;
     UseCollector collect(lxd::WarningMode::Always);
     lxd::Client c(fake.path());
     lxd::Object p = c.profiles().get("p1");
@@ -269,7 +128,7 @@ TEST(warnings_reach_the_cpp_callback_on_the_calling_thread) {
 }
 
 TEST(warning_mode_none_is_silent_and_once_is_once) {
-    FakeLxdServer fake;
+    FakeLxd fake;
     lxd::Client c(fake.path());
     {
         UseCollector collect(lxd::WarningMode::None);
@@ -289,7 +148,7 @@ TEST(warning_mode_none_is_silent_and_once_is_once) {
 }
 
 TEST(exception_thrown_by_the_warning_callback_is_rethrown_by_the_call) {
-    FakeLxdServer fake;
+    FakeLxd fake;
     lxd::Client c(fake.path());
     lxd::set_warning_mode(lxd::WarningMode::Always);
     std::atomic<int> calls{0};

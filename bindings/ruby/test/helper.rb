@@ -118,6 +118,11 @@ module LXDTest
       !i.nil? && READERS.include?(args[i + 1])
     end
 
+    # `lxc query PATH`, parsed: the server's view, read independently.
+    def query(path)
+      JSON.parse(lxc("query", path))
+    end
+
     # Whether `lxc ARGS` succeeds.
     def lxc_ok?(*args)
       _out, _err, st = Open3.capture3("lxc", *args)

@@ -52,10 +52,19 @@ class TestClient < LXDTest::Case
     assert_raises(LXD::InvalidArgument) { client.api(:get, nil) }
   end
 
+  # Every kind, top-level ones through the client's managers, child kinds
+  # through the managers on a parent object.
   def test_not_found_for_every_kind_carries_the_server_message
-    LXD::KINDS.each do |kind|
+    parent = nil
+    (0...LXD::KIND_COUNT).each do |value|
+      kind = LXD.kind(value)
       key = kind.key_attr == "name" ? unique("nf") : "0" * 64
-      mgr = client.public_send(kind.manager)
+      if kind.child?
+        parent ||= new_container("nfp")
+        mgr = parent.public_send(kind.manager)
+      else
+        mgr = client.public_send(kind.manager)
+      end
       refute mgr.exists?(key), "#{kind.name} #{key} exists?"
       e = assert_raises(LXD::NotFound, kind.name.to_s) { mgr.get(key) }
       assert_equal 404, e.http_status
@@ -64,7 +73,7 @@ class TestClient < LXDTest::Case
   end
 
   def test_every_manager_lists_its_kind
-    LXD::KINDS.each do |kind|
+    LXD::KINDS.reject(&:child?).each do |kind|
       mgr = client.public_send(kind.manager)
       assert_same mgr, client.manager(kind.name)
       assert_equal kind, mgr.kind
@@ -267,9 +276,37 @@ class TestClient < LXDTest::Case
     functions = header.scan(/\b(lxd_[a-z_]+)\(/).flatten.uniq
     assert_operator functions.size, :>=, 100
     functions.each { |f| assert LXD::Native.respond_to?(f), "#{f} is not bound" }
-    # The typed per-kind functions are what the managers call.
+    # The typed functions generated from the kind table are attached from
+    # the table: the managers and the action methods call them.
+    assert_empty LXD::Native::MISSING_TYPED
+    typed = LXD::Native::TYPED.keys.map(&:to_s)
+    assert_empty typed - functions, "attached but not in the header"
     LXD::KINDS.each do |kind|
-      %w[get exists all].each { |op| assert_includes functions, "lxd_#{kind.c_name}_#{op}" }
+      verbs = %w[get exists all]
+      verbs << "create" if kind.creatable
+      verbs.each do |op|
+        assert_includes functions, "lxd_#{kind.c_name}_#{op}"
+        assert_includes typed, "lxd_#{kind.c_name}_#{op}"
+      end
     end
+    # Every function of the header that is generated from the table (one
+    # per kind and verb or action) is attached from the table, not by hand.
+    generated = functions.select do |f|
+      LXD::KINDS.any? do |k|
+        f.start_with?("lxd_#{k.c_name}_") && k.actions.any? { |a| f == "lxd_#{k.c_name}_#{a['name']}" }
+      end
+    end
+    hand = LXD::Native::FUNCTIONS.map { |f| f[0].to_s }
+    assert_empty generated - typed - hand
+    assert_operator typed.size, :>=, 60
+  end
+
+  # Managers live where the kind lives: child kinds are not the client's.
+  def test_child_kinds_have_no_client_manager
+    e = assert_raises(LXD::InvalidArgument) { client.manager(:instance_snapshot) }
+    assert_match(/snapshots/, e.message)
+    refute client.respond_to?(:snapshots)
+    e = assert_raises(LXD::InvalidArgument) { client.get(:instance_snapshot, "x") }
+    assert_equal LXD::Native::STATUS[:invalid_argument], e.code
   end
 end

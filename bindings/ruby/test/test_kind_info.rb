@@ -6,8 +6,10 @@ require_relative "helper"
 # methods built on it, checked against real objects.
 class TestKindInfo < LXDTest::Case
   def test_every_kind_is_described_by_liblxd
-    assert_equal 10, LXD::KINDS.size
-    LXD::KINDS.each_with_index do |kind, value|
+    assert_equal 12, LXD::KIND_COUNT
+    assert_equal LXD::KIND_COUNT, LXD::KINDS.size
+    (0...LXD::KIND_COUNT).each do |value|
+      kind = LXD::KINDS[value]
       info = kind.info
       assert_same info, kind.info # memoised
       assert info.frozen?
@@ -20,6 +22,17 @@ class TestKindInfo < LXDTest::Case
       assert_equal kind.key_attr, info["key"]
       assert_includes kind.attribute_names, kind.key_attr
       assert_equal %w[name writable], info["attributes"].flat_map(&:keys).uniq.sort
+      %w[savable patchable renamable deletable creatable project_scoped].each do |flag|
+        assert_includes [true, false], info[flag], "#{kind.name}.#{flag}"
+      end
+      assert_equal info["savable"], kind.savable?
+      assert_equal info["patchable"], kind.patchable?
+      assert_equal info["deletable"], kind.deletable?
+      assert(info["extension"] == kind.extension, kind.name)
+      assert(info["parent"] == kind.parent&.value, kind.name)
+      assert(info["variant_of"] == kind.variant_of&.value, kind.name)
+      assert_same kind, LXD.kind(value)
+      assert_same kind, LXD.kind(kind.name)
       assert_equal kind.attribute_names.uniq, kind.attribute_names
       assert_operator kind.writable_attributes.size, :<, kind.attribute_names.size
     end
@@ -34,10 +47,39 @@ class TestKindInfo < LXDTest::Case
     refute LXD.kind(:image).renamable?
     refute LXD.kind(:operation).creatable
     assert_empty LXD.kind(:operation).writable_attributes
+    snap = LXD.kind(:instance_snapshot)
+    assert_equal "/1.0/instances/{instance}/snapshots", snap.endpoint
+    assert_same LXD.kind(:instance), snap.parent
+    assert snap.child?
+    assert_equal :snapshots, snap.manager
+    assert_equal :backups, LXD.kind(:instance_backup).manager
+    assert_equal "container_backup", LXD.kind(:instance_backup).extension
+    assert_same LXD.kind(:instance), LXD.kind(:container).variant_of
+    assert_equal [LXD.kind(:instance_snapshot), LXD.kind(:instance_backup)], LXD.kind(:container).children
+    assert_equal %w[restore], snap.actions.map { |a| a["name"] }
+    assert_equal "parent", snap.action(:restore)["on"]
+    assert_nil snap.action(:fly)
+    refute LXD.kind(:instance_backup).savable?
+    refute LXD.kind(:operation).patchable?
+  end
+
+  # LXD::KIND_COUNT comes from the library (the first value lxd_kind_info
+  # refuses); it must be the header's LXD_KIND_COUNT, and every LXD_KIND_*
+  # constant of the header must name the kind of its value.
+  def test_kind_count_and_values_match_the_installed_header
+    out, st = Open3.capture2("pkg-config", "--variable=includedir", "liblxd")
+    assert st.success?
+    header = File.read(File.join(out.strip, "lxd.h"))
+    assert_equal header[/^#define LXD_KIND_COUNT (\d+)$/, 1].to_i, LXD::KIND_COUNT
+    constants = header.scan(/^#define LXD_KIND_([A-Z_]+) (\d+)$/).reject { |n, _| n == "COUNT" }
+    assert_equal LXD::KIND_COUNT, constants.size
+    constants.each do |name, value|
+      assert_equal name.downcase.to_sym, LXD.kind(value.to_i).name
+    end
   end
 
   def test_invalid_kinds_raise_invalid_argument
-    [-1, 10, 2**31 - 1, -2**31].each do |value|
+    [-1, LXD::KIND_COUNT, 2**31 - 1, -2**31].each do |value|
       e = assert_raises(LXD::InvalidArgument) { LXD::Kind.describe(value) }
       assert_equal 1, e.code
       assert_match(/not an lxd_kind/, e.message) if value.abs < 2**30
@@ -45,7 +87,8 @@ class TestKindInfo < LXDTest::Case
     [2**31, 1.5, "container", nil].each do |value|
       assert_raises(LXD::InvalidArgument) { LXD::Kind.describe(value) }
     end
-    assert_raises(LXD::InvalidArgument) { LXD.kind(10) }
+    assert_raises(LXD::InvalidArgument) { LXD.kind(LXD::KIND_COUNT) }
+    assert_raises(LXD::InvalidArgument) { LXD.kind(-1) }
     assert_raises(LXD::InvalidArgument) { LXD.kind(:nope) }
   end
 

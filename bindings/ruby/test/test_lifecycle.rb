@@ -9,7 +9,8 @@ class TestLifecycle < LXDTest::Case
     name = unique("cd")
     cleanup("lxc delete -f #{name}")
     c = client.containers.create({ name: name, source: { type: "image", alias: "busybox" } }, wait: true)
-    assert_instance_of LXD::Instance, c
+    assert_instance_of LXD::Container, c # the class made from the kind table
+    assert_kind_of LXD::Instance, c
     assert_equal :container, c.kind
     assert_equal name, c.key
     assert_equal name, c.name

@@ -84,6 +84,61 @@ class TestReadme < LXDTest::Case
     assert_equal "GET /1.0/instances/#{name}: Instance not found\n", err
   end
 
+  # Every function of the installed header has its row in the table
+  # "C function → Ruby", named in full.
+  def test_every_header_function_is_in_the_table
+    out, st = Open3.capture2("pkg-config", "--variable=includedir", "liblxd")
+    assert st.success?
+    functions = File.read(File.join(out.strip, "lxd.h")).scan(/\b(lxd_[a-z_]+)\(/).flatten.uniq
+    readme = File.read(README)
+    table = readme[readme.index("## C function → Ruby")..]
+    named = table.scan(/`(lxd_[a-z_]+)`/).flatten
+    # Rows name a family's first function in full and the others by suffix
+    # (`lxd_instance_start` / `_stop`): expand those, on every stem of the
+    # last full name before them.
+    table.each_line do |row|
+      last = nil
+      row.scan(/`(lxd_[a-z_]+|_[a-z_]+)`/).flatten.each do |name|
+        next last = name if name.start_with?("lxd_")
+        next unless last
+
+        parts = last.split("_")
+        (2...parts.size).each { |n| named << "#{parts.first(n).join('_')}#{name}" }
+      end
+    end
+    missing = functions.reject { |f| named.include?(f) }
+    assert_empty missing, "functions without a row in README's table"
+  end
+
+  # The blocks of Snapshots and backups and of Actions, on a container of
+  # their own: what they did is checked on the server.
+  def test_snapshot_backup_and_action_blocks_run_as_written
+    c = new_container("readme2", start: true)
+    cleanup("lxc delete -f #{c.name}-copy")
+    Dir.mktmpdir("lxdt-rb-readme") do |dir|
+      code = <<~RUBY
+        require "lxd"
+        client = LXD::Client.new
+        c = client.containers.get(ARGV[0])
+        #{block('Snapshots and backups')}
+        raise "restore" unless c.files.get("/root/f") == "v1"
+        #{block('Actions')}
+        puts "ran"
+      RUBY
+      out, err, st = Open3.capture3(RbConfig.ruby, "-w", "-I#{ROOT}/lib", "-e", code, c.name, chdir: dir)
+      assert st.success? && err.empty?, "blocks failed: #{err}"
+      assert_equal "ran\n", out
+      assert File.size?(File.join(dir, "backup.tar.gz"))
+    end
+    refute lxc_ok?("info", "#{c.name}-copy")
+    assert_empty query("/1.0/instances/#{c.name}/snapshots")
+    assert_empty query("/1.0/instances/#{c.name}/backups")
+    assert_empty query("/1.0/instances/#{c.name}/metadata/templates")
+    md = query("/1.0/instances/#{c.name}/metadata")
+    assert_equal "mine", md["properties"]["description"]
+    assert_equal "mine", md["properties"]["os"]
+  end
+
   def test_runnable_blocks_run_as_written
     c = new_container("readme", start: true)
     Dir.mktmpdir("lxdt-rb-readme") do |dir|

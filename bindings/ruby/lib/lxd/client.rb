@@ -84,20 +84,25 @@ module LXD
       @handle.use(&block)
     end
 
-    # The manager of a kind, e.g. `client.manager(:container)`; the named
-    # methods ({#containers}, …) are the usual way.
+    # The manager of a top-level kind, e.g. `client.manager(:container)`;
+    # the named methods ({#containers}, …) are the usual way. (A kind that
+    # lives under another object has its manager there: `inst.snapshots`.)
     # @return [Manager]
+    # @raise [InvalidArgument] a kind that lives under another object
     def manager(kind)
       kind = LXD.kind(kind)
+      if kind.child?
+        raise InvalidArgument,
+              "#{kind.class_name} objects live under #{kind.parent.class_name} objects: use obj.#{kind.manager}"
+      end
+
       @managers_lock.synchronize { @managers[kind.name] ||= Manager.new(self, kind) }
     end
 
-    # One manager method per kind, from the kind table:
-    # instances, containers, virtual_machines, images, profiles, networks,
-    # storage_pools, projects, certificates, operations.
-    KINDS.each do |kind|
-      define_method(kind.manager) { manager(kind) }
-    end
+    # One manager method per top-level kind, made from the kind table
+    # (lib/lxd/generated.rb): instances, containers, virtual_machines,
+    # images, profiles, networks, storage_pools, projects, certificates,
+    # operations.
 
     # Fetch one object of any kind (`lxd_get`).
     # @return [LXD::Object]
@@ -135,8 +140,7 @@ module LXD
     # @return [LXD::Object]
     def create(kind, definition, wait: true)
       kind = LXD.kind(kind)
-      json = definition.is_a?(String) ? definition : Call.to_json_text(definition, "definition")
-      json = Call.c_string(json, "definition")
+      json = Call.c_string(Call.json_arg(definition, "definition"), "definition")
       ptr = with_ptr do |c|
         Call.out_pointer(:lxd_obj_free) do |out|
           Call.invoke(:lxd_create, c, kind.value, json, wait ? true : false, out)

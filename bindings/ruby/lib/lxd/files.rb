@@ -36,12 +36,7 @@ module LXD
       data = @instance.with_ptr do |o|
         Call.out_pointer(:lxd_bytes_free) { |out| Call.invoke(:lxd_instance_file_get, o, path, out, len) }
       end
-      begin
-        n = len.read(:size_t)
-        n.zero? ? "".b : data.read_bytes(n)
-      ensure
-        Native.lxd_bytes_free(data)
-      end
+      Call.take_bytes(data, len)
     end
 
     # Remove a file or an empty folder.
@@ -105,25 +100,8 @@ module LXD
 
     private
 
-    def transfer(progress)
-      stopped = false
-      cb = nil
-      if progress
-        cb = FFI::Function.new(:int, %i[uint64 uint64 pointer]) do |done, total, _|
-          outcome, = Call.guard_callback(progress, done, total)
-          stopped = true if outcome == :stop
-          outcome == :stop ? 1 : 0
-        end
-      end
-      Call.clear_pending
-      begin
-        yield cb
-      rescue Cancelled
-        raise unless stopped
-
-        return nil
-      end
-      self
+    def transfer(progress, &block)
+      Call.transfer(progress, &block) ? self : nil
     end
 
     def options(mode: nil, uid: nil, gid: nil, **rest)

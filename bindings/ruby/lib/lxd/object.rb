@@ -2,7 +2,8 @@
 
 module LXD
   # One LXD object of any kind (instance, image, profile, network, storage
-  # pool, project, certificate, operation), with pylxd's lifecycle:
+  # pool, project, certificate, operation, an instance's snapshot or
+  # backup), with pylxd's lifecycle:
   # reading an attribute not yet loaded syncs it; setting one makes the
   # object dirty; {#rollback} takes the server's state back; {#save} writes
   # the changes, protected by the ETag.
@@ -16,6 +17,11 @@ module LXD
   # beyond it. An unknown name raises NoMethodError through methods,
   # {UnknownAttribute} through {#[]}. Names that Ruby's Object
   # already uses (an operation's `class`) are read with {#[]}.
+  #
+  # Each kind has a subclass made from liblxd's kind table
+  # (`LXD::Container`, `LXD::InstanceSnapshot`, …, see {Kind#object_class})
+  # with one method per action of the kind and one manager per kind that
+  # lives under it (lib/lxd/generated.rb).
   class Object
     include HandleOwner
     alias free close
@@ -183,7 +189,8 @@ module LXD
       self
     end
 
-    # Rename (instances, profiles, networks, projects). The object follows
+    # Rename (the kinds whose {Kind#renamable?} is true: instances,
+    # profiles, networks, projects, snapshots, backups). The object follows
     # the new name at once.
     # @return [self]
     def rename(new_name, wait: true)
@@ -226,6 +233,8 @@ module LXD
       @handle = handle
       @kind_info = kind
       @client = client
+      @children = {}
+      @children_lock = Mutex.new
     end
 
     # `obj.config` reads, `obj.config = v` sets; names liblxd does not know
@@ -268,52 +277,44 @@ module LXD
     end
   end
 
-  # An instance (container or virtual machine): actions, state, exec, files.
+  # An instance (container or virtual machine): exec, files, console, and
+  # the instance actions of the kind table (state, logs, metadata,
+  # templates, …; lib/lxd/actions.rb). LXD::Container and
+  # LXD::VirtualMachine are its subclasses.
   class Instance < Object
-    # @!macro [new] action
-    #   @param timeout [Integer, nil] seconds passed to LXD (nil: LXD's default)
+    # @!macro [new] state_change
+    #   @param timeout [Integer, nil] seconds passed to LXD (nil: LXD's
+    #     default, -1)
     #   @param force [Boolean]
-    #   @param wait [Boolean] true: return once done, the object synced
+    #   @param stateful [Boolean, nil] passed to LXD when given
+    #   @param wait [Boolean] true: return once done, the object synced;
+    #     false: once accepted ({#operation} gives the operation)
     #   @return [self]
 
-    # Start the instance. @macro action
-    def start(timeout: nil, force: false, wait: true)
-      action(:lxd_instance_start, timeout, force, wait)
+    # Start the instance (the action `start`). @macro state_change
+    def start(timeout: nil, force: false, stateful: nil, wait: true)
+      state_change("start", timeout, force, stateful, wait)
     end
 
-    # Stop it (cleanly within `timeout`, or at once with `force`). @macro action
-    def stop(timeout: nil, force: false, wait: true)
-      action(:lxd_instance_stop, timeout, force, wait)
+    # Stop it (cleanly within `timeout`, or at once with `force`). @macro state_change
+    def stop(timeout: nil, force: false, stateful: nil, wait: true)
+      state_change("stop", timeout, force, stateful, wait)
     end
 
-    # Restart it. @macro action
-    def restart(timeout: nil, force: false, wait: true)
-      action(:lxd_instance_restart, timeout, force, wait)
+    # Restart it. @macro state_change
+    def restart(timeout: nil, force: false, stateful: nil, wait: true)
+      state_change("restart", timeout, force, stateful, wait)
     end
 
     # Freeze (pause) it: the LXD action, not Ruby's Object#freeze (an
-    # instance handle is never frozen in Ruby's sense). @macro action
-    def freeze(timeout: nil, force: false, wait: true)
-      action(:lxd_instance_freeze, timeout, force, wait)
+    # instance handle is never frozen in Ruby's sense). @macro state_change
+    def freeze(timeout: nil, force: false, stateful: nil, wait: true)
+      state_change("freeze", timeout, force, stateful, wait)
     end
 
-    # Unfreeze (resume) it. @macro action
-    def unfreeze(timeout: nil, force: false, wait: true)
-      action(:lxd_instance_unfreeze, timeout, force, wait)
-    end
-
-    # The runtime state (`/state`: status, processes, memory, network…).
-    # @return [Hash]
-    def state
-      Call.from_json_text(with_ptr { |o| Call.out_string { |out| Call.invoke(:lxd_instance_state, o, out) } })
-    end
-
-    # Rename the instance (it must be stopped).
-    # @return [self]
-    def rename(new_name, wait: true)
-      new_name = Call.c_string(new_name, "new name")
-      with_ptr { |o| Call.invoke(:lxd_instance_rename, o, new_name, wait ? true : false) }
-      self
+    # Unfreeze (resume) it. @macro state_change
+    def unfreeze(timeout: nil, force: false, stateful: nil, wait: true)
+      state_change("unfreeze", timeout, force, stateful, wait)
     end
 
     # The instance's files.
@@ -324,9 +325,10 @@ module LXD
 
     private
 
-    def action(fn, timeout, force, wait)
-      t = Call.seconds(timeout, "timeout")
-      with_ptr { |o| Call.invoke(fn, o, t, force ? true : false, wait ? true : false) }
+    def state_change(name, timeout, force, stateful, wait)
+      args = { "timeout" => Call.seconds(timeout, "timeout"), "force" => force ? true : false }
+      args["stateful"] = stateful ? true : false unless stateful.nil?
+      run_action(name, Call.c_string(Call.to_json_text(args, "arguments"), "arguments"), wait: wait)
       self
     end
   end

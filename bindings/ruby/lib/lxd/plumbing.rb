@@ -99,6 +99,67 @@ module LXD
       raise InvalidArgument, "#{what} cannot be sent as JSON: #{e.message}"
     end
 
+    # A local path (a String, or anything with `to_path`, as Pathname) for C.
+    def path_arg(value, what)
+      c_string(value.respond_to?(:to_path) ? value.to_path : value, what)
+    end
+
+    # A definition or argument document for liblxd: a String is JSON text
+    # as it is (liblxd refuses text that is not JSON), anything else is
+    # converted.
+    def json_arg(value, what)
+      value.is_a?(String) ? value : to_json_text(value, what)
+    end
+
+    # An action's arguments as JSON text, or nil for none: `args` (a Hash,
+    # JSON text, or nil) with the keyword arguments `kw` merged in.
+    def action_args(args, kw)
+      unless kw.empty?
+        raise InvalidArgument, "action arguments: give a Hash or keywords, not both" if args.is_a?(String)
+        raise InvalidArgument, "action arguments must be a Hash, not #{args.class}" unless args.nil? || args.is_a?(Hash)
+
+        args = (args || {}).merge(kw)
+      end
+      return nil if args.nil?
+
+      c_string(json_arg(args, "action arguments"), "action arguments")
+    end
+
+    # Run a transfer that reports progress to a user's block (`|done,
+    # total|`), never letting the block unwind through C: `yield`s the C
+    # callback (nil without a block). Returns true when done, false when the
+    # block stopped it (`break`, `throw`, or an exception, which is then
+    # raised again once the C call has returned).
+    def transfer(progress)
+      stopped = false
+      cb = nil
+      if progress
+        cb = FFI::Function.new(:int, %i[uint64 uint64 pointer]) do |done, total, _|
+          outcome, = guard_callback(progress, done, total)
+          stopped = true if outcome == :stop
+          outcome == :stop ? 1 : 0
+        end
+      end
+      clear_pending
+      begin
+        yield cb
+      rescue Cancelled
+        raise unless stopped
+
+        return false
+      end
+      true
+    end
+
+    # liblxd-allocated bytes (`*data`, `len`) as a binary String, freed on
+    # the C side.
+    def take_bytes(ptr, len)
+      n = len.read(:size_t)
+      ptr.null? || n.zero? ? "".b : ptr.read_bytes(n)
+    ensure
+      Native.lxd_bytes_free(ptr) if ptr && !ptr.null?
+    end
+
     # JSON text from liblxd as Ruby data (scalars included).
     def from_json_text(text)
       JSON.parse(text)

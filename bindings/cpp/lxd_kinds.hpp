@@ -1,0 +1,237 @@
+// lxd_kinds.hpp: the kinds of LXD objects, for lxd.hpp (which includes it;
+// both are installed side by side).
+//
+// GENERATED from liblxd's own table of kinds (lxd_kind_info for every kind
+// up to LXD_KIND_COUNT) by bindings/cpp/gen/gen_kinds.sh: do not edit.
+// bindings/cpp/test.sh fails when this file is stale; to rewrite it:
+//   bash bindings/cpp/gen/gen_kinds.sh bindings/cpp/lxd_kinds.hpp
+
+#ifndef LXD_KINDS_HPP
+#define LXD_KINDS_HPP
+
+#include <lxd.h>
+
+#include <cstddef>
+#include <optional>
+
+static_assert(LXD_KIND_COUNT == 12,
+              "lxd_kinds.hpp does not match <lxd.h>: regenerate it (gen/gen_kinds.sh)");
+
+namespace lxd {
+
+/// The kinds of LXD objects (the values are liblxd's `LXD_KIND_*`), as
+/// passed to Client::manager, ObjectRef::children and lxd::kind_info.
+enum class Kind : lxd_kind {
+    /// Instance objects: `/1.0/instances`, by name.
+    Instance = LXD_KIND_INSTANCE,
+    /// Container objects: `/1.0/containers`, by name; only the Instance objects of this type.
+    Container = LXD_KIND_CONTAINER,
+    /// VirtualMachine objects: `/1.0/virtual-machines`, by name; only the Instance objects of this
+    /// type.
+    VirtualMachine = LXD_KIND_VIRTUAL_MACHINE,
+    /// Image objects: `/1.0/images`, by fingerprint.
+    Image = LXD_KIND_IMAGE,
+    /// Profile objects: `/1.0/profiles`, by name.
+    Profile = LXD_KIND_PROFILE,
+    /// Network objects: `/1.0/networks`, by name.
+    Network = LXD_KIND_NETWORK,
+    /// StoragePool objects: `/1.0/storage-pools`, by name; global (not in a project).
+    StoragePool = LXD_KIND_STORAGE_POOL,
+    /// Project objects: `/1.0/projects`, by name; global (not in a project).
+    Project = LXD_KIND_PROJECT,
+    /// Certificate objects: `/1.0/certificates`, by fingerprint; global (not in a project).
+    Certificate = LXD_KIND_CERTIFICATE,
+    /// Operation objects: `/1.0/operations`, by operation id; cannot be created.
+    Operation = LXD_KIND_OPERATION,
+    /// InstanceSnapshot objects, under Instance objects: `/1.0/instances/{instance}/snapshots`, by
+    /// name.
+    InstanceSnapshot = LXD_KIND_INSTANCE_SNAPSHOT,
+    /// InstanceBackup objects, under Instance objects: `/1.0/instances/{instance}/backups`, by
+    /// name; needs the API extension `container_backup`.
+    InstanceBackup = LXD_KIND_INSTANCE_BACKUP,
+};
+
+/// How many kinds there are (`LXD_KIND_COUNT`).
+inline constexpr std::size_t kind_count = LXD_KIND_COUNT;
+
+/// Every kind, in the order of their values.
+inline constexpr Kind all_kinds[] = {
+    Kind::Instance,
+    Kind::Container,
+    Kind::VirtualMachine,
+    Kind::Image,
+    Kind::Profile,
+    Kind::Network,
+    Kind::StoragePool,
+    Kind::Project,
+    Kind::Certificate,
+    Kind::Operation,
+    Kind::InstanceSnapshot,
+    Kind::InstanceBackup,
+};
+
+/// The kind's name as pylxd's class: "Instance", "InstanceSnapshot", ..., or "?".
+[[nodiscard]] constexpr const char *to_string(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::Instance: return "Instance";
+    case Kind::Container: return "Container";
+    case Kind::VirtualMachine: return "VirtualMachine";
+    case Kind::Image: return "Image";
+    case Kind::Profile: return "Profile";
+    case Kind::Network: return "Network";
+    case Kind::StoragePool: return "StoragePool";
+    case Kind::Project: return "Project";
+    case Kind::Certificate: return "Certificate";
+    case Kind::Operation: return "Operation";
+    case Kind::InstanceSnapshot: return "InstanceSnapshot";
+    case Kind::InstanceBackup: return "InstanceBackup";
+    }
+    return "?";
+}
+
+/// The kind's name in liblxd's C functions (`lxd_<c_name>_get`): "instance",
+/// "instance_snapshot", ..., or "?".
+[[nodiscard]] constexpr const char *c_name(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::Instance: return "instance";
+    case Kind::Container: return "container";
+    case Kind::VirtualMachine: return "virtual_machine";
+    case Kind::Image: return "image";
+    case Kind::Profile: return "profile";
+    case Kind::Network: return "network";
+    case Kind::StoragePool: return "storage_pool";
+    case Kind::Project: return "project";
+    case Kind::Certificate: return "certificate";
+    case Kind::Operation: return "operation";
+    case Kind::InstanceSnapshot: return "instance_snapshot";
+    case Kind::InstanceBackup: return "instance_backup";
+    }
+    return "?";
+}
+
+/// The kind whose objects those of `kind` live under (Kind::Instance for
+/// snapshots and backups: reached with ObjectRef::children), or std::nullopt
+/// for a top-level kind (reached with Client::manager).
+[[nodiscard]] constexpr std::optional<Kind> parent_of(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::InstanceSnapshot: return Kind::Instance;
+    case Kind::InstanceBackup: return Kind::Instance;
+    default: return std::nullopt;
+    }
+}
+
+/// For a typed variant of a kind (Kind::Container), the general kind
+/// (Kind::Instance); else std::nullopt.
+[[nodiscard]] constexpr std::optional<Kind> variant_of(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::Container: return Kind::Instance;
+    case Kind::VirtualMachine: return Kind::Instance;
+    default: return std::nullopt;
+    }
+}
+
+namespace detail {
+
+/// A kind and the name of its accessor (client.instances(), inst.snapshots()).
+struct KindAccessor {
+    Kind kind;
+    const char *name;
+};
+
+/// Every kind with its accessor, in the order of their values.
+inline constexpr KindAccessor kind_accessors[] = {
+    {Kind::Instance, "instances"},
+    {Kind::Container, "containers"},
+    {Kind::VirtualMachine, "virtual_machines"},
+    {Kind::Image, "images"},
+    {Kind::Profile, "profiles"},
+    {Kind::Network, "networks"},
+    {Kind::StoragePool, "storage_pools"},
+    {Kind::Project, "projects"},
+    {Kind::Certificate, "certificates"},
+    {Kind::Operation, "operations"},
+    {Kind::InstanceSnapshot, "snapshots"},
+    {Kind::InstanceBackup, "backups"},
+};
+
+/// The managers of the top-level kinds, one accessor each: the base of
+/// lxd::Client (Self), whose manager(kind) they call (M: lxd::Manager).
+template <typename Self, typename M> class KindManagers {
+  public:
+    /// Instance objects: `/1.0/instances`, by name.
+    [[nodiscard]] M instances() const noexcept {
+        return self().manager(Kind::Instance);
+    }
+    /// Container objects: `/1.0/containers`, by name; only the Instance objects of this type.
+    [[nodiscard]] M containers() const noexcept {
+        return self().manager(Kind::Container);
+    }
+    /// VirtualMachine objects: `/1.0/virtual-machines`, by name; only the Instance objects of this
+    /// type.
+    [[nodiscard]] M virtual_machines() const noexcept {
+        return self().manager(Kind::VirtualMachine);
+    }
+    /// Image objects: `/1.0/images`, by fingerprint.
+    [[nodiscard]] M images() const noexcept {
+        return self().manager(Kind::Image);
+    }
+    /// Profile objects: `/1.0/profiles`, by name.
+    [[nodiscard]] M profiles() const noexcept {
+        return self().manager(Kind::Profile);
+    }
+    /// Network objects: `/1.0/networks`, by name.
+    [[nodiscard]] M networks() const noexcept {
+        return self().manager(Kind::Network);
+    }
+    /// StoragePool objects: `/1.0/storage-pools`, by name; global (not in a project).
+    [[nodiscard]] M storage_pools() const noexcept {
+        return self().manager(Kind::StoragePool);
+    }
+    /// Project objects: `/1.0/projects`, by name; global (not in a project).
+    [[nodiscard]] M projects() const noexcept {
+        return self().manager(Kind::Project);
+    }
+    /// Certificate objects: `/1.0/certificates`, by fingerprint; global (not in a project).
+    [[nodiscard]] M certificates() const noexcept {
+        return self().manager(Kind::Certificate);
+    }
+    /// Operation objects: `/1.0/operations`, by operation id; cannot be created.
+    [[nodiscard]] M operations() const noexcept {
+        return self().manager(Kind::Operation);
+    }
+
+  protected:
+    KindManagers() noexcept = default;
+
+  private:
+    [[nodiscard]] const Self &self() const noexcept { return static_cast<const Self &>(*this); }
+};
+
+/// The managers of the kinds that live under another object, one accessor
+/// each: the base of lxd::ObjectRef (Self), whose children(kind) they call
+/// (M: lxd::ChildManager).
+/// On an object of another kind than the parent, their calls throw
+/// lxd::InvalidArgument.
+template <typename Self, typename M> class ChildManagers {
+  public:
+    /// This Instance's InstanceSnapshot objects: `/1.0/instances/{instance}/snapshots`, by name.
+    [[nodiscard]] M snapshots() const {
+        return self().children(Kind::InstanceSnapshot);
+    }
+    /// This Instance's InstanceBackup objects: `/1.0/instances/{instance}/backups`, by name; needs
+    /// the API extension `container_backup`.
+    [[nodiscard]] M backups() const {
+        return self().children(Kind::InstanceBackup);
+    }
+
+  protected:
+    ChildManagers() noexcept = default;
+
+  private:
+    [[nodiscard]] const Self &self() const noexcept { return static_cast<const Self &>(*this); }
+};
+
+} // namespace detail
+} // namespace lxd
+
+#endif // LXD_KINDS_HPP
