@@ -131,6 +131,11 @@ else
     echo "==> running (LIBLXD_VALGRIND=0: without valgrind)"
 fi
 
+# Objects already on the daemon before this run are not this run's.
+ours() { (lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
+    lxc config trust list --format csv | cut -d, -f2) 2>/dev/null | grep '^lxdt-cpp-' | sort -u || true; }
+ours >"$build/before.txt"
+
 rc=0
 "${run[@]}" "$@" | tee "$build/out.txt" || rc=$?
 summary=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$build/out.txt" | tail -n 1 || true)
@@ -147,8 +152,8 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 
 # Nothing of ours may remain on the daemon.
-left=$( (lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
-    lxc config trust list --format csv | cut -d, -f2) 2>/dev/null | grep '^lxdt-cpp-' || true)
+ours >"$build/after.txt"
+left=$(comm -13 "$build/before.txt" "$build/after.txt")
 if [ -n "$left" ]; then
     echo "FAIL objects left behind:" $left
     failed=$((failed + 1))
