@@ -239,6 +239,31 @@ lane_bindings() {
         record bindings "$b-binding" "$rc" "$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
     done
 }
+# Every object a test creates is named lxdt-*; none may survive the tests,
+# in the main daemon nor in the private one (when it runs). Objects that
+# were there before this run (a crashed earlier run, someone else's work
+# on the shared daemon) are reported but are not this run's failure.
+list_objects() {
+    lxc list --all-projects --format csv -c n
+    lxc profile list --format csv | cut -d, -f1
+    lxc network list --format csv | cut -d, -f1
+    lxc storage list --format csv | cut -d, -f1
+    lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//'
+    lxc image list --format csv -c l | tr ',' '\n'
+    lxc config trust list --format csv | cut -d, -f2
+}
+all_test_objects() {
+    {
+        list_objects
+        if [ -S "$PRIVATE_DIR/unix.socket" ] &&
+            curl -fsS --max-time 3 --unix-socket "$PRIVATE_DIR/unix.socket" http://lxd/1.0 >/dev/null 2>&1; then
+            LXD_DIR=$PRIVATE_DIR list_objects | sed 's/$/ (private daemon restart-test)/'
+        fi
+    } 2>/dev/null | grep '^lxdt-' | sort -u || true
+}
+private_ready >/dev/null
+all_test_objects >build/objects-before.txt
+
 lanes=()
 [ "${#c_runs[@]}" -gt 0 ] && lanes+=(c)
 { [ "${#private_runs[@]}" -gt 0 ] || [ -z "$FILTER" ] || [ "$FILTER" = fuzz ]; } && lanes+=(private)
@@ -270,26 +295,13 @@ done
 
 private_ready >/dev/null
 step "leftover check"
-# Every object a test creates is named lxdt-*; none may survive the tests,
-# in the main daemon nor in the private one (when it runs).
-list_objects() {
-    lxc list --all-projects --format csv -c n
-    lxc profile list --format csv | cut -d, -f1
-    lxc network list --format csv | cut -d, -f1
-    lxc storage list --format csv | cut -d, -f1
-    lxc project list --format csv | cut -d, -f1 | sed 's/ (current)$//'
-    lxc image list --format csv -c l | tr ',' '\n'
-    lxc config trust list --format csv | cut -d, -f2
-}
-leftovers=$(
-    {
-        list_objects
-        if [ -S "$PRIVATE_DIR/unix.socket" ] &&
-            curl -fsS --max-time 3 --unix-socket "$PRIVATE_DIR/unix.socket" http://lxd/1.0 >/dev/null 2>&1; then
-            LXD_DIR=$PRIVATE_DIR list_objects | sed 's/$/ (private daemon restart-test)/'
-        fi
-    } 2>/dev/null | grep '^lxdt-' || true
-)
+all_test_objects >build/objects-after.txt
+stale=$(comm -12 build/objects-before.txt build/objects-after.txt)
+if [ -n "$stale" ]; then
+    echo "note: test objects that were already there before this run (not counted):"
+    echo "$stale"
+fi
+leftovers=$(comm -13 build/objects-before.txt build/objects-after.txt)
 if [ -n "$leftovers" ]; then
     echo "!!! test objects left behind:"; echo "$leftovers"
     failed_programs+=(leftovers)

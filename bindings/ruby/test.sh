@@ -20,14 +20,18 @@ for f in lib/lxd.rb lib/lxd/*.rb examples/*.rb test/*.rb; do
     ruby -wc "$f" >/dev/null
 done
 
+# Objects already on the daemon before this run are not this run's.
+ours() { { lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
+    lxc config trust list --format csv | cut -d, -f2; } 2>/dev/null | grep '^lxdt-rb-' | sort -u || true; }
+ours >"$build_dir/before.txt"
+
 status=0
 ruby -w -Ilib -Itest test/run.rb "$@" 2>&1 | tee "$build_dir/run.log" || status=$?
 summary=$(tail -n 1 "$build_dir/run.log")
 
 # Nothing this run created may remain.
-left=$(lxc list --format csv -c n | grep '^lxdt-rb-' || true)
-left+=$(lxc profile list --format csv | cut -d, -f1 | grep '^lxdt-rb-' || true)
-left+=$(lxc config trust list --format csv | grep 'lxdt-rb-' || true)
+ours >"$build_dir/after.txt"
+left=$(comm -13 "$build_dir/before.txt" "$build_dir/after.txt")
 if [ -n "$left" ]; then
     echo "objects left behind: $left" >&2
     status=1
