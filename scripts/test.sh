@@ -58,6 +58,21 @@ if [ -z "$FILTER" ] || [[ " $BINDINGS " != *" $FILTER "* ]]; then
 else
     echo 0 >build/lxd-private.rc
 fi
+# The second server of the copy and migration tests (tests/c/test_images.c,
+# test_migration.c and the bindings'): scripts/lxd-private.sh second
+# (LXD_DIR /var/lib/lxd-liblxd-second, HTTPS 127.0.0.2:8443), started the
+# same way and ready before any lane runs.
+SECOND_DIR=/var/lib/lxd-liblxd-second
+rm -f build/lxd-second.rc
+{ bash scripts/lxd-private.sh second >build/lxd-second.log 2>&1; echo $? >build/lxd-second.rc; } &
+second_ready() {
+    while [ ! -s build/lxd-second.rc ]; do sleep 0.2; done
+    if [ "$(cat build/lxd-second.rc)" = 0 ]; then
+        tail -n 1 build/lxd-second.log
+        return 0
+    fi
+    echo "!!! scripts/lxd-private.sh second failed:"; cat build/lxd-second.log
+}
 # Wait for the private daemon's start (from any lane); its log on failure.
 private_ready() {
     while [ ! -s build/lxd-private.rc ]; do sleep 0.2; done
@@ -259,9 +274,13 @@ all_test_objects() {
             curl -fsS --max-time 3 --unix-socket "$PRIVATE_DIR/unix.socket" http://lxd/1.0 >/dev/null 2>&1; then
             LXD_DIR=$PRIVATE_DIR list_objects | sed 's/$/ (private daemon restart-test)/'
         fi
+        if [ -S "$SECOND_DIR/unix.socket" ]; then
+            LXD_DIR=$SECOND_DIR list_objects | sed 's/$/ (second daemon)/'
+        fi
     } 2>/dev/null | grep '^lxdt-' | sort -u || true
 }
 private_ready >/dev/null
+second_ready
 all_test_objects >build/objects-before.txt
 
 lanes=()
