@@ -1312,6 +1312,35 @@ lxd_status lxd_instance_move_to(const struct lxd_obj *instance,
                                 struct lxd_obj **out);
 
 /**
+ * Bring an image from a remote image server onto this client's
+ * server (`lxc image copy images:alpine/3.19 local:`): the LXD server
+ * downloads it itself, so it must reach `server`.
+ * @param source_json an object: `"server"` (the image server's URL,
+ *   `https://…`), `"protocol"` (`"simplestreams"`, the default, or
+ *   `"lxd"`), one of `"alias"` and `"fingerprint"`, and optionally
+ *   `"certificate"` (the server's certificate, PEM: trusted for this
+ *   download, for a self-signed server), `"secret"` (a private LXD
+ *   image's, from `lxd_image_secret`), `"image_type"` (`"container"`
+ *   or `"virtual-machine"`).
+ * @param options_json NULL, or an object with any of `"aliases"`
+ *   (names, or objects `{"name", "description"}`: made for the image
+ *   here), `"public"`, `"auto_update"` (LXD then refreshes it from the
+ *   server).
+ * @param wait true: return the image, loaded; false: at once (its
+ *   fingerprint is learnt when the operation ends,
+ *   `lxd_obj_operation`).
+ * @param out receives the image; free with `lxd_obj_free`.
+ * @return `LXD_OK` (also when the server has the image already);
+ *   `LXD_ERR_OPERATION_FAILED` (the server could not fetch it: the
+ *   message says why); `LXD_ERR_INVALID_ARGUMENT`.
+ */
+lxd_status lxd_image_pull(const struct lxd_client *client,
+                          const char *source_json,
+                          const char *options_json,
+                          bool wait,
+                          struct lxd_obj **out);
+
+/**
  * The number of objects in a list (0 for NULL).
  */
 size_t lxd_list_len(const struct lxd_list *list);

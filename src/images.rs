@@ -870,6 +870,74 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
     Object::create(target, Kind::Image, &def, wait).map_err(conflict_if_exists)
 }
 
+/// Bring an image from a remote image server onto `client`'s server
+/// (`lxc image copy remote:alias local:`): the server downloads it itself.
+/// `source`: `server` (an https URL), `protocol` (`"simplestreams"` or
+/// `"lxd"`, default `"simplestreams"`), `alias` or `fingerprint`,
+/// `certificate` (PEM: the server's certificate, trusted for this
+/// download; needed for a self-signed one), `secret` (a private LXD
+/// image's), `image_type` (`"container"` or `"virtual-machine"`).
+pub fn pull(client: &Client, source: &Value, opts: &CopyOptions, wait: bool) -> Result<Object> {
+    let Value::Object(src) = source else {
+        return Err(Error::invalid("the image source must be a JSON object"));
+    };
+    const KNOWN: [&str; 7] = [
+        "server",
+        "protocol",
+        "alias",
+        "fingerprint",
+        "certificate",
+        "secret",
+        "image_type",
+    ];
+    if let Some(k) = src.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(Error::invalid(format!(
+            "unknown image source field {k:?} (known: {})",
+            KNOWN.join(", ")
+        )));
+    }
+    let text = |k: &str| src.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let server = text("server")
+        .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
+        .ok_or_else(|| Error::invalid("the image source needs a \"server\" URL (https://…)"))?;
+    let protocol = text("protocol").unwrap_or("simplestreams");
+    if !matches!(protocol, "simplestreams" | "lxd") {
+        return Err(Error::invalid(format!(
+            "unknown image protocol {protocol:?} (simplestreams or lxd)"
+        )));
+    }
+    if text("alias").is_some() == text("fingerprint").is_some() {
+        return Err(Error::invalid(
+            "the image source needs either an \"alias\" or a \"fingerprint\"",
+        ));
+    }
+    let mut s = json!({"type": "image", "mode": "pull", "server": server, "protocol": protocol});
+    for k in [
+        "alias",
+        "fingerprint",
+        "certificate",
+        "secret",
+        "image_type",
+    ] {
+        if let Some(v) = text(k) {
+            s[k] = json!(v);
+        }
+    }
+    let aliases: Vec<Value> = opts
+        .aliases
+        .iter()
+        .map(|(n, d)| json!({"name": n, "description": d}))
+        .collect();
+    let mut def = json!({"source": s, "aliases": aliases});
+    if let Some(p) = opts.public {
+        def["public"] = json!(p);
+    }
+    if let Some(a) = opts.auto_update {
+        def["auto_update"] = json!(a);
+    }
+    Object::create(client, Kind::Image, &def, wait)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

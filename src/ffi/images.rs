@@ -231,4 +231,42 @@ lxd_export! {
         *out = lxd_obj::boxed(obj);
         Ok(())
     }
+
+    /// Bring an image from a remote image server onto this client's
+    /// server (`lxc image copy images:alpine/3.19 local:`): the LXD server
+    /// downloads it itself, so it must reach `server`.
+    /// @param source_json an object: `"server"` (the image server's URL,
+    ///   `https://…`), `"protocol"` (`"simplestreams"`, the default, or
+    ///   `"lxd"`), one of `"alias"` and `"fingerprint"`, and optionally
+    ///   `"certificate"` (the server's certificate, PEM: trusted for this
+    ///   download, for a self-signed server), `"secret"` (a private LXD
+    ///   image's, from `lxd_image_secret`), `"image_type"` (`"container"`
+    ///   or `"virtual-machine"`).
+    /// @param options_json NULL, or an object with any of `"aliases"`
+    ///   (names, or objects `{"name", "description"}`: made for the image
+    ///   here), `"public"`, `"auto_update"` (LXD then refreshes it from the
+    ///   server).
+    /// @param wait true: return the image, loaded; false: at once (its
+    ///   fingerprint is learnt when the operation ends,
+    ///   `lxd_obj_operation`).
+    /// @param out receives the image; free with `lxd_obj_free`.
+    /// @return `LXD_OK` (also when the server has the image already);
+    ///   `LXD_ERR_OPERATION_FAILED` (the server could not fetch it: the
+    ///   message says why); `LXD_ERR_INVALID_ARGUMENT`.
+    fn lxd_image_pull(
+        client: *const lxd_client,
+        source_json: *const c_char,
+        options_json: *const c_char,
+        wait: bool,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let src = unsafe { arg_json(source_json, "source_json") }?;
+        let mut opts = CopyOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        opts.copy_aliases = false;
+        let out = unsafe { arg_out(out, "out") }?;
+        let obj = images::pull(&c.client, &src, &opts, wait)?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
 }
