@@ -389,9 +389,9 @@ extern "C" {
  * @param wait for an action that starts a background operation: true
  *   waits for it to end (bounded as every wait is); false returns once
  *   LXD accepted it, and `lxd_obj_operation` then gives it.
- * @param result_json receives, to free with `lxd_string_free`: `null`,
- *   the document, or the operation (final when waited for, as it
- *   started otherwise).
+ * @param result_json NULL when the result is not wanted; else
+ *   receives, to free with `lxd_string_free`: `null`, the document,
+ *   or the operation (final when waited for, as it started otherwise).
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no such action for the
  *   kind, missing or bad arguments, or an action of another entry
  *   point); `LXD_ERR_EXTENSION_MISSING` before any request when the

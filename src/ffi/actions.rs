@@ -42,9 +42,9 @@ lxd_export! {
     /// @param wait for an action that starts a background operation: true
     ///   waits for it to end (bounded as every wait is); false returns once
     ///   LXD accepted it, and `lxd_obj_operation` then gives it.
-    /// @param result_json receives, to free with `lxd_string_free`: `null`,
-    ///   the document, or the operation (final when waited for, as it
-    ///   started otherwise).
+    /// @param result_json NULL when the result is not wanted; else
+    ///   receives, to free with `lxd_string_free`: `null`, the document,
+    ///   or the operation (final when waited for, as it started otherwise).
     /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no such action for the
     ///   kind, missing or bad arguments, or an action of another entry
     ///   point); `LXD_ERR_EXTENSION_MISSING` before any request when the
@@ -60,9 +60,11 @@ lxd_export! {
         let o = unsafe { obj_ref(obj) }?;
         let name = unsafe { arg_str(name, "name") }?;
         let args = unsafe { arg_opt_json(args_json, "args_json") }?;
-        let out = unsafe { arg_out(result_json, "result_json") }?;
+        let out = unsafe { result_json.as_mut() };
         let result = o.action(name, args.as_ref(), wait)?;
-        *out = c_json(&result);
+        if let Some(out) = out {
+            *out = c_json(&result);
+        }
         Ok(())
     }
 
@@ -130,9 +132,11 @@ lxd_export! {
         let kind = arg_kind(kind)?;
         let name = unsafe { arg_str(name, "name") }?;
         let args = unsafe { arg_opt_json(args_json, "args_json") }?;
-        let out = unsafe { arg_out(result_json, "result_json") }?;
+        let out = unsafe { result_json.as_mut() };
         let result = Object::collection_action(&c.client, kind, &[], name, args.as_ref(), wait)?;
-        *out = c_json(&result);
+        if let Some(out) = out {
+            *out = c_json(&result);
+        }
         Ok(())
     }
 
