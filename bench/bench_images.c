@@ -19,6 +19,7 @@
  * Prints one "key value" line per figure; exits non-zero on any error
  * (message on stderr).
  */
+#define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <spawn.h>

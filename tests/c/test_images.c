@@ -351,6 +351,82 @@ TEST(copy_public_and_private_images_to_the_second_server) {
     CHECK_STREQ(t_sh_out(SECOND "lxc query /1.0/images/%s | jq -r .public", pfp), "true");
 }
 
+/* From a simplestreams server: a FAKE one (tests/fake_simplestreams.py,
+ * no internet here) over HTTPS with a self-signed certificate, which LXD
+ * trusts through the source's "certificate". The LXD server downloads the
+ * split image itself; a wrong certificate makes it refuse. */
+TEST(pull_from_a_simplestreams_server) {
+    const char *dir = tmpdir();
+    const char *id = t_dup(t_unique("img-ss"));
+    CHECK(dir && make_images(dir, id));
+    if (!dir) return;
+    CHECK(t_sh("set -e; cd %s; mkdir y; tar -xzf meta.tar.gz -C y; tar -C y -cJf meta.tar.xz metadata.yaml; "
+               "for n in a b; do openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+               "-keyout $n.key -out $n.crt -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+               "2>/dev/null; done",
+               dir) == 0);
+    const char *script = getenv("LIBLXD_FAKE_SIMPLESTREAMS");
+    if (!script) script = "../../tests/fake_simplestreams.py";
+    t_cleanup("pkill -f 'fake_simplestreams.py.*%s' >/dev/null 2>&1", dir);
+    CHECK(t_sh("python3 %s --meta %s/meta.tar.xz --rootfs %s/rootfs.squashfs --alias lxdt/%s --cert %s/a.crt "
+               "--key %s/a.key --portfile %s/port 2>%s/server.log &",
+               script, dir, dir, id, dir, dir, dir, dir) == 0);
+    const char *port = t_sh_out("for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done; cat %s/port",
+                                dir, dir);
+    CHECK(port && *port);
+    if (!port || !*port) return;
+    port = t_dup(port);
+    const char *want = t_dup(t_sh_out("cat %s/meta.tar.xz %s/rootfs.squashfs | sha256sum | cut -d' ' -f1", dir, dir));
+    forget(want);
+    /* The certificates as JSON strings. */
+    const char *good = t_dup(t_sh_out("jq -Rs . %s/a.crt", dir));
+    const char *wrong = t_dup(t_sh_out("jq -Rs . %s/b.crt", dir));
+
+    lxd_obj *img = (lxd_obj *)0x1;
+    lxd_status s = lxd_image_pull(
+        t_client(),
+        t_fmt("{\"server\":\"https://127.0.0.1:%s\",\"alias\":\"lxdt/%s\",\"certificate\":%s}", port, id, wrong),
+        NULL, true, &img);
+    CHECK_MSG(s == LXD_ERR_OPERATION_FAILED || s == LXD_ERR_API, "pull with the wrong certificate: %s",
+              lxd_status_name(s));
+    CHECK(img == (lxd_obj *)0x1);
+    CHECK_STREQ(t_sh_out("lxc image list --format csv -c f | grep -c ^%.12s || true", want), "0");
+
+    const char *alias = t_dup(t_unique("ss"));
+    t_cleanup("lxc image alias delete %s >/dev/null 2>&1", alias);
+    img = NULL;
+    CHECK_OK(lxd_image_pull(
+        t_client(),
+        t_fmt("{\"server\":\"https://127.0.0.1:%s\",\"protocol\":\"simplestreams\",\"alias\":\"lxdt/%s\","
+              "\"certificate\":%s}",
+              port, id, good),
+        t_fmt("{\"aliases\":[\"%s\"],\"auto_update\":true}", alias), true, &img));
+    t_keep_obj(img);
+    if (!img) return;
+    CHECK_STREQ(fp_of(img), want);
+    CHECK_STREQ(t_sh_out("lxc query /1.0/images/%s | jq -r '.update_source.protocol, .update_source.alias, "
+                         ".auto_update' | tr '\\n' ' '",
+                         want),
+                t_fmt("simplestreams lxdt/%s true ", id));
+    CHECK_STREQ(t_sh_out("lxc query /1.0/images/aliases/%s | jq -r .target", alias), want);
+    /* Refresh asks the server again (nothing newer: the image stays). */
+    CHECK_OK(lxd_image_refresh(img, NULL, true, NULL));
+    CHECK_STREQ(t_sh_out("lxc query /1.0/images/%s | jq -r .fingerprint", want), want);
+    CHECK(t_sh("grep -q 'GET /streams/v1/index.json' %s/server.log", dir) == 0);
+
+    /* Refused before any request. */
+    lxd_obj *bad = (lxd_obj *)0x1;
+    CHECK_STATUS(lxd_image_pull(t_client(), "{\"server\":\"ftp://x\",\"alias\":\"a\"}", NULL, true, &bad),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_image_pull(t_client(), "{\"server\":\"https://x\"}", NULL, true, &bad),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lxd_image_pull(t_client(), "{\"server\":\"https://x\",\"alias\":\"a\",\"protocol\":\"ftp\"}",
+                                NULL, true, &bad),
+                 LXD_ERR_INVALID_ARGUMENT);
+    CHECK(bad == (lxd_obj *)0x1);
+}
+
 T_MAIN(T_CASE(upload_unified_with_options_then_launch), T_CASE(upload_split_export_and_import_on_the_second_server),
        T_CASE(aliases_are_a_kind), T_CASE(image_update_through_the_lifecycle),
-       T_CASE(publish_an_instance_and_a_snapshot), T_CASE(copy_public_and_private_images_to_the_second_server))
+       T_CASE(publish_an_instance_and_a_snapshot), T_CASE(copy_public_and_private_images_to_the_second_server),
+       T_CASE(pull_from_a_simplestreams_server))
