@@ -1236,17 +1236,23 @@ lxd_status lxd_image_publish(const struct lxd_obj *source,
                              struct lxd_obj **out);
 
 /**
- * Copy an image to the server of `target` (`lxc image copy`): the
- * target pulls it from this image's server over HTTPS, so the source
- * must listen on a network address (`core.https_address`) the target
- * can reach. A private image goes through a one-time secret of the
- * source; the target need not trust the source.
+ * Copy an image to the server of `target` (`lxc image copy`). In
+ * `"pull"` mode (the default) the target fetches it from this image's
+ * server over HTTPS, so the source must listen on a network address
+ * (`core.https_address`) the target can reach; a private image goes
+ * through a one-time secret of the source, and the target need not
+ * trust the source. In `"push"` mode the source sends it to the
+ * target (which must listen on an address the source reaches). In
+ * `"relay"` mode this client exports it into a private temporary
+ * folder and uploads it from there (servers that cannot reach each
+ * other; needs `wait`).
  * @param options_json NULL, or an object with any of
  *   `"copy_aliases"` (bool, default true: the image's aliases are made
  *   on the target too), `"aliases"` (more, as in `lxd_image_upload`),
  *   `"public"` (default false: the copy is private, as with `lxc image
- *   copy`), `"auto_update"`. The image's profiles go along (they must
- *   exist on the target).
+ *   copy`), `"auto_update"`, `"mode"` (`"pull"`, `"push"` or
+ *   `"relay"`). The image's profiles go along (they must exist on the
+ *   target).
  * @param wait true: return the copy on the target, loaded; false: at
  *   once, with the target's operation (`lxd_obj_operation`).
  * @param out receives the copy (an image of `target`); free with

@@ -757,6 +757,8 @@ pub struct CopyOptions {
     pub aliases: Vec<(String, String)>,
     pub public: Option<bool>,
     pub auto_update: Option<bool>,
+    /// Who connects to whom (pull by default).
+    pub mode: crate::migration::Mode,
 }
 
 impl CopyOptions {
@@ -781,9 +783,21 @@ impl CopyOptions {
                 "aliases" => o.aliases = parse_aliases(v)?,
                 "public" => o.public = Some(want_bool(k, v)?),
                 "auto_update" => o.auto_update = Some(want_bool(k, v)?),
+                "mode" => {
+                    o.mode = match v.as_str() {
+                        Some("pull") => crate::migration::Mode::Pull,
+                        Some("push") => crate::migration::Mode::Push,
+                        Some("relay") => crate::migration::Mode::Relay,
+                        _ => {
+                            return Err(Error::invalid(
+                                "copy option \"mode\" must be \"pull\", \"push\" or \"relay\"",
+                            ));
+                        }
+                    }
+                }
                 other => {
                     return Err(Error::invalid(format!(
-                        "unknown copy option {other:?} (known: copy_aliases, aliases, public, auto_update)"
+                        "unknown copy option {other:?} (known: copy_aliases, aliases, public, auto_update, mode)"
                     )));
                 }
             }
@@ -818,13 +832,42 @@ pub(crate) fn server_address(client: &Client) -> Result<(String, String)> {
     Ok((url, cert.to_string()))
 }
 
-/// Copy `image` to the server of `target`: the target pulls it from this
-/// image's server over HTTPS (a private image through a one-time secret
-/// of the source). With `wait`, the copy on the target, loaded.
+/// Copy `image` to the server of `target`. Pull (the default): the target
+/// fetches it from this image's server over HTTPS (a private image through
+/// a one-time secret of the source). Push: the source sends it to the
+/// target (through a secret of the target). Relay: this client exports it
+/// into a temporary folder and uploads it (servers that cannot reach each
+/// other; memory stays flat, the disk holds one copy meanwhile). With
+/// `wait`, the copy on the target, loaded.
 pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) -> Result<Object> {
+    use crate::migration::Mode;
     image.require(Kind::Image)?;
     let source = image.client();
     let fp = image.key();
+    let mut aliases: Vec<Value> = Vec::new();
+    if opts.copy_aliases
+        && let Value::Array(list) = image.get_attr("aliases")?
+    {
+        aliases.extend(list.into_iter().filter(|a| a.get("name").is_some()));
+    }
+    aliases.extend(
+        opts.aliases
+            .iter()
+            .map(|(n, d)| json!({"name": n, "description": d})),
+    );
+    let profiles = image.get_attr("profiles")?;
+    match opts.mode {
+        Mode::Pull => {}
+        Mode::Push => return push_to(image, target, opts, aliases, profiles, wait),
+        Mode::Relay => {
+            if !wait {
+                return Err(Error::invalid(
+                    "a relayed copy runs through this call (the client carries the data): copy with wait",
+                ));
+            }
+            return relay_to(image, target, opts, aliases);
+        }
+    }
     let public = image.get_attr("public")?.as_bool().unwrap_or(false);
     let (url, cert) = server_address(source)?;
     let mut src = json!({
@@ -846,20 +889,9 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
             .ok_or_else(|| Error::protocol("the image secret operation named no secret"))?;
         src["secret"] = json!(secret);
     }
-    let mut aliases: Vec<Value> = Vec::new();
-    if opts.copy_aliases
-        && let Value::Array(list) = image.get_attr("aliases")?
-    {
-        aliases.extend(list.into_iter().filter(|a| a.get("name").is_some()));
-    }
-    aliases.extend(
-        opts.aliases
-            .iter()
-            .map(|(n, d)| json!({"name": n, "description": d})),
-    );
     let mut def = json!({"source": src, "aliases": aliases});
-    if let Value::Array(p) = image.get_attr("profiles")? {
-        def["profiles"] = Value::Array(p);
+    if profiles.is_array() {
+        def["profiles"] = profiles;
     }
     if let Some(p) = opts.public {
         def["public"] = json!(p);
@@ -868,6 +900,154 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
         def["auto_update"] = json!(a);
     }
     Object::create(target, Kind::Image, &def, wait).map_err(conflict_if_exists)
+}
+
+/// Push mode: the target hands out a secret for an upload of this
+/// fingerprint; the source sends the image there.
+fn push_to(
+    image: &Object,
+    target: &Client,
+    opts: &CopyOptions,
+    aliases: Vec<Value>,
+    profiles: Value,
+    wait: bool,
+) -> Result<Object> {
+    let fp = image.key();
+    let mut def = json!({"source": {"fingerprint": fp, "mode": "push"}, "aliases": aliases});
+    if let Some(p) = opts.public {
+        def["public"] = json!(p);
+    }
+    let path = target.with_project("/1.0/images");
+    let token = target.request("POST", &path, Some(&def), &[])?;
+    let token_op = token
+        .operation_id()
+        .ok_or_else(|| Error::protocol("the target started no operation for the push"))?;
+    let secret = token
+        .metadata()
+        .pointer("/metadata/secret")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Error::protocol("the target handed out no secret for the push"));
+    let secret = secret.inspect_err(|_| {
+        let _ = target.cancel_operation(&token_op);
+    })?;
+    let (url, cert) = server_address(target).inspect_err(|_| {
+        let _ = target.cancel_operation(&token_op);
+    })?;
+    let mut body = json!({
+        "target": url,
+        "certificate": cert,
+        "secret": secret,
+        "aliases": def["aliases"].clone(),
+    });
+    if let Some(p) = target.project() {
+        body["project"] = json!(p);
+    }
+    if profiles.is_array() {
+        body["profiles"] = profiles;
+    }
+    let source = image.client();
+    let export_path = image.path("/export")?;
+    let sent = source
+        .request("POST", &export_path, Some(&body), &[])
+        .and_then(|resp| source.finish(&resp, wait));
+    let sent = match sent {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = target.cancel_operation(&token_op);
+            return Err(e);
+        }
+    };
+    match sent {
+        Finished::Done(_) => {
+            let _ = target.cancel_operation(&token_op);
+            let img = Object::get(target, Kind::Image, &fp)?;
+            if let Some(au) = opts.auto_update {
+                img.patch(&json!({"auto_update": au}), true)?;
+            }
+            Ok(img)
+        }
+        // The source's operation: once it ends the image is on the target.
+        Finished::Pending(op) => Ok(Object::being_made(
+            target,
+            Kind::Image,
+            Locator::new(Vec::new(), fp),
+            op,
+        )),
+    }
+}
+
+/// A private folder under the system's temporary one, removed with
+/// everything in it when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        let base = std::env::temp_dir();
+        let mut last = None;
+        for _ in 0..8 {
+            let p = base.join(format!(
+                "liblxd-image-{}-{}",
+                std::process::id(),
+                &boundary()[7..19]
+            ));
+            match fs::DirBuilder::new().mode(0o700).create(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) => last = Some(e),
+            }
+        }
+        let e = last.unwrap_or_else(|| io::Error::other("no name"));
+        Err(Error::from_local_io(
+            &format!("cannot make a temporary folder in {}", base.display()),
+            &e,
+        ))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Relay mode: export into a temporary folder, upload from there.
+fn relay_to(
+    image: &Object,
+    target: &Client,
+    opts: &CopyOptions,
+    aliases: Vec<Value>,
+) -> Result<Object> {
+    let dir = TempDir::new()?;
+    let files = export(image, &dir.0, None)?;
+    let up = UploadOptions {
+        public: opts.public,
+        auto_update: opts.auto_update,
+        aliases: aliases
+            .iter()
+            .filter_map(|a| {
+                Some((
+                    a.get("name")?.as_str()?.to_string(),
+                    a.get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                ))
+            })
+            .collect(),
+        properties: Map::new(),
+        filename: image
+            .get_attr("filename")?
+            .as_str()
+            .filter(|f| !f.is_empty() && !f.contains(['/', '\0', '\r', '\n']))
+            .map(str::to_string),
+    };
+    let (first, rootfs) = match files.as_slice() {
+        [one] => (one, None),
+        [meta, root] => (meta, Some(root.as_path())),
+        _ => return Err(Error::protocol("the image export gave no file")),
+    };
+    upload(target, first, rootfs, &up, true, None)
 }
 
 /// Bring an image from a remote image server onto `client`'s server

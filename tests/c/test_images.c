@@ -325,6 +325,18 @@ TEST(copy_public_and_private_images_to_the_second_server) {
     t_keep_obj(copy);
     CHECK_STREQ(t_sh_out(SECOND "lxc query /1.0/images/%s | jq -r '.public, .aliases[0].name' | tr '\\n' ' '", fp),
                 t_fmt("false %s ", alias));
+    /* Push and relay, each onto a clean target. */
+    const char *modes[] = {"push", "relay"};
+    for (int i = 0; i < 2; i++) {
+        CHECK(t_sh(SECOND "lxc image delete %s", fp) == 0);
+        lxd_obj *moved = NULL;
+        CHECK_OK(lxd_image_copy_to(priv, second(), t_fmt("{\"mode\":\"%s\",\"copy_aliases\":false}", modes[i]),
+                                   true, &moved));
+        t_keep_obj(moved);
+        if (moved) CHECK_STREQ(fp_of(moved), fp);
+        CHECK_STREQ(t_sh_out(SECOND "lxc query /1.0/images/%s | jq -r .fingerprint", fp), fp);
+    }
+
     /* Again: the target has it already; LXD leaves it as it is. */
     lxd_obj *dup = NULL;
     CHECK_OK(lxd_image_copy_to(priv, second(), "{\"copy_aliases\":false}", true, &dup));
