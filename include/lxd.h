@@ -1198,9 +1198,12 @@ lxd_status lxd_image_upload(const struct lxd_client *client,
  * only, as backup exports are); nothing is written through a symlink;
  * on failure the files written so far are removed.
  * @param folder an existing folder.
- * @param progress NULL, or called as bytes arrive (the total is LXD's
- *   Content-Length, 0 when it sends none); non-zero stops the export
- *   with `LXD_ERR_CANCELLED`.
+ * @param progress NULL, or called as bytes arrive: those of the
+ *   response, so for a split image they include LXD's multipart
+ *   framing (a few hundred bytes more than the files); the total is
+ *   LXD's Content-Length, 0 when it sends none (split images come
+ *   chunked). Non-zero from it stops the export with
+ *   `LXD_ERR_CANCELLED`.
  * @param files_json receives a JSON array of the files' paths, in
  *   order; free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such image, or no such
@@ -1322,7 +1325,7 @@ lxd_status lxd_instance_move_to(const struct lxd_obj *instance,
  * server (`lxc image copy images:alpine/3.19 local:`): the LXD server
  * downloads it itself, so it must reach `server`.
  * @param source_json an object: `"server"` (the image server's URL,
- *   `https://…`), `"protocol"` (`"simplestreams"`, the default, or
+ *   `https://…`, or `http://…` for a server without TLS), `"protocol"` (`"simplestreams"`, the default, or
  *   `"lxd"`), one of `"alias"` and `"fingerprint"`, and optionally
  *   `"certificate"` (the server's certificate, PEM: trusted for this
  *   download, for a self-signed server), `"secret"` (a private LXD
@@ -1802,7 +1805,7 @@ lxd_status lxd_image_secret(const struct lxd_obj *obj,
                             char **result_json);
 
 /**
- * Refresh the image from its source (images copied from a remote with auto_update). The action `refresh` of Image objects, as `lxd_obj_action`; arguments: none.
+ * Refresh the image from the image server it came from: the result's metadata says {"refreshed": true|false}. Only images pulled by alias from a server have a source to refresh from (an uploaded image, or one pulled by fingerprint, fails: LXD_ERR_OPERATION_FAILED, "Image source not found"). The action `refresh` of Image objects, as `lxd_obj_action`; arguments: none.
  */
 lxd_status lxd_image_refresh(const struct lxd_obj *obj,
                              const char *args_json,

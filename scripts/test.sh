@@ -182,7 +182,7 @@ if [ "$run_c" = 1 ]; then
     done
     # These programs run twice: over the unix socket and over HTTPS with a
     # client certificate (the harness's LIBLXD_TEST_TRANSPORT=https).
-    BOTH_TRANSPORTS=" test_exec test_files test_events test_backups "
+    BOTH_TRANSPORTS=" test_exec test_files test_events test_backups test_images test_migration "
     for src in tests/c/test_*.c; do
         name=$(basename "$src" .c)
         for transport in unix https; do

@@ -214,14 +214,20 @@ pub fn upload(
             ));
             let meter = Meter::new(meta_len + root_len, progress);
             meter.report()?;
-            let files = MeteredReader {
-                inner: meta
-                    .take(meta_len)
-                    .chain(Cursor::new(mid))
-                    .chain(rootfs.take(root_len)),
+            // Only the files' bytes count, not the multipart framing.
+            let meta = MeteredReader {
+                inner: meta.take(meta_len),
                 meter: &meter,
             };
-            let mut body = Cursor::new(head).chain(files).chain(Cursor::new(tail));
+            let rootfs = MeteredReader {
+                inner: rootfs.take(root_len),
+                meter: &meter,
+            };
+            let mut body = Cursor::new(head)
+                .chain(meta)
+                .chain(Cursor::new(mid))
+                .chain(rootfs)
+                .chain(Cursor::new(tail));
             send_upload(client, &path, &headers, &mut body, total).map_err(|e| meter.check(e))?
         }
     };
@@ -881,13 +887,18 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
     if let Some(p) = source.project() {
         src["project"] = json!(p);
     }
-    if !public {
+    // A private image needs a one-time secret, unless the target has the
+    // image already (LXD then does not download it, and an unused secret
+    // would stay behind as a running operation on the source).
+    let mut secret_op = None;
+    if !public && !Object::exists(target, Kind::Image, &fp)? {
         let op = image.action("secret", None, false)?;
         let secret = op
             .pointer("/metadata/secret")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::protocol("the image secret operation named no secret"))?;
         src["secret"] = json!(secret);
+        secret_op = op.get("id").and_then(Value::as_str).map(str::to_string);
     }
     let mut def = json!({"source": src, "aliases": aliases});
     if profiles.is_array() {
@@ -899,7 +910,14 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
     if let Some(a) = opts.auto_update {
         def["auto_update"] = json!(a);
     }
-    Object::create(target, Kind::Image, &def, wait).map_err(conflict_if_exists)
+    let made = Object::create(target, Kind::Image, &def, wait).map_err(conflict_if_exists);
+    // Over (or failed): a secret the target did not use is withdrawn.
+    if (wait || made.is_err())
+        && let Some(id) = secret_op
+    {
+        let _ = source.cancel_operation(&id);
+    }
+    made
 }
 
 /// Push mode: the target hands out a secret for an upload of this

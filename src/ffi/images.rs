@@ -68,9 +68,12 @@ lxd_export! {
     /// only, as backup exports are); nothing is written through a symlink;
     /// on failure the files written so far are removed.
     /// @param folder an existing folder.
-    /// @param progress NULL, or called as bytes arrive (the total is LXD's
-    ///   Content-Length, 0 when it sends none); non-zero stops the export
-    ///   with `LXD_ERR_CANCELLED`.
+    /// @param progress NULL, or called as bytes arrive: those of the
+    ///   response, so for a split image they include LXD's multipart
+    ///   framing (a few hundred bytes more than the files); the total is
+    ///   LXD's Content-Length, 0 when it sends none (split images come
+    ///   chunked). Non-zero from it stops the export with
+    ///   `LXD_ERR_CANCELLED`.
     /// @param files_json receives a JSON array of the files' paths, in
     ///   order; free with `lxd_string_free`.
     /// @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such image, or no such
@@ -242,7 +245,7 @@ lxd_export! {
     /// server (`lxc image copy images:alpine/3.19 local:`): the LXD server
     /// downloads it itself, so it must reach `server`.
     /// @param source_json an object: `"server"` (the image server's URL,
-    ///   `https://…`), `"protocol"` (`"simplestreams"`, the default, or
+    ///   `https://…`, or `http://…` for a server without TLS), `"protocol"` (`"simplestreams"`, the default, or
     ///   `"lxd"`), one of `"alias"` and `"fingerprint"`, and optionally
     ///   `"certificate"` (the server's certificate, PEM: trusted for this
     ///   download, for a self-signed server), `"secret"` (a private LXD
