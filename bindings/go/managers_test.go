@@ -30,7 +30,7 @@ func TestEveryManagerKind(t *testing.T) {
 	mustHave := map[lxd.Kind]string{
 		lxd.KindInstance: ctr, lxd.KindContainer: ctr, lxd.KindProfile: prof,
 		lxd.KindStoragePool: "default", lxd.KindProject: "default",
-		lxd.KindImage: lxc(t, "query", "/1.0/images/aliases/busybox"),
+		lxd.KindImage:      lxc(t, "query", "/1.0/images/aliases/busybox"),
 		lxd.KindImageAlias: "busybox",
 	}
 	var alias struct {
