@@ -467,19 +467,33 @@ func (o *Object) Restore(wait bool) error {
 	return err
 }
 
-// Export streams the backup's tarball to localPath (replaced if it
-// exists, removed again if the transfer fails), for ImportInstance or
-// `lxc import`. progress may be nil; an error from it stops the transfer
-// (ErrCancelled wrapping it).
-func (o *Object) Export(localPath string, progress ProgressFunc) error {
+// Export streams the object's export to disk and returns the files it
+// wrote. A backup: its tarball to the file path (replaced if it exists),
+// for ImportInstance or `lxc import`. An image: its file (unified) or its
+// two files (split: metadata first, then the root filesystem) into the
+// existing folder path, named as LXD names them (else after the
+// fingerprint); files of those names are replaced, created readable by
+// their owner only, never through a symlink. Whatever was written is
+// removed again if the transfer fails. progress may be nil (for an image
+// its total is LXD's Content-Length, 0 when LXD sends none); an error from
+// it stops the transfer (ErrCancelled wrapping it). A missing image or
+// folder is ErrNotFound; other kinds are ErrInvalidArgument.
+func (o *Object) Export(path string, progress ProgressFunc) ([]string, error) {
+	if o.Kind() == KindImage {
+		return o.exportImage("Image.Export", path, progress)
+	}
 	const op = "InstanceBackup.Export"
 	cs := cstrings{op: op}
 	defer cs.free()
-	cLocal, err := cs.str("local path", localPath)
+	cLocal, err := cs.str("local path", path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return transfer(o, op, progress, func(p *C.lxd_obj, h C.uintptr_t) C.lxd_status {
+	err = transfer(o, op, progress, func(p *C.lxd_obj, h C.uintptr_t) C.lxd_status {
 		return C.lxdgo_instance_backup_export(p, cLocal, h)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return []string{path}, nil
 }

@@ -267,11 +267,15 @@ func TestBackupsExportImport(t *testing.T) {
 	path := filepath.Join(dir, "b0.tar.gz")
 	var calls int
 	var last uint64
-	must(t, b.Export(path, func(done, total uint64) error {
+	files, err := b.Export(path, func(done, total uint64) error {
 		calls++
 		last = done
 		return nil
-	}))
+	})
+	must(t, err)
+	if len(files) != 1 || files[0] != path {
+		t.Errorf("Export wrote %v", files)
+	}
 	st, err := os.Stat(path)
 	must(t, err)
 	if calls == 0 || last != uint64(st.Size()) {
@@ -290,7 +294,10 @@ func TestBackupsExportImport(t *testing.T) {
 	}
 	stop := errors.New("lxdt: enough")
 	path3 := filepath.Join(dir, "stopped.tar.gz")
-	err = b.Export(path3, func(done, total uint64) error { return stop })
+	files, err = b.Export(path3, func(done, total uint64) error { return stop })
+	if files != nil {
+		t.Errorf("a stopped export gave %v", files)
+	}
 	wantErr(t, err, lxd.ErrCancelled)
 	if !errors.Is(err, stop) {
 		t.Errorf("the progress error is not behind %v", err)

@@ -40,12 +40,19 @@ func TestMain(m *testing.M) {
 	}
 	client = c
 	code := m.Run()
+	for i := len(atExit) - 1; i >= 0; i-- {
+		atExit[i]()
+	}
 	if boxName != "" {
 		_, _ = lxcTry("delete", "-f", boxName)
 	}
 	client.Close()
 	os.Exit(code)
 }
+
+// atExit holds what TestMain runs after the tests, last first (objects
+// shared by several tests).
+var atExit []func()
 
 // uniq is a fresh name for an object this run creates.
 func uniq(what string) string {

@@ -31,10 +31,12 @@ const (
 	KindInstanceSnapshot Kind = C.LXD_KIND_INSTANCE_SNAPSHOT // 10
 	// KindInstanceBackup: InstanceBackup objects (/1.0/instances/{instance}/backups, keyed by name), under a KindInstance object.
 	KindInstanceBackup Kind = C.LXD_KIND_INSTANCE_BACKUP // 11
+	// KindImageAlias: ImageAlias objects (/1.0/images/aliases, keyed by name).
+	KindImageAlias Kind = C.LXD_KIND_IMAGE_ALIAS // 12
 )
 
 // kindCount is LXD_KIND_COUNT as this file was generated.
-const kindCount = 12
+const kindCount = 13
 
 // kindTable has one row per kind, in the order of their values.
 var kindTable = [kindCount]kindRow{
@@ -50,6 +52,7 @@ var kindTable = [kindCount]kindRow{
 	{kind: KindOperation, class: "Operation", cName: "operation", parent: -1, variantOf: -1},
 	{kind: KindInstanceSnapshot, class: "InstanceSnapshot", cName: "instance_snapshot", parent: KindInstance, variantOf: -1},
 	{kind: KindInstanceBackup, class: "InstanceBackup", cName: "instance_backup", parent: KindInstance, variantOf: -1},
+	{kind: KindImageAlias, class: "ImageAlias", cName: "image_alias", parent: -1, variantOf: -1},
 }
 
 // Instances manages Instance objects (/1.0/instances, keyed by name).
@@ -87,3 +90,6 @@ func (o *Object) Snapshots() *ChildManager { return o.Children(KindInstanceSnaps
 
 // Backups manages the InstanceBackup objects (/1.0/instances/{instance}/backups, keyed by name) under this object (an object of KindInstance or a variant of it).
 func (o *Object) Backups() *ChildManager { return o.Children(KindInstanceBackup) }
+
+// ImageAliases manages ImageAlias objects (/1.0/images/aliases, keyed by name).
+func (c *Client) ImageAliases() *Manager { return c.Manager(KindImageAlias) }

@@ -24,12 +24,14 @@ func TestEveryManagerKind(t *testing.T) {
 		lxd.KindProfile: client.Profiles(), lxd.KindNetwork: client.Networks(),
 		lxd.KindStoragePool: client.StoragePools(), lxd.KindProject: client.Projects(),
 		lxd.KindCertificate: client.Certificates(), lxd.KindOperation: client.Operations(),
+		lxd.KindImageAlias: client.ImageAliases(),
 	}
 	// What each kind must include (checked with lxc where it has names).
 	mustHave := map[lxd.Kind]string{
 		lxd.KindInstance: ctr, lxd.KindContainer: ctr, lxd.KindProfile: prof,
 		lxd.KindStoragePool: "default", lxd.KindProject: "default",
-		lxd.KindImage: lxc(t, "query", "/1.0/images/aliases/busybox"),
+		lxd.KindImage:      lxc(t, "query", "/1.0/images/aliases/busybox"),
+		lxd.KindImageAlias: "busybox",
 	}
 	var alias struct {
 		Target string `json:"target"`

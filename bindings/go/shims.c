@@ -59,6 +59,15 @@ lxd_status lxdgo_instance_import(const lxd_client *c, const char *local, const c
 	return lxd_instance_import(c, local, opts, wait, h ? lxdgo_progress_cb : NULL, (void *)h, out);
 }
 
+lxd_status lxdgo_image_upload(const lxd_client *c, const char *local, const char *rootfs,
+                              const char *opts, bool wait, uintptr_t h, lxd_obj **out) {
+	return lxd_image_upload(c, local, rootfs, opts, wait, h ? lxdgo_progress_cb : NULL, (void *)h, out);
+}
+
+lxd_status lxdgo_image_export(const lxd_obj *o, const char *folder, uintptr_t h, char **files) {
+	return lxd_image_export(o, folder, h ? lxdgo_progress_cb : NULL, (void *)h, files);
+}
+
 void lxdgo_set_warning_callback(int on) {
 	lxd_set_warning_callback(on ? lxdgo_warning_cb : NULL, NULL);
 }

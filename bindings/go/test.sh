@@ -24,6 +24,18 @@ cleanup() {
 	for n in $(lxc profile list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
 		lxc profile delete "$n" >/dev/null 2>&1 || true
 	done
+	# The copies and moves of the image and migration tests (second server),
+	# and image aliases on both.
+	local second=/var/lib/lxd-liblxd-second
+	for n in $(LXD_DIR=$second lxc list --format csv -c n 2>/dev/null | grep "^$prefix" || true); do
+		LXD_DIR=$second lxc delete -f "$n" >/dev/null 2>&1 || true
+	done
+	for n in $(lxc image alias list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
+		lxc image alias delete "$n" >/dev/null 2>&1 || true
+	done
+	for n in $(LXD_DIR=$second lxc image alias list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
+		LXD_DIR=$second lxc image alias delete "$n" >/dev/null 2>&1 || true
+	done
 	local p
 	for p in $(lxc project list --format csv 2>/dev/null | cut -d, -f1 | sed 's/ (current)$//' | grep "^$prefix" || true); do
 		for n in $(lxc list --project "$p" --format csv -c n 2>/dev/null || true); do

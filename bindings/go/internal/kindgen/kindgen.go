@@ -77,6 +77,17 @@ type row struct {
 	Desc     string // "Container objects (/1.0/containers, keyed by name)"
 }
 
+// plural is the English plural of a class name, for its accessor:
+// Instances, ImageAliases, StoragePools.
+func plural(name string) string {
+	for _, end := range []string{"s", "x", "ch", "sh"} {
+		if strings.HasSuffix(name, end) {
+			return name + "es"
+		}
+	}
+	return name + "s"
+}
+
 // Render writes kinds_gen.go for the kinds described.
 func Render(infos []Info) ([]byte, error) {
 	rows := make([]row, len(infos))
@@ -85,7 +96,7 @@ func Render(infos []Info) ([]byte, error) {
 	}
 	for i := range rows {
 		r := &rows[i]
-		r.Accessor = r.Class + "s"
+		r.Accessor = plural(r.Class)
 		if m, ok := managerTypes[r.Class]; ok {
 			r.Manager = m
 		}
@@ -95,7 +106,7 @@ func Render(infos []Info) ([]byte, error) {
 			}
 			p := rows[*r.Parent]
 			r.ParentC = p.Const
-			r.Accessor = strings.TrimPrefix(r.Class, p.Class) + "s"
+			r.Accessor = plural(strings.TrimPrefix(r.Class, p.Class))
 			r.Manager = "ChildManager"
 		}
 		if r.VariantOf != nil {
