@@ -21,8 +21,14 @@ for f in lib/lxd.rb lib/lxd/*.rb examples/*.rb test/*.rb; do
 done
 
 # Objects already on the daemon before this run are not this run's.
-ours() { { lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
-    lxc config trust list --format csv | cut -d, -f2; } 2>/dev/null | grep '^lxdt-rb-' | sort -u || true; }
+# Images count by their description (the suite's images carry their test's
+# name there) and by their aliases; the second server (copies and moves) too.
+SECOND_DIR=/var/lib/lxd-liblxd-second
+on_server() { lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
+    lxc config trust list --format csv | cut -d, -f2; lxc image alias list --format csv | cut -d, -f1;
+    lxc image list --format csv -c d | tr -d '"'; }
+ours() { { on_server; [ -S "$SECOND_DIR/unix.socket" ] && LXD_DIR=$SECOND_DIR on_server | sed 's/$/ (second server)/';
+    } 2>/dev/null | grep '^lxdt-rb-' | sort -u || true; }
 ours >"$build_dir/before.txt"
 
 status=0

@@ -9,10 +9,13 @@ require "open3"
 require "json"
 require "tmpdir"
 require "fileutils"
+require "digest"
 require "lxd"
 
 module LXDTest
   PREFIX = "lxdt-rb-#{Process.pid}"
+  # The second server's LXD_DIR (scripts/lxd-private.sh second).
+  SECOND_DIR = "/var/lib/lxd-liblxd-second"
   @counter = 0
   @counter_lock = Mutex.new
 
@@ -41,6 +44,36 @@ module LXDTest
           c
         end
       end
+    end
+
+    # A client of the second server (scripts/lxd-private.sh second), on its
+    # unix socket, for the copies and moves; closed at exit.
+    def second
+      @second_lock ||= Mutex.new
+      @second_lock.synchronize do
+        @second ||= LXD::Client.new(File.join(SECOND_DIR, "unix.socket")).tap do |c|
+          at_exit { c.close }
+        end
+      end
+    end
+
+    # Build a unique image in `dir` from the busybox tarball, with
+    # /lxdt-id and the description in metadata.yaml holding `id` (so that
+    # test.sh finds any left behind): dir/unified.tar.gz, and split as
+    # dir/meta.tar.gz + dir/rootfs.squashfs.
+    def make_images(dir, id)
+      _out, err, st = Open3.capture3("bash", "-c", <<~SH, "make_images", dir, id)
+        set -e; cd "$1"; tb=$(ls -t /var/cache/liblxd/busybox-rev*.tar.gz | head -n 1)
+        mkdir x; tar -xzf "$tb" -C x; echo "$2" > x/rootfs/lxdt-id
+        sed -i "s/^  description: .*/  description: $2/" x/metadata.yaml
+        tar --numeric-owner -C x -czf unified.tar.gz metadata.yaml rootfs
+        tar --numeric-owner -C x -czf meta.tar.gz metadata.yaml
+        mksquashfs x/rootfs rootfs.squashfs -quiet -noappend -all-root >/dev/null; rm -rf x
+      SH
+      raise "making images: #{err}" unless st.success?
+
+      { unified: File.join(dir, "unified.tar.gz"), meta: File.join(dir, "meta.tar.gz"),
+        rootfs: File.join(dir, "rootfs.squashfs") }
     end
 
     # Run a shell command; [stdout, success].
@@ -116,6 +149,34 @@ module LXDTest
 
       i = args.index("--")
       !i.nil? && READERS.include?(args[i + 1])
+    end
+
+    # `lxc ARGS` on the second server (LXD_DIR set), as {#lxc}.
+    def second_lxc(*args)
+      out, err, st = Open3.capture3({ "LXD_DIR" => LXDTest::SECOND_DIR }, "lxc", *args)
+      assert st.success?, "LXD_DIR=#{LXDTest::SECOND_DIR} lxc #{args.join(' ')} failed: #{err}"
+      out.chomp
+    end
+
+    def second
+      LXDTest.second
+    end
+
+    # Delete image `fp` from both servers at teardown.
+    def forget_image(fp)
+      cleanup("lxc image delete #{fp}")
+      cleanup("LXD_DIR=#{LXDTest::SECOND_DIR} lxc image delete #{fp}")
+    end
+
+    # A folder of the test's own, removed at teardown.
+    def tmpdir
+      dir = Dir.mktmpdir("lxdt-rb-img")
+      cleanup { FileUtils.rm_rf(dir) }
+      dir
+    end
+
+    def sha256(*files)
+      Digest::SHA256.hexdigest(files.map { |f| File.binread(f) }.join)
     end
 
     # `lxc query PATH`, parsed: the server's view, read independently.

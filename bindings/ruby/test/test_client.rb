@@ -82,7 +82,13 @@ class TestClient < LXDTest::Case
       list.each { |o| assert_equal kind.name, o.kind }
       assert_equal list.size, mgr.count # Enumerable
       generic = client.all(kind.name)
-      assert_equal list.map(&:key).sort, generic.map(&:key).sort unless kind.name == :operation
+      # Other test runs on the shared daemons create and delete lxdt-*
+      # objects (and images, operations) between the two reads: compare
+      # the rest.
+      next if %i[operation image].include?(kind.name)
+
+      stable = ->(objs) { objs.map(&:key).reject { |k| k.start_with?("lxdt-") }.sort }
+      assert_equal stable.call(list), stable.call(generic), kind.name.to_s
     end
     # What every kind holds on this daemon, checked against lxc.
     assert_includes client.profiles.map(&:name), "default"
@@ -91,6 +97,8 @@ class TestClient < LXDTest::Case
     busybox = client.images.get_by_alias("busybox")
     assert_equal lxc("image", "info", "busybox").lines.grep(/Fingerprint/).first.split.last, busybox.key
     assert_includes client.images.all.map(&:key), busybox.key
+    assert_includes client.all(:image).map(&:key), busybox.key
+    assert_equal busybox.key, client.image_aliases.get("busybox").target
     assert client.images.exists?(busybox.key)
     assert_includes busybox.aliases.map { |a| a["name"] }, "busybox"
     assert_equal "default", client.profiles.get("default").name

@@ -6,7 +6,7 @@ require_relative "helper"
 # methods built on it, checked against real objects.
 class TestKindInfo < LXDTest::Case
   def test_every_kind_is_described_by_liblxd
-    assert_equal 12, LXD::KIND_COUNT
+    assert_equal 13, LXD::KIND_COUNT
     assert_equal LXD::KIND_COUNT, LXD::KINDS.size
     (0...LXD::KIND_COUNT).each do |value|
       kind = LXD::KINDS[value]

@@ -151,6 +151,15 @@ module LXD
       [:lxd_instance_file_pull, %i[pointer string string progress_cb pointer], :int32, true],
       [:lxd_instance_file_pull_ext,
        %i[pointer string string string progress_cb pointer], :int32, true],
+      # -- images that move, instances that move
+      [:lxd_image_upload,
+       %i[pointer string string string bool progress_cb pointer pointer], :int32, true],
+      [:lxd_image_export, %i[pointer string progress_cb pointer pointer], :int32, true],
+      [:lxd_image_publish, %i[pointer string bool pointer], :int32, true],
+      [:lxd_image_copy_to, %i[pointer pointer string bool pointer], :int32, true],
+      [:lxd_image_pull, %i[pointer string string bool pointer], :int32, true],
+      [:lxd_instance_copy_to, %i[pointer pointer string bool pointer], :int32, true],
+      [:lxd_instance_move_to, %i[pointer pointer string pointer], :int32, true],
       # -- events
       [:lxd_events_open, %i[pointer string pointer], :int32, true],
       [:lxd_events_next, %i[pointer int pointer], :int32, true],
