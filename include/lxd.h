@@ -1257,7 +1257,10 @@ lxd_status lxd_image_publish(const struct lxd_obj *source,
  *   `"relay"`). The image's profiles go along (they must exist on the
  *   target).
  * @param wait true: return the copy on the target, loaded; false: at
- *   once, with the target's operation (`lxd_obj_operation`).
+ *   once, with the target's operation (`lxd_obj_operation`) — except
+ *   for a private image the target has already, which is waited for
+ *   (it is quick) so that the source's one-time secret, left unused by
+ *   LXD, can be withdrawn.
  * @param out receives the copy (an image of `target`); free with
  *   `lxd_obj_free`.
  * @return `LXD_OK` (also when the target has the image already: LXD

@@ -887,11 +887,14 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
     if let Some(p) = source.project() {
         src["project"] = json!(p);
     }
-    // A private image needs a one-time secret, unless the target has the
-    // image already (LXD then does not download it, and an unused secret
-    // would stay behind as a running operation on the source).
+    // A private image needs a one-time secret. LXD uses it up only when it
+    // downloads: a target that has the image already leaves it unused, as
+    // a running operation on the source, so that copy is waited for (it is
+    // quick) and the secret withdrawn after it.
     let mut secret_op = None;
-    if !public && !Object::exists(target, Kind::Image, &fp)? {
+    let mut wait = wait;
+    if !public {
+        wait = wait || Object::exists(target, Kind::Image, &fp)?;
         let op = image.action("secret", None, false)?;
         let secret = op
             .pointer("/metadata/secret")

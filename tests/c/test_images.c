@@ -237,11 +237,19 @@ TEST(image_update_through_the_lifecycle) {
     CHECK_OK(lxd_obj_set(img, "auto_update", "true"));
     CHECK_OK(lxd_obj_set(img, "properties", t_fmt("{\"lxdt.id\":\"%s\",\"os\":\"busybox\"}", id)));
     CHECK_OK(lxd_obj_set(img, "expires_at", "\"2031-01-02T03:04:05Z\""));
+    /* The profiles a container made from it gets. */
+    const char *prof = t_dup(t_unique("img-prof"));
+    CHECK(t_sh("lxc profile create %s >/dev/null", prof) == 0);
+    t_cleanup("lxc profile delete %s >/dev/null 2>&1", prof);
+    CHECK_OK(lxd_obj_set(img, "profiles", t_fmt("[\"default\",\"%s\"]", prof)));
     CHECK_OK(lxd_obj_save(img, true));
     CHECK_STREQ(t_sh_out("lxc query /1.0/images/%s | jq -r '.public, .auto_update, .properties[\"lxdt.id\"], "
-                         ".expires_at' | tr '\\n' ' '",
+                         ".expires_at, (.profiles | join(\",\"))' | tr '\\n' ' '",
                          fp),
-                t_fmt("true true %s 2031-01-02T03:04:05Z ", id));
+                t_fmt("true true %s 2031-01-02T03:04:05Z default,%s ", id, prof));
+    /* Back to the default profile only, so that the test's profile can go. */
+    CHECK_OK(lxd_obj_set(img, "profiles", "[\"default\"]"));
+    CHECK_OK(lxd_obj_save(img, true));
 }
 
 TEST(publish_an_instance_and_a_snapshot) {
