@@ -192,6 +192,30 @@ TEST(copy_to_the_same_server_is_a_local_copy) {
     CHECK_STREQ(t_sh_out("lxc file pull %s%s - | md5sum | cut -d' ' -f1", name, MARK), src_sum);
 }
 
+/* A target that refuses (a profile it does not have) fails the copy in
+ * every mode with LXD's reason; the source is as it was and the target
+ * holds nothing. */
+TEST(a_refusing_target_leaves_the_source_as_it_was) {
+    lxd_obj *src = source();
+    CHECK(src != NULL && second() != NULL);
+    if (!src || !second()) return;
+    const char *modes[] = {"pull", "push", "relay"};
+    for (int i = 0; i < 3; i++) {
+        const char *name = t_unique("refused");
+        t_cleanup(SECOND "lxc delete -f %s >/dev/null 2>&1", name);
+        lxd_obj *out = (lxd_obj *)0x1;
+        lxd_status s = lxd_instance_copy_to(
+            src, second(),
+            t_fmt("{\"name\":\"%s\",\"mode\":\"%s\",\"profiles\":[\"lxdt-no-such-profile\"]}", name, modes[i]),
+            true, &out);
+        CHECK_MSG(s != LXD_OK && out == (lxd_obj *)0x1, "%s: %s", modes[i], lxd_status_name(s));
+        CHECK_MSG(t_icontains(lxd_last_error_message(), "profile"), "%s: %s", modes[i], lxd_last_error_message());
+        CHECK_STREQ(t_sh_out(SECOND "lxc list %s -c n --format csv", name), "");
+    }
+    CHECK_STREQ(t_sh_out("lxc list %s -c s --format csv", src_name), "STOPPED");
+    CHECK_STREQ(t_sh_out("lxc file pull %s%s - | md5sum | cut -d' ' -f1", src_name, MARK), src_sum);
+}
+
 TEST(copy_refuses_bad_input_before_any_request) {
     lxd_obj *src = source();
     CHECK(src != NULL && second() != NULL);
@@ -212,4 +236,5 @@ TEST(copy_refuses_bad_input_before_any_request) {
 
 T_MAIN(T_CASE(copy_pull_with_snapshots), T_CASE(copy_push_instance_only), T_CASE(copy_relay_with_snapshots),
        T_CASE(copy_starts_and_refresh_brings_changes), T_CASE(move_keeps_the_name_and_leaves_the_source_server),
-       T_CASE(copy_to_the_same_server_is_a_local_copy), T_CASE(copy_refuses_bad_input_before_any_request))
+       T_CASE(copy_to_the_same_server_is_a_local_copy), T_CASE(a_refusing_target_leaves_the_source_as_it_was),
+       T_CASE(copy_refuses_bad_input_before_any_request))
