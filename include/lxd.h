@@ -1257,14 +1257,13 @@ lxd_status lxd_image_publish(const struct lxd_obj *source,
  *   `"relay"`). The image's profiles go along (they must exist on the
  *   target).
  * @param wait true: return the copy on the target, loaded; false: at
- *   once, with the target's operation (`lxd_obj_operation`) — except
- *   for a private image the target has already, which is waited for
- *   (it is quick) so that the source's one-time secret, left unused by
- *   LXD, can be withdrawn.
+ *   once, with the target's operation (`lxd_obj_operation`).
  * @param out receives the copy (an image of `target`); free with
  *   `lxd_obj_free`.
- * @return `LXD_OK` (also when the target has the image already: LXD
- *   then keeps it as it is and adds the aliases);
+ * @return `LXD_OK` (also when the target has the image already: it is
+ *   kept as it is, nothing moves, and the aliases it lacks are made);
+ *   `LXD_ERR_CONFLICT` (the target has the image and one of the
+ *   aliases names another image);
  *   `LXD_ERR_INVALID_ARGUMENT` (the source listens on no network
  *   address; not an image); `LXD_ERR_OPERATION_FAILED` (the target
  *   could not fetch it).

@@ -862,6 +862,42 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
             .map(|(n, d)| json!({"name": n, "description": d})),
     );
     let profiles = image.get_attr("profiles")?;
+    // The target has it already: nothing to move (LXD would only add the
+    // aliases, after asking the source). The aliases are made here;
+    // those it has for this image already are fine.
+    if Object::exists(target, Kind::Image, &fp)? {
+        for a in &aliases {
+            let Some(name) = a.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let path =
+                target.with_project(&format!("/1.0/images/aliases/{}", encode_component(name)));
+            match target.request("GET", &path, None, &[]) {
+                Ok(resp) => {
+                    let points_at = resp
+                        .metadata()
+                        .get("target")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    if points_at.as_deref() != Some(fp.as_str()) {
+                        return Err(Error::new(
+                            ErrorKind::Conflict,
+                            format!(
+                                "the target has the image, and an alias {name:?} for another one ({})",
+                                points_at.unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    let desc = a.get("description").and_then(Value::as_str).unwrap_or("");
+                    finish_image(target, &fp, None, &[(name.to_string(), desc.to_string())])?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        return Object::get(target, Kind::Image, &fp);
+    }
     match opts.mode {
         Mode::Pull => {}
         Mode::Push => return push_to(image, target, opts, aliases, profiles, wait),
@@ -887,14 +923,9 @@ pub fn copy_to(image: &Object, target: &Client, opts: &CopyOptions, wait: bool) 
     if let Some(p) = source.project() {
         src["project"] = json!(p);
     }
-    // A private image needs a one-time secret. LXD uses it up only when it
-    // downloads: a target that has the image already leaves it unused, as
-    // a running operation on the source, so that copy is waited for (it is
-    // quick) and the secret withdrawn after it.
+    // A private image needs a one-time secret, used up by the download.
     let mut secret_op = None;
-    let mut wait = wait;
     if !public {
-        wait = wait || Object::exists(target, Kind::Image, &fp)?;
         let op = image.action("secret", None, false)?;
         let secret = op
             .pointer("/metadata/secret")

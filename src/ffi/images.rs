@@ -153,14 +153,13 @@ lxd_export! {
     ///   `"relay"`). The image's profiles go along (they must exist on the
     ///   target).
     /// @param wait true: return the copy on the target, loaded; false: at
-    ///   once, with the target's operation (`lxd_obj_operation`) — except
-    ///   for a private image the target has already, which is waited for
-    ///   (it is quick) so that the source's one-time secret, left unused by
-    ///   LXD, can be withdrawn.
+    ///   once, with the target's operation (`lxd_obj_operation`).
     /// @param out receives the copy (an image of `target`); free with
     ///   `lxd_obj_free`.
-    /// @return `LXD_OK` (also when the target has the image already: LXD
-    ///   then keeps it as it is and adds the aliases);
+    /// @return `LXD_OK` (also when the target has the image already: it is
+    ///   kept as it is, nothing moves, and the aliases it lacks are made);
+    ///   `LXD_ERR_CONFLICT` (the target has the image and one of the
+    ///   aliases names another image);
     ///   `LXD_ERR_INVALID_ARGUMENT` (the source listens on no network
     ///   address; not an image); `LXD_ERR_OPERATION_FAILED` (the target
     ///   could not fetch it).
@@ -274,7 +273,14 @@ lxd_export! {
     ) -> lxd_status {
         let c = unsafe { arg_ref(client, "client") }?;
         let src = unsafe { arg_json(source_json, "source_json") }?;
-        let mut opts = CopyOptions::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
+        let text = unsafe { arg_opt_str(options_json, "options_json") }?;
+        let mut opts = CopyOptions::from_json(text)?;
+        let keys: Option<serde_json::Map<String, Value>> = text.and_then(|t| serde_json::from_str(t).ok());
+        if keys.is_some_and(|k| k.contains_key("copy_aliases") || k.contains_key("mode")) {
+            return Err(Error::invalid(
+                "options_json of a pull takes aliases, public and auto_update (copy_aliases and mode are for lxd_image_copy_to)",
+            ));
+        }
         opts.copy_aliases = false;
         let out = unsafe { arg_out(out, "out") }?;
         let obj = images::pull(&c.client, &src, &opts, wait)?;

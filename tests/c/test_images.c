@@ -345,11 +345,19 @@ TEST(copy_public_and_private_images_to_the_second_server) {
         CHECK_STREQ(t_sh_out(SECOND "lxc query /1.0/images/%s | jq -r .fingerprint", fp), fp);
     }
 
-    /* Again: the target has it already; LXD leaves it as it is. */
+    /* Again, aliases and all: the target has it already; nothing moves,
+     * the alias it has is fine, a new one is made, and no one-time secret
+     * is left behind on the source. */
+    const char *extra = t_dup(t_unique("copied-extra"));
+    t_cleanup(SECOND "lxc image alias delete %s >/dev/null 2>&1", extra);
+    const char *tokens = "lxc query '/1.0/operations?recursion=1' | jq '[.running[]? | select(.description == "
+                         "\"Image download token\") | select(.resources.images[0] | endswith(\"%s\"))] | length'";
     lxd_obj *dup = NULL;
-    CHECK_OK(lxd_image_copy_to(priv, second(), "{\"copy_aliases\":false}", true, &dup));
+    CHECK_OK(lxd_image_copy_to(priv, second(), t_fmt("{\"aliases\":[\"%s\"]}", extra), false, &dup));
     t_keep_obj(dup);
     if (dup) CHECK_STREQ(fp_of(dup), fp);
+    CHECK_STREQ(t_sh_out(SECOND "lxc query /1.0/images/aliases/%s | jq -r .target", extra), fp);
+    CHECK_STREQ(t_sh_out(tokens, fp), "0");
 
     /* Public, split, without waiting: an operation to wait on. */
     const char *meta = t_fmt("%s/meta.tar.gz", dir), *root = t_fmt("%s/rootfs.squashfs", dir);
