@@ -539,6 +539,205 @@ struct ImportOptions {
     }
 };
 
+/// An image alias made along with an image (UploadOptions, PublishOptions,
+/// ImageCopyOptions, PullOptions): a name and an optional description.
+/// Made implicitly from a name: `o.aliases = {"web", {"db", "the database"}}`.
+struct Alias {
+    /// An alias named `alias_name`, without description.
+    Alias(const char *alias_name) : name(alias_name != nullptr ? alias_name : "") {}
+    /// An alias named `alias_name`, described as `alias_description`.
+    Alias(std::string alias_name, std::string alias_description = {})
+        : name(std::move(alias_name)), description(std::move(alias_description)) {}
+
+    std::string name;        ///< the alias (not empty)
+    std::string description; ///< its description ("" for none)
+};
+
+namespace detail {
+
+inline std::string strings_json(const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        append_json_string(out, items[i]);
+    }
+    return out + "]";
+}
+
+inline std::string string_map_json(const std::map<std::string, std::string> &m) {
+    JsonObject o;
+    for (const auto &[k, v] : m) {
+        o.string(k, v);
+    }
+    return o.str();
+}
+
+inline std::string aliases_json(const std::vector<Alias> &aliases) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < aliases.size(); ++i) {
+        JsonObject a;
+        a.string("name", aliases[i].name);
+        a.string("description", aliases[i].description);
+        out += (i > 0 ? "," : "") + a.str();
+    }
+    return out + "]";
+}
+
+// The members every image option struct shares.
+inline void image_options_json(JsonObject &o, const std::optional<bool> &is_public,
+                               const std::optional<bool> &auto_update,
+                               const std::vector<Alias> &aliases) {
+    if (is_public) o.boolean("public", *is_public);
+    if (auto_update) o.boolean("auto_update", *auto_update);
+    if (!aliases.empty()) o.raw("aliases", aliases_json(aliases));
+}
+
+} // namespace detail
+
+/// Options of Manager::upload (images only). Unset fields take LXD's
+/// defaults (a private image, no alias, no auto-update).
+struct UploadOptions {
+    /// The root filesystem (squashfs or tarball) of a split image: the
+    /// path given to upload is then its metadata tarball. Unset: the path
+    /// is a unified tarball.
+    std::optional<std::string> rootfs;
+    std::optional<bool> public_;                  ///< "public" (`public` is a C++ keyword)
+    std::optional<bool> auto_update;              ///< applied once uploaded: needs wait
+    std::vector<Alias> aliases;                   ///< made once uploaded: needs wait
+    std::map<std::string, std::string> properties; ///< the image's properties
+    std::optional<std::string> filename;          ///< the file name LXD records
+
+    /// These options as liblxd's JSON (without `rootfs`, an argument of its own).
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        detail::image_options_json(o, public_, auto_update, aliases);
+        if (!properties.empty()) o.raw("properties", detail::string_map_json(properties));
+        if (filename) o.string("filename", *filename);
+        return o.str();
+    }
+};
+
+/// Options of ObjectRef::publish (an instance or a snapshot made an image).
+struct PublishOptions {
+    std::optional<bool> public_;                   ///< "public"
+    std::optional<bool> auto_update;               ///< "auto_update"
+    std::vector<Alias> aliases;                    ///< aliases of the new image
+    std::map<std::string, std::string> properties; ///< the image's properties
+    std::optional<std::string> compression_algorithm; ///< e.g. "gzip", "none"
+    std::optional<std::string> expires_at;         ///< e.g. "2031-01-01T00:00:00Z"
+    std::optional<std::string> filename;           ///< the file name LXD records
+    std::optional<std::vector<std::string>> profiles; ///< the image's profiles
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        detail::image_options_json(o, public_, auto_update, aliases);
+        if (!properties.empty()) o.raw("properties", detail::string_map_json(properties));
+        if (compression_algorithm) o.string("compression_algorithm", *compression_algorithm);
+        if (expires_at) o.string("expires_at", *expires_at);
+        if (filename) o.string("filename", *filename);
+        if (profiles) o.raw("profiles", detail::strings_json(*profiles));
+        return o.str();
+    }
+};
+
+/// Options of ObjectRef::copy_to for an image (`lxc image copy`).
+struct ImageCopyOptions {
+    /// The image's aliases are made on the target too (liblxd's default: true).
+    std::optional<bool> copy_aliases;
+    /// The copy is public (default false: private, as with `lxc image copy`).
+    std::optional<bool> public_;
+    std::optional<bool> auto_update; ///< "auto_update"
+    std::vector<Alias> aliases;      ///< more aliases, made on the target
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (copy_aliases) o.boolean("copy_aliases", *copy_aliases);
+        detail::image_options_json(o, public_, auto_update, aliases);
+        return o.str();
+    }
+};
+
+/// Where Manager::pull gets an image: a remote image server (`lxc image
+/// copy images:alpine/3.19 local:`), by alias or by fingerprint (exactly one).
+struct ImageSource {
+    std::string server;                  ///< the image server's URL, "https://…"
+    std::optional<std::string> protocol; ///< "simplestreams" (default) or "lxd"
+    std::optional<std::string> alias;    ///< the image's alias there
+    std::optional<std::string> fingerprint; ///< or its fingerprint
+    /// The server's certificate (PEM text), trusted for this download: for
+    /// a self-signed server.
+    std::optional<std::string> certificate;
+    std::optional<std::string> secret;     ///< a private LXD image's secret (ObjectRef::secret)
+    std::optional<std::string> image_type; ///< "container" or "virtual-machine"
+
+    /// This source as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        o.string("server", server);
+        if (protocol) o.string("protocol", *protocol);
+        if (alias) o.string("alias", *alias);
+        if (fingerprint) o.string("fingerprint", *fingerprint);
+        if (certificate) o.string("certificate", *certificate);
+        if (secret) o.string("secret", *secret);
+        if (image_type) o.string("image_type", *image_type);
+        return o.str();
+    }
+};
+
+/// Options of Manager::pull.
+struct PullOptions {
+    std::optional<bool> public_;     ///< "public"
+    std::optional<bool> auto_update; ///< LXD then refreshes it from the server
+    std::vector<Alias> aliases;      ///< aliases made for it here
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        detail::image_options_json(o, public_, auto_update, aliases);
+        return o.str();
+    }
+};
+
+/// How ObjectRef::copy_to and move_to carry an instance between servers.
+enum class CopyMode {
+    Pull,  ///< the target connects to the source (which must listen on a network address)
+    Push,  ///< the source connects to the target
+    Relay, ///< this client connects to both and carries the data (needs wait)
+};
+
+/// Options of ObjectRef::copy_to and move_to for an instance (`lxc copy`,
+/// `lxc move`). Unset fields take liblxd's defaults.
+struct CopyOptions {
+    std::optional<std::string> name; ///< the copy's name (default: the source's)
+    std::optional<CopyMode> mode;    ///< default CopyMode::Pull
+    bool instance_only = false;      ///< without the snapshots
+    bool refresh = false;            ///< bring an existing copy up to date
+    std::map<std::string, std::string> config;        ///< keys set on the copy
+    std::optional<std::vector<std::string>> profiles; ///< default: the source's
+    std::optional<std::string> pool; ///< the target's pool for the root disk
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (name) o.string("name", *name);
+        if (mode) {
+            o.string("mode", *mode == CopyMode::Push    ? "push"
+                             : *mode == CopyMode::Relay ? "relay"
+                                                        : "pull");
+        }
+        if (instance_only) o.boolean("instance_only", true);
+        if (refresh) o.boolean("refresh", true);
+        if (!config.empty()) o.raw("config", detail::string_map_json(config));
+        if (profiles) o.raw("profiles", detail::strings_json(*profiles));
+        if (pool) o.string("pool", *pool);
+        return o.str();
+    }
+};
+
 /// Which output stream a chunk of exec_stream output came from.
 enum class Stream : int {
     Out = 1, ///< standard output
@@ -639,6 +838,107 @@ inline std::string one_arg(std::string_view key, std::string_view value) {
     JsonObject o;
     o.string(key, value);
     return o.str();
+}
+
+inline void append_utf8(std::string &out, unsigned long cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xc0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xe0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+        out += static_cast<char>(0xf0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+}
+
+// The strings of a JSON array of strings (what liblxd returns as a list of
+// paths), unescaped. Anything else throws lxd::ProtocolError.
+inline std::vector<std::string> parse_string_array(std::string_view json) {
+    auto bad = [&]() -> ProtocolError {
+        return ProtocolError(0, "expected a JSON array of strings from liblxd: " + std::string(json));
+    };
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    auto ws = [&] {
+        while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) {
+            ++i;
+        }
+    };
+    auto hex4 = [&]() -> unsigned long {
+        if (i + 4 > json.size()) throw bad();
+        unsigned long cp = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            char c = json[i++];
+            cp <<= 4;
+            if (c >= '0' && c <= '9') cp |= static_cast<unsigned long>(c - '0');
+            else if (c >= 'a' && c <= 'f') cp |= static_cast<unsigned long>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') cp |= static_cast<unsigned long>(c - 'A' + 10);
+            else throw bad();
+        }
+        return cp;
+    };
+    ws();
+    if (i >= json.size() || json[i++] != '[') throw bad();
+    ws();
+    if (i < json.size() && json[i] == ']') {
+        ++i;
+    } else {
+        for (;;) {
+            ws();
+            if (i >= json.size() || json[i++] != '"') throw bad();
+            std::string item;
+            for (;;) {
+                if (i >= json.size()) throw bad();
+                char c = json[i++];
+                if (c == '"') break;
+                if (c != '\\') {
+                    item += c;
+                    continue;
+                }
+                if (i >= json.size()) throw bad();
+                char e = json[i++];
+                switch (e) {
+                case 'n': item += '\n'; break;
+                case 't': item += '\t'; break;
+                case 'r': item += '\r'; break;
+                case 'b': item += '\b'; break;
+                case 'f': item += '\f'; break;
+                case 'u': {
+                    unsigned long cp = hex4();
+                    if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < json.size() && json[i] == '\\' &&
+                        json[i + 1] == 'u') {
+                        i += 2;
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4() - 0xdc00);
+                    }
+                    append_utf8(item, cp);
+                    break;
+                }
+                default: item += e; // " \\ /
+                }
+            }
+            out.push_back(std::move(item));
+            ws();
+            if (i < json.size() && json[i] == ',') {
+                ++i;
+                continue;
+            }
+            if (i < json.size() && json[i] == ']') {
+                ++i;
+                break;
+            }
+            throw bad();
+        }
+    }
+    ws();
+    if (i != json.size()) throw bad();
+    return out;
 }
 
 } // namespace detail
@@ -759,6 +1059,7 @@ class ExecSession {
 // Objects
 // ===========================================================================
 
+class Client;
 class Object;
 class Files;
 class List;
@@ -1099,17 +1400,95 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
         (void)detail::take_string(st, out);
     }
 
-    /// For a backup: stream its tarball to `local_path` (replaced if it
-    /// exists; removed again if the transfer fails), reporting progress to
-    /// `progress` (false stops it: lxd::Cancelled). Client::import_instance
-    /// makes an instance of it again.
-    void export_to(std::string_view local_path, const ProgressCallback &progress = {}) const {
-        detail::CStr l(local_path, "local path");
+    /// Export to local files, streamed, reporting progress to `progress`
+    /// (false stops it: lxd::Cancelled, and what was written is removed).
+    /// Returns the paths written.
+    ///
+    /// For a backup: its tarball to file `path` (replaced if it exists);
+    /// returns {path}. Client::import_instance makes an instance of it again.
+    ///
+    /// For an image: into the existing folder `path`, one file for a
+    /// unified image, two for a split one (metadata first, then the root
+    /// filesystem), named as LXD names them (files of those names are
+    /// replaced); returns their paths in that order. Manager::upload
+    /// takes them back. Throws lxd::NotFound (no such image or folder).
+    std::vector<std::string> export_to(std::string_view path,
+                                       const ProgressCallback &progress = {}) const {
+        detail::CStr l(path, "local path");
         detail::ProgressContext ctx{&progress, nullptr};
-        lxd_status st = lxd_instance_backup_export(h(), nullptr, l.get(),
-                                                   progress ? detail::progress_trampoline : nullptr,
-                                                   progress ? &ctx : nullptr);
+        lxd_progress_cb cb = progress ? detail::progress_trampoline : nullptr;
+        void *user = progress ? &ctx : nullptr;
+        if (kind() == Kind::Image) {
+            char *files = nullptr;
+            lxd_status st = lxd_image_export(h(), l.get(), cb, user, &files);
+            std::unique_ptr<char, void (*)(char *)> owned(files, lxd_string_free);
+            detail::check_after_callback(st, ctx.error);
+            return detail::parse_string_array(owned ? owned.get() : "[]");
+        }
+        lxd_status st = lxd_instance_backup_export(h(), nullptr, l.get(), cb, user);
         detail::check_after_callback(st, ctx.error);
+        return {std::string(path)};
+    }
+
+    // ---- images and moves between servers ------------------------------------
+
+    /// For an instance (stopped: LXD refuses a running one) or a snapshot:
+    /// publish it as a new image on the same server and project (`lxc
+    /// publish`). `wait` true: returns the image, loaded (its
+    /// fingerprint); false: at once, the image learning its fingerprint
+    /// when its operation() ends. Throws lxd::OperationFailed (e.g. the
+    /// instance runs, an alias is taken), lxd::InvalidArgument (not an
+    /// instance nor a snapshot).
+    Object publish(const PublishOptions &options = {}, bool wait = true) const;
+
+    /// For an instance: copy it to the server of `target` (`lxc copy`), with
+    /// its snapshots unless options.instance_only; both clients on one
+    /// server: LXD's local copy. Returns the copy (an object of `target`),
+    /// loaded with `wait`, else pending on its operation(). Throws
+    /// lxd::Conflict (the name is taken on the target),
+    /// lxd::OperationFailed (the target refused), lxd::InvalidArgument
+    /// (CopyMode::Relay without wait; the server that must be reached
+    /// listens on no network address). On failure the source is unchanged.
+    Object copy_to(const Client &target, const CopyOptions &options, bool wait = true) const;
+
+    /// For an image: copy it to the server of `target` (`lxc image copy`):
+    /// the target pulls it over HTTPS from this image's server, a private
+    /// image through a one-time secret. The copy is private unless
+    /// options.public_; the image's aliases go along unless
+    /// options.copy_aliases is false. The target having it already is
+    /// fine (LXD keeps it as it is). Returns the copy (an image of
+    /// `target`), loaded with `wait`, else pending on its operation().
+    Object copy_to(const Client &target, const ImageCopyOptions &options,
+                   bool wait = true) const;
+
+    /// copy_to with default options, for an instance or an image alike.
+    Object copy_to(const Client &target, bool wait = true) const;
+
+    /// For a stopped instance: move it to the server of `target` (`lxc
+    /// move`): copy_to with wait, then delete the source (options.name
+    /// renames it on the way). Returns the moved instance; this object then
+    /// names a deleted instance. Throws lxd::InvalidArgument (the instance
+    /// runs), copy_to's errors (the source untouched).
+    Object move_to(const Client &target, const CopyOptions &options = {}) const;
+
+    /// For an image: a one-time secret that lets another server copy it
+    /// even when it is private (liblxd's action `secret`). Returns the
+    /// operation as JSON, not waited for (it ends when the secret is used,
+    /// or is cancelled): the secret is its `metadata.secret`, for
+    /// ImageSource::secret.
+    [[nodiscard]] std::string secret() const {
+        char *out = nullptr;
+        lxd_status st = lxd_image_secret(h(), nullptr, false, &out);
+        return detail::take_string(st, out);
+    }
+
+    /// For an image: have LXD refresh it from its source (images copied
+    /// from a remote with auto_update; action `refresh`). Returns the
+    /// operation as JSON (final with `wait`).
+    std::string refresh(bool wait = true) const {
+        char *out = nullptr;
+        lxd_status st = lxd_image_refresh(h(), nullptr, wait, &out);
+        return detail::take_string(st, out);
     }
 
     // ---- operations ------------------------------------------------------
@@ -1712,6 +2091,27 @@ class Manager {
     /// Images only: fetch the image an alias points at.
     [[nodiscard]] Object get_by_alias(std::string_view alias) const;
 
+    /// Images only: upload an image from local files, streamed (memory
+    /// stays flat): `local_path` is a unified tarball, or with
+    /// options.rootfs the metadata tarball of a split image. Reports the
+    /// bytes of the files sent to `progress` (false stops it:
+    /// lxd::Cancelled). `wait` true: returns once LXD stored it, loaded
+    /// (its fingerprint); false: once LXD accepted it (see
+    /// ObjectRef::operation()); aliases and auto_update need `wait`.
+    /// Throws lxd::Conflict (the server has this image already),
+    /// lxd::NotFound (no such local file), lxd::OperationFailed (not an image).
+    Object upload(std::string_view local_path, const UploadOptions &options = {},
+                  bool wait = true, const ProgressCallback &progress = {}) const;
+
+    /// Images only: bring an image from a remote image server onto this
+    /// client's server, which downloads it itself (so it must reach it).
+    /// Returns the image, loaded with `wait`, else pending on its
+    /// operation(). Throws lxd::InvalidArgument (a source without server
+    /// URL, or without exactly one of alias and fingerprint, an unknown
+    /// protocol), lxd::OperationFailed (the server could not fetch it).
+    Object pull(const ImageSource &source, const PullOptions &options = {},
+                bool wait = true) const;
+
   private:
     [[nodiscard]] lxd_client *client() const;
     const Client *client_;
@@ -1935,6 +2335,99 @@ inline Object Manager::get_by_alias(std::string_view alias) const {
     detail::CStr a(alias, "alias");
     lxd_obj *out = nullptr;
     lxd_status st = lxd_image_get_by_alias(client(), a.get(), &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object Manager::upload(std::string_view local_path, const UploadOptions &options, bool wait,
+                              const ProgressCallback &progress) const {
+    if (kind_ != Kind::Image) {
+        throw InvalidArgument(0, std::string("upload is for images, not ") + to_string(kind_));
+    }
+    detail::CStr l(local_path, "local path");
+    std::optional<detail::CStr> r;
+    if (options.rootfs) {
+        r.emplace(*options.rootfs, "rootfs path");
+    }
+    std::string opts = options.to_json();
+    detail::ProgressContext ctx{&progress, nullptr};
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_image_upload(client(), l.get(), r ? r->get() : nullptr, opts.c_str(), wait,
+                                     progress ? detail::progress_trampoline : nullptr,
+                                     progress ? &ctx : nullptr, &out);
+    Object obj(out);
+    detail::check_after_callback(st, ctx.error);
+    return obj;
+}
+
+inline Object Manager::pull(const ImageSource &source, const PullOptions &options,
+                            bool wait) const {
+    if (kind_ != Kind::Image) {
+        throw InvalidArgument(0, std::string("pull is for images, not ") + to_string(kind_));
+    }
+    std::string src = source.to_json();
+    std::string opts = options.to_json();
+    detail::CStr s(src, "image source");
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_image_pull(client(), s.get(), opts.c_str(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object ObjectRef::publish(const PublishOptions &options, bool wait) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_image_publish(h(), opts.c_str(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+namespace detail {
+
+inline lxd_client *target_of(const Client &target) {
+    lxd_client *c = target.native();
+    if (c == nullptr) {
+        throw_empty("the target lxd::Client");
+    }
+    return c;
+}
+
+} // namespace detail
+
+inline Object ObjectRef::copy_to(const Client &target, const CopyOptions &options,
+                                 bool wait) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_instance_copy_to(h(), detail::target_of(target), opts.c_str(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object ObjectRef::copy_to(const Client &target, const ImageCopyOptions &options,
+                                 bool wait) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_image_copy_to(h(), detail::target_of(target), opts.c_str(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object ObjectRef::copy_to(const Client &target, bool wait) const {
+    if (kind() == Kind::Image) {
+        return copy_to(target, ImageCopyOptions{}, wait);
+    }
+    return copy_to(target, CopyOptions{}, wait);
+}
+
+inline Object ObjectRef::move_to(const Client &target, const CopyOptions &options) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_instance_move_to(h(), detail::target_of(target), opts.c_str(), &out);
     Object obj(out);
     detail::check(st);
     return obj;

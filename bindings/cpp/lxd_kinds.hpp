@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <optional>
 
-static_assert(LXD_KIND_COUNT == 12,
+static_assert(LXD_KIND_COUNT == 13,
               "lxd_kinds.hpp does not match <lxd.h>: regenerate it (gen/gen_kinds.sh)");
 
 namespace lxd {
@@ -49,6 +49,8 @@ enum class Kind : lxd_kind {
     /// InstanceBackup objects, under Instance objects: `/1.0/instances/{instance}/backups`, by
     /// name; needs the API extension `container_backup`.
     InstanceBackup = LXD_KIND_INSTANCE_BACKUP,
+    /// ImageAlias objects: `/1.0/images/aliases`, by name.
+    ImageAlias = LXD_KIND_IMAGE_ALIAS,
 };
 
 /// How many kinds there are (`LXD_KIND_COUNT`).
@@ -68,6 +70,7 @@ inline constexpr Kind all_kinds[] = {
     Kind::Operation,
     Kind::InstanceSnapshot,
     Kind::InstanceBackup,
+    Kind::ImageAlias,
 };
 
 /// The kind's name as pylxd's class: "Instance", "InstanceSnapshot", ..., or "?".
@@ -85,6 +88,7 @@ inline constexpr Kind all_kinds[] = {
     case Kind::Operation: return "Operation";
     case Kind::InstanceSnapshot: return "InstanceSnapshot";
     case Kind::InstanceBackup: return "InstanceBackup";
+    case Kind::ImageAlias: return "ImageAlias";
     }
     return "?";
 }
@@ -105,6 +109,7 @@ inline constexpr Kind all_kinds[] = {
     case Kind::Operation: return "operation";
     case Kind::InstanceSnapshot: return "instance_snapshot";
     case Kind::InstanceBackup: return "instance_backup";
+    case Kind::ImageAlias: return "image_alias";
     }
     return "?";
 }
@@ -152,6 +157,7 @@ inline constexpr KindAccessor kind_accessors[] = {
     {Kind::Operation, "operations"},
     {Kind::InstanceSnapshot, "snapshots"},
     {Kind::InstanceBackup, "backups"},
+    {Kind::ImageAlias, "image_aliases"},
 };
 
 /// The managers of the top-level kinds, one accessor each: the base of
@@ -198,6 +204,10 @@ template <typename Self, typename M> class KindManagers {
     /// Operation objects: `/1.0/operations`, by operation id; cannot be created.
     [[nodiscard]] M operations() const noexcept {
         return self().manager(Kind::Operation);
+    }
+    /// ImageAlias objects: `/1.0/images/aliases`, by name.
+    [[nodiscard]] M image_aliases() const noexcept {
+        return self().manager(Kind::ImageAlias);
     }
 
   protected:

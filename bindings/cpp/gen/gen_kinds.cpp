@@ -257,6 +257,7 @@ const std::set<std::string> client_members = {
 };
 const std::set<std::string> object_members = {
     "action",         "action_bytes",   "action_to_file", "cancel",        "children",
+    "copy_to",        "move_to",        "publish",        "refresh",       "secret",
     "clear_console_log", "console",     "console_log",    "delete_log",    "delete_template",
     "dirty",          "exec",           "exec_interactive", "exec_stream", "export_to",
     "files",          "freeze",         "get",            "get_template",  "h",
