@@ -72,7 +72,7 @@ sha256sum "$TMP/big.tar" | cut -d' ' -f1 >"$TMP/big.fp"
 say "preparing the source container and the lxc remote ..."
 lxc init busybox "$TAG-src" >/dev/null
 head -c "$((MB * 1024 * 1024))" /dev/urandom >"$TMP/payload"
-lxc file push "$TMP/payload" "$TAG-src/bench.bin"
+lxc file push -q "$TMP/payload" "$TAG-src/bench.bin"
 token="$(LXD_DIR=$SECOND_DIR lxc config trust add --name "$TAG" --quiet | tail -n 1)"
 lxc remote add "$TAG" "$token" >/dev/null
 
