@@ -1,7 +1,7 @@
 /*
  * liblxd side of the benchmark (see bench/README.md; run via bench/run.sh).
  *
- *   bench_liblxd GET_NAME PREFIX GETS LISTS
+ *   bench_liblxd GET_NAME PREFIX GETS LISTS [SAVES]
  *
  * (A) GETS times lxd_container_get(GET_NAME) + lxd_obj_free, after a few
  *     warm-up calls: mean wall time per call (CLOCK_MONOTONIC, also the
@@ -9,9 +9,15 @@
  *     threads) over the loop.
  * (B) LISTS times: lxd_container_all, then lxd_obj_get(o, "config") for every
  *     instance whose name starts with PREFIX: mean wall/CPU per full list.
+ * (C) SAVES times (default $BENCH_SAVES, else 30; 0 skips it), after 2
+ *     warm-up rounds: lxd_container_get(GET_NAME), lxd_obj_set of its
+ *     config with the key user.bench changed (the other keys as they are),
+ *     lxd_obj_save(wait = true), lxd_obj_free: mean wall time per round
+ *     (also the median) and process CPU time per round. The last value
+ *     written is then read back through a new object.
  *
  * Prints one "key value" line per figure; bench/bench_pylxd.py prints the
- * same keys for pylxd.
+ * same keys for pylxd, except those of (C).
  *
  * It connects with lxd_client_new($BENCH_LXD_ENDPOINT, $BENCH_LXD_OPTIONS),
  * both unset by default: the local unix socket.
@@ -22,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "lxd.h"
 
@@ -53,6 +60,64 @@ static void one_get(lxd_client *c, const char *name)
     lxd_status st = lxd_container_get(c, name, &o);
     if (st != LXD_OK)
         die("lxd_container_get", st);
+    lxd_obj_free(o);
+}
+
+/* `config` (a JSON object as liblxd gives it: compact, string values) with
+ * "user.bench" set to `value`: an existing "user.bench" member is dropped
+ * and the new one put first. `value` holds no quote or backslash, nor does
+ * any earlier value of user.bench (this program wrote them). Free the
+ * result with free(). */
+static char *with_bench_key(const char *config, const char *value)
+{
+    static const char key[] = "\"user.bench\":\"";
+    size_t n = strlen(config);
+    char *rest = malloc(n + 1);
+    if (!rest || config[0] != '{')
+        return NULL;
+    strcpy(rest, config + 1); /* the members and the closing brace */
+    char *old = strstr(rest, key);
+    if (old) {
+        char *end = strchr(old + sizeof key - 1, '"');
+        if (!end)
+            return NULL;
+        end++;
+        if (*end == ',')
+            end++;              /* drop the comma after it ... */
+        else if (old > rest && old[-1] == ',')
+            old--;              /* ... or, for the last member, the one before */
+        memmove(old, end, strlen(end) + 1);
+    }
+    size_t len = n + strlen(value) + sizeof key + 8;
+    char *out = malloc(len);
+    if (!out)
+        return NULL;
+    snprintf(out, len, "{%s%s\"%s%s", key, value, strcmp(rest, "}") ? "," : "", rest);
+    free(rest);
+    return out;
+}
+
+/* One round of (C): get, set config with user.bench = value, save, free. */
+static void one_save(lxd_client *c, const char *name, const char *value)
+{
+    lxd_obj *o = NULL;
+    char *config = NULL;
+    lxd_status st = lxd_container_get(c, name, &o);
+    if (st != LXD_OK)
+        die("lxd_container_get", st);
+    if ((st = lxd_obj_get(o, "config", &config)) != LXD_OK)
+        die("lxd_obj_get config", st);
+    char *changed = with_bench_key(config, value);
+    if (!changed) {
+        fprintf(stderr, "bench_liblxd: cannot set user.bench in %s\n", config);
+        exit(1);
+    }
+    if ((st = lxd_obj_set(o, "config", changed)) != LXD_OK)
+        die("lxd_obj_set config", st);
+    if ((st = lxd_obj_save(o, true)) != LXD_OK)
+        die("lxd_obj_save", st);
+    free(changed);
+    lxd_string_free(config);
     lxd_obj_free(o);
 }
 
@@ -88,14 +153,16 @@ static size_t one_list(lxd_client *c, const char *prefix, size_t *listed)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s GET_NAME PREFIX GETS LISTS\n", argv[0]);
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s GET_NAME PREFIX GETS LISTS [SAVES]\n", argv[0]);
         return 2;
     }
     const char *name = argv[1], *prefix = argv[2];
     int gets = atoi(argv[3]), lists = atoi(argv[4]);
-    if (gets < 1 || lists < 1) {
-        fprintf(stderr, "bench_liblxd: GETS and LISTS must be >= 1\n");
+    const char *saves_arg = argc == 6 ? argv[5] : getenv("BENCH_SAVES");
+    int saves = saves_arg && *saves_arg ? atoi(saves_arg) : 30;
+    if (gets < 1 || lists < 1 || saves < 0) {
+        fprintf(stderr, "bench_liblxd: GETS and LISTS must be >= 1, SAVES >= 0\n");
         return 2;
     }
 
@@ -142,6 +209,48 @@ int main(int argc, char **argv)
     printf("list_configs_read %zu\n", read);
     printf("list_wall_ms %.2f\n", (w1 - w0) / lists * 1e3);
     printf("list_cpu_ms %.2f\n", (cpu1 - cpu0) / lists * 1e3);
+
+    /* (C) get + set config + save(wait) */
+    if (saves > 0) {
+        char value[64];
+        for (int i = 0; i < 2; i++) {
+            snprintf(value, sizeof value, "%ld-w%d", (long)getpid(), i);
+            one_save(c, name, value);
+        }
+        wall = malloc(sizeof(double) * (size_t)saves);
+        if (!wall)
+            return 1;
+        cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+        w0 = now_s(CLOCK_MONOTONIC);
+        for (int i = 0; i < saves; i++) {
+            snprintf(value, sizeof value, "%ld-%d", (long)getpid(), i);
+            double t = now_s(CLOCK_MONOTONIC);
+            one_save(c, name, value);
+            wall[i] = now_s(CLOCK_MONOTONIC) - t;
+        }
+        w1 = now_s(CLOCK_MONOTONIC);
+        cpu1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+        qsort(wall, (size_t)saves, sizeof(double), cmp_double);
+        /* The last value must be on the server: read it through a new object. */
+        lxd_obj *o = NULL;
+        char *got = NULL, want[80];
+        if ((st = lxd_container_get(c, name, &o)) != LXD_OK)
+            die("lxd_container_get", st);
+        if ((st = lxd_obj_get(o, "config", &got)) != LXD_OK)
+            die("lxd_obj_get config", st);
+        snprintf(want, sizeof want, "\"user.bench\":\"%s\"", value);
+        if (!strstr(got, want)) {
+            fprintf(stderr, "bench_liblxd: after the saves the config is %s, without %s\n", got, want);
+            exit(1);
+        }
+        lxd_string_free(got);
+        lxd_obj_free(o);
+        printf("save_n %d\n", saves);
+        printf("save_wall_ms %.3f\n", (w1 - w0) / saves * 1e3);
+        printf("save_wall_p50_ms %.3f\n", wall[saves / 2] * 1e3);
+        printf("save_cpu_ms %.3f\n", (cpu1 - cpu0) / saves * 1e3);
+        free(wall);
+    }
 
     lxd_client_free(c);
 

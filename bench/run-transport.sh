@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The transport A/B: wall and client CPU per GET of this tree's liblxd
-# beside another commit's, over the unix socket and over HTTPS, in one run.
+# The transport and save A/B: wall and client CPU per GET, and per round of
+# get + set config + save(wait), of this tree's liblxd beside another
+# commit's, over the unix socket and over HTTPS, in one run.
 #
 #   bash bench/run-transport.sh          # as root; BENCH_BASE=<commit> (default
 #                                        # 5e866cf: the last with the hand-written
-#                                        # HTTP code), BENCH_GETS=2000, BENCH_ROUNDS=5
+#                                        # HTTP code), BENCH_GETS=2000,
+#                                        # BENCH_SAVES=30, BENCH_ROUNDS=5
+#   BENCH_BASE=main bash bench/run-transport.sh   # what the model's save costs
 #
 # It builds BENCH_BASE's library in a git worktree under target/bench-base/,
 # compiles bench/bench_liblxd.c once (the ABI of lxd_container_get and friends
@@ -12,14 +15,18 @@
 # client certificate (both removed on exit), then alternates base and current
 # for BENCH_ROUNDS rounds per transport, each a fresh process that does
 # BENCH_GETS gets after warm-up (its list part runs once, on the one
-# container). The table shows medians over the rounds. Prints figures only.
+# container), then BENCH_SAVES rounds of lxd_container_get, lxd_obj_set of
+# the config with user.bench changed, lxd_obj_save(wait) and lxd_obj_free
+# (0 skips them). The table shows medians over the rounds. Prints figures
+# only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BASE="${BENCH_BASE:-5e866cf}"
 GETS="${BENCH_GETS:-2000}"
+SAVES="${BENCH_SAVES:-30}"
 ROUNDS="${BENCH_ROUNDS:-5}"
-NAME="lxdbench-ab-$$"
+NAME="lxdt-bench-ab-$$"
 . bench/common.sh
 
 bash scripts/lxd-env.sh
@@ -54,9 +61,9 @@ HTTPS_OPTS="{\"cert\":\"$TMP/cert.pem\",\"key\":\"$TMP/key.pem\",\"server_cert\"
 run() {
     if [ "$2" = https ]; then
         BENCH_LXD_ENDPOINT=https://127.0.0.1:8443 BENCH_LXD_OPTIONS="$HTTPS_OPTS" \
-            LD_LIBRARY_PATH="$1" "$OUT/bench_ab" "$NAME" "$NAME" "$GETS" 1 >"$3"
+            LD_LIBRARY_PATH="$1" "$OUT/bench_ab" "$NAME" "$NAME" "$GETS" 1 "$SAVES" >"$3"
     else
-        LD_LIBRARY_PATH="$1" "$OUT/bench_ab" "$NAME" "$NAME" "$GETS" 1 >"$3"
+        LD_LIBRARY_PATH="$1" "$OUT/bench_ab" "$NAME" "$NAME" "$GETS" 1 "$SAVES" >"$3"
     fi
 }
 for r in $(seq 1 "$ROUNDS"); do
@@ -70,10 +77,14 @@ done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 fig() { for r in $(seq 1 "$ROUNDS"); do awk -v k="$3" '$1==k {print $2}' "$TMP/$1.$2.$r"; done | median; }
 echo
-echo "liblxd GET per call, base $BASE vs current ($(bench_liblxd_source)); $GETS gets x $ROUNDS rounds, medians"
+echo "liblxd per call, base $BASE ($(git -C "$WT" rev-parse --short HEAD)) vs current ($(bench_liblxd_source))"
+echo "$GETS gets and $SAVES rounds of get + set config + save(wait) x $ROUNDS rounds, medians"
+keys="get_wall_us get_wall_p50_us get_cpu_us"
+if [ "$SAVES" -gt 0 ]; then keys="$keys save_wall_ms save_wall_p50_ms save_cpu_ms"; fi
+keys="$keys peak_rss_kb"
 printf '%-34s %10s %10s %8s\n' metric base current cur/base
 for t in unix https; do
-    for k in get_wall_us get_wall_p50_us get_cpu_us peak_rss_kb; do
+    for k in $keys; do
         b=$(fig base "$t" "$k"); c=$(fig cur "$t" "$k")
         printf '%-34s %10s %10s %8.3f\n' "$t: $k" "$b" "$c" "$(echo "$c / $b" | bc -l)"
     done

@@ -1,9 +1,12 @@
 // Package lxd is a Go binding of liblxd, a client library for the LXD REST
 // API with pylxd's model: a Client, a Manager per kind of object
 // (instances, containers, virtual machines, images, profiles, networks,
-// storage pools, projects, certificates, operations), attributes read and
-// written as JSON, lazy loading, dirty tracking, Rollback and an ETag-safe
-// Save.
+// storage pools, projects, certificates, operations; generated from
+// liblxd's own table of kinds), child managers under an object (an
+// instance's Snapshots and Backups), attributes read and written as JSON,
+// lazy loading, dirty tracking, Rollback, an ETag-safe Save and Patch, and
+// the actions of each kind (Object.Action, or typed: Logs, Metadata,
+// Templates, Restore, Export, Console, …).
 //
 // The package uses cgo and finds liblxd with pkg-config (`liblxd.pc`, set
 // PKG_CONFIG_PATH when it is not installed in a standard prefix).

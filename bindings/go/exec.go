@@ -168,9 +168,11 @@ func (o *Object) ExecStream(cmd []string, opts *ExecOptions, stdin []byte, stdou
 	return int(code), nil
 }
 
-// Session is a command running on a terminal, from ExecInteractive. Write
-// sends input, Read gives the terminal's output (stdout and stderr mixed),
-// io.EOF once the command ended. Close kills the command if it still runs.
+// Session is a command running on a terminal, from ExecInteractive, or an
+// instance's console, from Console. Write sends input, Read gives the
+// terminal's output (stdout and stderr mixed), io.EOF once the command (the
+// console) ended. Close kills the command if it still runs (detaches from a
+// console).
 // A Session is safe for concurrent use.
 type Session struct {
 	h handle[C.lxd_exec_session]
@@ -196,10 +198,14 @@ func (o *Object) ExecInteractive(cmd []string, opts *ExecOptions) (*Session, err
 	if err := o.do(op, func(p *C.lxd_obj) C.lxd_status { return C.lxd_instance_exec_interactive(p, cCmd, cOpts, &out) }); err != nil {
 		return nil, err
 	}
+	return newSession(out), nil
+}
+
+func newSession(p *C.lxd_exec_session) *Session {
 	s := &Session{closing: make(chan struct{})}
-	s.h.set(out)
+	s.h.set(p)
 	runtime.SetFinalizer(s, (*Session).Close)
-	return s, nil
+	return s
 }
 
 func (s *Session) do(op string, f func(p *C.lxd_exec_session) C.lxd_status) error {
@@ -307,7 +313,8 @@ func (s *Session) Resize(width, height uint32) error {
 	})
 }
 
-// Signal sends a signal (e.g. 15 for SIGTERM) to the command.
+// Signal sends a signal (e.g. 15 for SIGTERM) to the command. A console
+// has no command: ErrInvalidArgument.
 func (s *Session) Signal(signal int) error {
 	return s.do("Session.Signal", func(p *C.lxd_exec_session) C.lxd_status {
 		return C.lxd_exec_session_signal(p, C.int(signal))
@@ -315,7 +322,8 @@ func (s *Session) Signal(signal int) error {
 }
 
 // Wait waits at most timeout (negative: no limit) for the command to end
-// and returns its exit code; ErrTimeout if it still runs (the session stays
+// and returns its exit code (a console: 0 once LXD ends it, when the
+// instance stops); ErrTimeout if it still runs (the session stays
 // usable). Output arriving meanwhile is kept for Read.
 func (s *Session) Wait(timeout time.Duration) (int, error) {
 	const op = "Session.Wait"

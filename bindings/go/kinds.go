@@ -11,34 +11,58 @@ import (
 	"sync"
 )
 
-// Kind is the kind of an LXD object (lxd_kind). Values are fixed by the C API.
+//go:generate go run ./internal/genkinds
+
+// Kind is the kind of an LXD object (lxd_kind). Values are fixed by the C
+// API; the constants (KindInstance, KindContainer, …, KindInstanceSnapshot,
+// KindInstanceBackup), the client's managers and the objects' child
+// managers are generated from liblxd's own table (kinds_gen.go).
 type Kind int32
 
-// The kinds of objects.
-const (
-	KindInstance       Kind = C.LXD_KIND_INSTANCE
-	KindContainer      Kind = C.LXD_KIND_CONTAINER
-	KindVirtualMachine Kind = C.LXD_KIND_VIRTUAL_MACHINE
-	KindImage          Kind = C.LXD_KIND_IMAGE
-	KindProfile        Kind = C.LXD_KIND_PROFILE
-	KindNetwork        Kind = C.LXD_KIND_NETWORK
-	KindStoragePool    Kind = C.LXD_KIND_STORAGE_POOL
-	KindProject        Kind = C.LXD_KIND_PROJECT
-	KindCertificate    Kind = C.LXD_KIND_CERTIFICATE
-	KindOperation      Kind = C.LXD_KIND_OPERATION
-)
+// kindRow is one kind as kinds_gen.go records it.
+type kindRow struct {
+	kind      Kind
+	class     string // pylxd's class name: "Container"
+	cName     string // as in the C functions lxd_<c_name>_get: "container"
+	parent    Kind   // the kind its objects live under, or -1 (top-level)
+	variantOf Kind   // for the typed instance kinds, KindInstance; else -1
+}
+
+func (k Kind) row() *kindRow {
+	if k < 0 || int(k) >= len(kindTable) {
+		return nil
+	}
+	return &kindTable[k]
+}
 
 // Kinds lists every kind, in the order of their values.
 func Kinds() []Kind {
-	return []Kind{KindInstance, KindContainer, KindVirtualMachine, KindImage, KindProfile,
-		KindNetwork, KindStoragePool, KindProject, KindCertificate, KindOperation}
+	kinds := make([]Kind, len(kindTable))
+	for i := range kindTable {
+		kinds[i] = kindTable[i].kind
+	}
+	return kinds
+}
+
+// KindCount is LXD_KIND_COUNT of the header this package was built with:
+// every value from 0 to KindCount()-1 is a kind.
+func KindCount() int { return int(C.LXD_KIND_COUNT) }
+
+// Parent is the kind whose objects this kind's objects live under
+// (KindInstance for KindInstanceSnapshot), reached through
+// Object.Children; false for a top-level kind (Client.Manager).
+func (k Kind) Parent() (Kind, bool) {
+	if r := k.row(); r != nil && r.parent >= 0 {
+		return r.parent, true
+	}
+	return -1, false
 }
 
 // String is the kind's class name, as in pylxd ("Container", "StoragePool", …),
 // from lxd_kind_info; "Kind(n)" for a value that is no kind.
 func (k Kind) String() string {
-	if info := cachedKindInfo(k); info != nil {
-		return info.Class
+	if r := k.row(); r != nil {
+		return r.class
 	}
 	return fmt.Sprintf("Kind(%d)", int32(k))
 }
@@ -46,16 +70,59 @@ func (k Kind) String() string {
 // KindInfo describes a kind as liblxd knows it (lxd_kind_info), without any
 // request.
 type KindInfo struct {
-	Kind          Kind   `json:"kind"`
-	Class         string `json:"class"`          // pylxd's class name, as in warnings: "Container"
-	CName         string `json:"c_name"`         // as in the C functions lxd_<c_name>_get: "container"
-	Endpoint      string `json:"endpoint"`       // e.g. "/1.0/containers"
-	Key           string `json:"key"`            // the attribute that names objects: "name", "fingerprint" or "id"
-	ProjectScoped bool   `json:"project_scoped"` // objects live in the client's project
-	Creatable     bool   `json:"creatable"`      // Manager.Create works
-	Renamable     bool   `json:"renamable"`      // Object.Rename works
+	Kind     Kind   `json:"kind"`
+	Class    string `json:"class"`    // pylxd's class name, as in warnings: "Container"
+	CName    string `json:"c_name"`   // as in the C functions lxd_<c_name>_get: "container"
+	Endpoint string `json:"endpoint"` // e.g. "/1.0/containers"
+	Key      string `json:"key"`      // the attribute that names objects: "name", "fingerprint" or "id"
+	// Endpoint names the parents' keys as {c_name} for a child kind:
+	// "/1.0/instances/{instance}/snapshots".
+	ProjectScoped bool `json:"project_scoped"` // objects live in the client's project
+	Creatable     bool `json:"creatable"`      // Manager.Create (ChildManager.Create) works
+	Savable       bool `json:"savable"`        // Object.Save works
+	Patchable     bool `json:"patchable"`      // Object.Patch works
+	Renamable     bool `json:"renamable"`      // Object.Rename works
+	Deletable     bool `json:"deletable"`      // Object.Delete works
+	// Parent is the kind its objects live under (nil: top-level);
+	// VariantOf is KindInstance for the typed instance kinds (else nil).
+	Parent    *Kind `json:"parent"`
+	VariantOf *Kind `json:"variant_of"`
+	// Extension is the API extension the server needs for the kind ("":
+	// none); without it, calls fail with ErrExtensionMissing before any
+	// request.
+	Extension string `json:"-"`
+	// Actions lists what the kind's objects (or its collection) do beyond
+	// attributes and lifecycle: Object.Action and friends.
+	Actions []ActionInfo `json:"actions"`
 	// Attributes lists every attribute of the kind, in liblxd's schema order.
 	Attributes []AttributeInfo `json:"attributes"`
+}
+
+// ActionInfo is one action of a kind (lxd_kind_info).
+type ActionInfo struct {
+	Name   string `json:"name"`   // for Object.Action: "logs", "restore", …
+	Method string `json:"method"` // the HTTP method: GET, PUT, …
+	// On is "object" (Object.Action…), "parent" (run on the object, sent to
+	// its parent: a snapshot's restore) or "collection"
+	// (Client.CollectionAction).
+	On   string `json:"on"`
+	Path string `json:"path"` // added to the object's (or collection's) path; {arg} from the arguments
+	// Returns is "nothing", "document" or "operation" (Object.Action),
+	// "bytes" (Object.ActionBytes) or "file" (Object.ActionToFile).
+	Returns   string `json:"returns"`
+	Args      string `json:"args"`      // the arguments it takes, in words
+	Doc       string `json:"doc"`       // what it does
+	Extension string `json:"extension"` // the API extension it needs ("": none)
+}
+
+// Action finds an action of the kind by name.
+func (ki *KindInfo) Action(name string) (ActionInfo, bool) {
+	for _, a := range ki.Actions {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return ActionInfo{}, false
 }
 
 // AttributeInfo is one attribute of a kind: its name and whether
@@ -102,6 +169,13 @@ func (k Kind) Info() (*KindInfo, error) {
 func (ki *KindInfo) clone() *KindInfo {
 	c := *ki
 	c.Attributes = append([]AttributeInfo(nil), ki.Attributes...)
+	c.Actions = append([]ActionInfo(nil), ki.Actions...)
+	if ki.Parent != nil {
+		c.Parent = Ptr(*ki.Parent)
+	}
+	if ki.VariantOf != nil {
+		c.VariantOf = Ptr(*ki.VariantOf)
+	}
 	return &c
 }
 
@@ -113,11 +187,17 @@ func loadKindInfo(k Kind) (*KindInfo, error) {
 		return nil, err
 	}
 	b := takeString(out)
-	var info KindInfo
+	var info struct {
+		KindInfo
+		Extension *string `json:"extension"`
+	}
 	if err := json.Unmarshal(b, &info); err != nil {
 		return nil, &Error{Code: StatusProtocol, Op: op, Message: "lxd_kind_info gave JSON that does not decode: " + err.Error(), cause: err}
 	}
-	return &info, nil
+	if info.Extension != nil {
+		info.KindInfo.Extension = *info.Extension
+	}
+	return &info.KindInfo, nil
 }
 
 var (
@@ -144,7 +224,8 @@ func cachedKindInfo(k Kind) *KindInfo {
 // IsInstance reports whether objects of the kind are instances (they have
 // Start, Exec, Files, …).
 func (k Kind) IsInstance() bool {
-	return k == KindInstance || k == KindContainer || k == KindVirtualMachine
+	r := k.row()
+	return r != nil && (k == KindInstance || r.variantOf == KindInstance)
 }
 
 // Manager gives the objects of one kind, like pylxd's client.containers,
@@ -159,38 +240,11 @@ type ImageManager struct {
 	*Manager
 }
 
-// Manager returns the manager of any kind.
+// Manager returns the manager of any top-level kind (for a kind whose
+// objects live under another object, see Object.Children). The named
+// accessors (Instances, Containers, …, Operations) are generated, one per
+// top-level kind.
 func (c *Client) Manager(kind Kind) *Manager { return &Manager{c: c, kind: kind} }
-
-// Instances manages instances of every type (/1.0/instances).
-func (c *Client) Instances() *Manager { return c.Manager(KindInstance) }
-
-// Containers manages containers only (/1.0/containers).
-func (c *Client) Containers() *Manager { return c.Manager(KindContainer) }
-
-// VirtualMachines manages virtual machines only (/1.0/virtual-machines).
-func (c *Client) VirtualMachines() *Manager { return c.Manager(KindVirtualMachine) }
-
-// Images manages images (keyed by fingerprint).
-func (c *Client) Images() *ImageManager { return &ImageManager{c.Manager(KindImage)} }
-
-// Profiles manages profiles.
-func (c *Client) Profiles() *Manager { return c.Manager(KindProfile) }
-
-// Networks manages networks.
-func (c *Client) Networks() *Manager { return c.Manager(KindNetwork) }
-
-// StoragePools manages storage pools.
-func (c *Client) StoragePools() *Manager { return c.Manager(KindStoragePool) }
-
-// Projects manages projects.
-func (c *Client) Projects() *Manager { return c.Manager(KindProject) }
-
-// Certificates manages trusted certificates (keyed by fingerprint).
-func (c *Client) Certificates() *Manager { return c.Manager(KindCertificate) }
-
-// Operations gives background operations (keyed by id; they cannot be created).
-func (c *Client) Operations() *Manager { return c.Manager(KindOperation) }
 
 // Kind is the kind this manager manages.
 func (m *Manager) Kind() Kind { return m.kind }
@@ -248,17 +302,23 @@ func (m *Manager) All() ([]*Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	return objectsOf(list), nil
+}
+
+// objectsOf takes an lxd_list: one Object per item, the list freed with
+// the last of them.
+func objectsOf(list *C.lxd_list) []*Object {
 	n := int(C.lxd_list_len(list))
 	if n == 0 {
 		C.lxd_list_free(list)
-		return []*Object{}, nil
+		return []*Object{}
 	}
 	owner := &listOwner{list: list, refs: n}
 	objs := make([]*Object, n)
 	for i := range objs {
 		objs[i] = newObject(C.lxd_list_get(list, C.size_t(i)), owner)
 	}
-	return objs, nil
+	return objs
 }
 
 // Create creates an object from its definition, the body of LXD's POST for

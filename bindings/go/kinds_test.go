@@ -3,6 +3,7 @@ package lxd_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	lxd "github.com/liblxd/liblxd/bindings/go"
@@ -12,8 +13,11 @@ import (
 // with the server: its endpoint answers, its class is the kind's name, its
 // key is one of its attributes; invalid kinds are ErrInvalidArgument.
 func TestKindInfo(t *testing.T) {
-	for _, kind := range lxd.Kinds() {
-		kind := kind
+	inst := box(t)
+	instName, err := inst.Key()
+	must(t, err)
+	for i := 0; i < lxd.KindCount(); i++ {
+		kind := lxd.Kind(i)
 		t.Run(kind.String(), func(t *testing.T) {
 			info, err := kind.Info()
 			must(t, err)
@@ -33,18 +37,57 @@ func TestKindInfo(t *testing.T) {
 				}
 				seen[a.Name] = true
 			}
+			// The parent and variant agree with Kind.Parent and IsInstance;
+			// a child kind's endpoint names its parent's key.
+			parent, isChild := kind.Parent()
+			if isChild != (info.Parent != nil) || (isChild && *info.Parent != parent) {
+				t.Errorf("Parent() = %v, %v; info %v", parent, isChild, info.Parent)
+			}
+			if kind.IsInstance() != (kind == lxd.KindInstance || (info.VariantOf != nil && *info.VariantOf == lxd.KindInstance)) {
+				t.Errorf("IsInstance() = %v, variant_of %v", kind.IsInstance(), info.VariantOf)
+			}
+			endpoint := info.Endpoint
+			if isChild {
+				pinfo, err := parent.Info()
+				must(t, err)
+				holder := "{" + pinfo.CName + "}"
+				if !strings.HasPrefix(endpoint, pinfo.Endpoint+"/"+holder+"/") {
+					t.Fatalf("child endpoint %q, parent's %q", endpoint, pinfo.Endpoint)
+				}
+				endpoint = strings.Replace(endpoint, holder, instName, 1)
+			}
+			for _, a := range info.Actions {
+				if a.Name == "" || a.Doc == "" || a.Method == "" {
+					t.Errorf("action %+v", a)
+				}
+				if got, ok := info.Action(a.Name); !ok || got != a {
+					t.Errorf("Action(%q) = %+v, %v", a.Name, got, ok)
+				}
+			}
 			// The endpoint is what LXD serves for the kind.
-			body, err := client.API("GET", info.Endpoint, nil)
+			body, err := client.API("GET", endpoint, nil)
 			if err != nil {
-				t.Errorf("GET %s: %v", info.Endpoint, err)
+				t.Errorf("GET %s: %v", endpoint, err)
 			} else if !contains(body, "[") {
-				t.Errorf("GET %s: %s", info.Endpoint, body)
+				t.Errorf("GET %s: %s", endpoint, body)
 			}
 			// Creatable matches what Create does with an empty definition:
 			// refused by liblxd (ErrInvalidArgument) or sent to LXD.
 			if !info.Creatable {
 				_, err := client.Manager(kind).Create(`{}`, true)
 				wantErr(t, err, lxd.ErrInvalidArgument)
+			}
+			// A child kind is reached through its parent only, and a
+			// top-level kind never through a parent.
+			if isChild {
+				_, err := client.Manager(kind).All()
+				wantErr(t, err, lxd.ErrInvalidArgument)
+			} else {
+				_, err := inst.Children(kind).All()
+				wantErr(t, err, lxd.ErrInvalidArgument)
+			}
+			if len(info.Actions) > 0 {
+				info.Actions[0].Name = "changed"
 			}
 			// The Manager gives the same, and each call a copy of its own.
 			m, err := client.Manager(kind).Info()
@@ -55,12 +98,13 @@ func TestKindInfo(t *testing.T) {
 				t.Error("Info shares its result")
 			}
 			again, _ := kind.Info()
-			if again.Attributes[0].Name == "changed" || again.Class != kind.String() {
+			if again.Attributes[0].Name == "changed" || again.Class != kind.String() ||
+				(len(again.Actions) > 0 && again.Actions[0].Name == "changed") {
 				t.Error("changing a result changed the next one")
 			}
 		})
 	}
-	for _, k := range []lxd.Kind{-1, lxd.Kind(len(lxd.Kinds())), 42} {
+	for _, k := range []lxd.Kind{-1, lxd.Kind(lxd.KindCount()), 42} {
 		info, err := k.Info()
 		if info != nil {
 			t.Errorf("Kind(%d).Info() = %+v", k, info)

@@ -11,7 +11,8 @@ import (
 )
 
 // Object is one LXD object of any kind: an instance, image, profile,
-// network, storage pool, project, certificate or operation.
+// network, storage pool, project, certificate, operation, or an instance's
+// snapshot or backup.
 //
 // Attributes are read and written as JSON: reading one not yet loaded syncs
 // the object first; setting one makes the object dirty until Save (or
@@ -200,8 +201,9 @@ func (o *Object) Delete(wait bool) error {
 	return o.do("Object.Delete", func(p *C.lxd_obj) C.lxd_status { return C.lxd_obj_delete(p, C.bool(wait)) })
 }
 
-// Rename renames an instance (which must be stopped), profile, network or
-// project; other kinds give ErrInvalidArgument. The object follows the new
+// Rename renames an instance (which must be stopped), profile, network,
+// project, snapshot or backup (KindInfo.Renamable); other kinds give
+// ErrInvalidArgument. The object follows the new
 // name; without wait, wait on Operation before using it further.
 func (o *Object) Rename(newName string, wait bool) error {
 	const op = "Object.Rename"
@@ -212,8 +214,7 @@ func (o *Object) Rename(newName string, wait bool) error {
 		return err
 	}
 	return o.do(op, func(p *C.lxd_obj) C.lxd_status {
-		switch Kind(C.lxd_obj_kind(p)) {
-		case KindInstance, KindContainer, KindVirtualMachine:
+		if Kind(C.lxd_obj_kind(p)).IsInstance() {
 			return C.lxd_instance_rename(p, cName, C.bool(wait))
 		}
 		return C.lxd_obj_rename(p, cName, C.bool(wait))

@@ -45,6 +45,20 @@ lxd_status lxdgo_events_listen(lxd_client *c, const char *types, uintptr_t h,
 	return lxd_events_listen(c, types, lxdgo_event_cb, (void *)h, out);
 }
 
+lxd_status lxdgo_obj_action_to_file(const lxd_obj *o, const char *name, const char *args,
+                                    const char *local, uintptr_t h) {
+	return lxd_obj_action_to_file(o, name, args, local, h ? lxdgo_progress_cb : NULL, (void *)h);
+}
+
+lxd_status lxdgo_instance_backup_export(const lxd_obj *o, const char *local, uintptr_t h) {
+	return lxd_instance_backup_export(o, NULL, local, h ? lxdgo_progress_cb : NULL, (void *)h);
+}
+
+lxd_status lxdgo_instance_import(const lxd_client *c, const char *local, const char *opts, bool wait,
+                                 uintptr_t h, lxd_obj **out) {
+	return lxd_instance_import(c, local, opts, wait, h ? lxdgo_progress_cb : NULL, (void *)h, out);
+}
+
 void lxdgo_set_warning_callback(int on) {
 	lxd_set_warning_callback(on ? lxdgo_warning_cb : NULL, NULL);
 }

@@ -17,6 +17,11 @@ lxd_status lxdgo_file_pull_ext(lxd_obj *o, const char *remote, const char *local
                                uintptr_t h);
 lxd_status lxdgo_events_listen(lxd_client *c, const char *types, uintptr_t h,
                                lxd_events_listener **out);
+lxd_status lxdgo_obj_action_to_file(const lxd_obj *o, const char *name, const char *args,
+                                    const char *local, uintptr_t h);
+lxd_status lxdgo_instance_backup_export(const lxd_obj *o, const char *local, uintptr_t h);
+lxd_status lxdgo_instance_import(const lxd_client *c, const char *local, const char *opts, bool wait,
+                                 uintptr_t h, lxd_obj **out);
 void lxdgo_set_warning_callback(int on);
 
 #endif

@@ -24,8 +24,12 @@ cleanup() {
 	for n in $(lxc profile list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
 		lxc profile delete "$n" >/dev/null 2>&1 || true
 	done
-	for n in $(lxc project list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
-		lxc project delete "$n" >/dev/null 2>&1 || true
+	local p
+	for p in $(lxc project list --format csv 2>/dev/null | cut -d, -f1 | sed 's/ (current)$//' | grep "^$prefix" || true); do
+		for n in $(lxc list --project "$p" --format csv -c n 2>/dev/null || true); do
+			lxc delete -f --project "$p" "$n" >/dev/null 2>&1 || true
+		done
+		lxc project delete "$p" >/dev/null 2>&1 || true
 	done
 	for n in $(lxc query '/1.0/certificates?recursion=1' 2>/dev/null |
 		jq -r --arg p "$prefix" '.[] | select(.name | startswith($p)) | .fingerprint' 2>/dev/null || true); do
