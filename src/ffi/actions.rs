@@ -144,7 +144,11 @@ lxd_export! {
     /// fields in `patch_json` change (maps such as `config` are merged key
     /// by key by LXD: a key set to `""` is removed), everything else stays
     /// as it is on the server. Guarded by the ETag of the last sync when
-    /// there is one. Local changes not yet saved stay local (and dirty).
+    /// there is one. LXD 5.0.2's PATCH of an instance, a network or a
+    /// storage pool clears the description unless the patch names it: for
+    /// those the description is read from the server and sent along, so it
+    /// too stays as it is. Local changes not yet saved stay local (and
+    /// dirty).
     /// With `wait` the object is synced afterwards; without, its next
     /// attribute read syncs it.
     /// @return `LXD_OK`; `LXD_ERR_UNKNOWN_ATTRIBUTE` or

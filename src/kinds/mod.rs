@@ -174,6 +174,10 @@ pub struct KindInfo {
     /// Writable attributes that LXD's ETag for the kind does not cover: a
     /// change to them by someone else is looked for before a save.
     pub etag_blind: &'static [&'static str],
+    /// Writable attributes that LXD's PATCH resets when the patch does not
+    /// name them (LXD 5.0.2 makes an instance's description ""): a PATCH
+    /// sends their value on the server along.
+    pub patch_resets: &'static [&'static str],
     pub scope: Scope,
     pub create: Create,
     /// `PUT` of the writable attributes saves an object.
@@ -255,6 +259,12 @@ mod tests {
                 key.is_some_and(|a| !a.writable),
                 "{k:?}: key in schema, read-only"
             );
+            for b in info.patch_resets {
+                assert!(
+                    info.attr(b).is_some_and(|a| a.writable) && info.patch,
+                    "{k:?}: PATCH-reset {b} must be a writable attribute of a patchable kind"
+                );
+            }
             for b in info.etag_blind {
                 assert!(
                     info.attr(b).is_some_and(|a| a.writable),

@@ -186,6 +186,9 @@ const fn instance_like(
         // LXD 5.0.2's instance ETag covers neither (a change of either
         // keeps the ETag).
         etag_blind: &["description", "stateful"],
+        // LXD 5.0.2's instance PATCH sets the description to "" unless the
+        // patch names it.
+        patch_resets: &["description"],
         scope: Scope::Project,
         create: Create::Definition {
             field: "name",
@@ -219,6 +222,7 @@ const fn plain(
         key: "name",
         attrs,
         etag_blind: &[],
+        patch_resets: &[],
         scope: Scope::Project,
         create: Create::Definition {
             field: "name",
@@ -309,25 +313,32 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
             ro("used_by"),
         ],
     ),
-    plain(
-        Kind::Network,
-        "Network",
-        "network",
-        "networks",
-        &[
-            rw("config"),
-            rw("description"),
-            ro("locations"),
-            ro("managed"),
-            ro("name"),
-            ro("status"),
-            ro("type"),
-            ro("used_by"),
-        ],
-    ),
+    KindInfo {
+        // LXD 5.0.2's network PATCH sets the description to "" unless the
+        // patch names it.
+        patch_resets: &["description"],
+        ..plain(
+            Kind::Network,
+            "Network",
+            "network",
+            "networks",
+            &[
+                rw("config"),
+                rw("description"),
+                ro("locations"),
+                ro("managed"),
+                ro("name"),
+                ro("status"),
+                ro("type"),
+                ro("used_by"),
+            ],
+        )
+    },
     KindInfo {
         scope: Scope::Global,
         rename: None,
+        // So does its storage pool PATCH.
+        patch_resets: &["description"],
         ..plain(
             Kind::StoragePool,
             "StoragePool",

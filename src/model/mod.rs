@@ -456,12 +456,32 @@ impl Object {
         }
         let mut st = self.lock();
         let loc = self.resolve(&mut st)?;
+        let mut body = fields.clone();
+        let resets: Vec<&str> = info
+            .patch_resets
+            .iter()
+            .copied()
+            .filter(|a| !body.contains_key(*a))
+            .collect();
+        // The guard: the ETag of the object as loaded (a change since then
+        // fails the PATCH), else the one of the re-read below (a change
+        // between that read and the PATCH fails it).
+        let mut etag = st.etag.clone();
+        if !resets.is_empty() {
+            // What LXD would reset goes along as it is on the server.
+            let (fresh, fresh_etag) = managers::fetch(&self.client, self.kind, &loc)?;
+            for a in resets {
+                if let Some(v) = fresh.get(a) {
+                    body.insert(a.to_string(), v.clone());
+                }
+            }
+            etag = etag.or(fresh_etag);
+        }
         let path = loc.path(&self.client, self.kind, "")?;
-        let etag = st.etag.clone();
         let resp = self.client.request(
             "PATCH",
             &path,
-            Some(patch),
+            Some(&Value::Object(body)),
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
         )?;
         st.etag = None;
