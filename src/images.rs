@@ -58,18 +58,21 @@ fn parse_aliases(v: &Value) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// Options given as a JSON object (NULL: none): the object's members.
+pub(crate) fn options_map(text: Option<&str>, what: &str) -> Result<Option<Map<String, Value>>> {
+    let Some(text) = text else { return Ok(None) };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        Ok(_) => Err(Error::invalid(format!("{what} must be a JSON object"))),
+        Err(e) => Err(Error::invalid(format!("{what} are not valid JSON: {e}"))),
+    }
+}
+
 impl UploadOptions {
     pub fn from_json(text: Option<&str>) -> Result<UploadOptions> {
         let mut o = UploadOptions::default();
-        let Some(text) = text else { return Ok(o) };
-        let map = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(Error::invalid("image options must be a JSON object")),
-            Err(e) => {
-                return Err(Error::invalid(format!(
-                    "image options are not valid JSON: {e}"
-                )));
-            }
+        let Some(map) = options_map(text, "image options")? else {
+            return Ok(o);
         };
         for (k, v) in &map {
             match k.as_str() {
@@ -773,15 +776,8 @@ impl CopyOptions {
             copy_aliases: true,
             ..CopyOptions::default()
         };
-        let Some(text) = text else { return Ok(o) };
-        let map = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(Error::invalid("copy options must be a JSON object")),
-            Err(e) => {
-                return Err(Error::invalid(format!(
-                    "copy options are not valid JSON: {e}"
-                )));
-            }
+        let Some(map) = options_map(text, "copy options")? else {
+            return Ok(o);
         };
         for (k, v) in &map {
             match k.as_str() {
@@ -789,18 +785,7 @@ impl CopyOptions {
                 "aliases" => o.aliases = parse_aliases(v)?,
                 "public" => o.public = Some(want_bool(k, v)?),
                 "auto_update" => o.auto_update = Some(want_bool(k, v)?),
-                "mode" => {
-                    o.mode = match v.as_str() {
-                        Some("pull") => crate::migration::Mode::Pull,
-                        Some("push") => crate::migration::Mode::Push,
-                        Some("relay") => crate::migration::Mode::Relay,
-                        _ => {
-                            return Err(Error::invalid(
-                                "copy option \"mode\" must be \"pull\", \"push\" or \"relay\"",
-                            ));
-                        }
-                    }
-                }
+                "mode" => o.mode = crate::migration::Mode::from_json(v)?,
                 other => {
                     return Err(Error::invalid(format!(
                         "unknown copy option {other:?} (known: copy_aliases, aliases, public, auto_update, mode)"

@@ -31,6 +31,20 @@ pub enum Mode {
     Relay,
 }
 
+impl Mode {
+    /// `"pull"`, `"push"` or `"relay"`.
+    pub fn from_json(v: &Value) -> Result<Mode> {
+        match v.as_str() {
+            Some("pull") => Ok(Mode::Pull),
+            Some("push") => Ok(Mode::Push),
+            Some("relay") => Ok(Mode::Relay),
+            _ => Err(Error::invalid(
+                "copy option \"mode\" must be \"pull\", \"push\" or \"relay\"",
+            )),
+        }
+    }
+}
+
 /// Options of an instance copy or move, from JSON.
 #[derive(Debug, Default)]
 pub struct MoveOptions {
@@ -55,15 +69,8 @@ const KNOWN: &str = "name, mode, instance_only, refresh, config, profiles, pool"
 impl MoveOptions {
     pub fn from_json(text: Option<&str>) -> Result<MoveOptions> {
         let mut o = MoveOptions::default();
-        let Some(text) = text else { return Ok(o) };
-        let map = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(Error::invalid("copy options must be a JSON object")),
-            Err(e) => {
-                return Err(Error::invalid(format!(
-                    "copy options are not valid JSON: {e}"
-                )));
-            }
+        let Some(map) = crate::images::options_map(text, "copy options")? else {
+            return Ok(o);
         };
         let bad = |k: &str, want: &str| Error::invalid(format!("copy option {k:?} must be {want}"));
         for (k, v) in &map {
@@ -76,14 +83,7 @@ impl MoveOptions {
                             .to_string(),
                     )
                 }
-                "mode" => {
-                    o.mode = match v.as_str() {
-                        Some("pull") => Mode::Pull,
-                        Some("push") => Mode::Push,
-                        Some("relay") => Mode::Relay,
-                        _ => return Err(bad(k, "\"pull\", \"push\" or \"relay\"")),
-                    }
-                }
+                "mode" => o.mode = Mode::from_json(v)?,
                 "instance_only" => {
                     o.instance_only = v.as_bool().ok_or_else(|| bad(k, "true or false"))?
                 }
