@@ -24,12 +24,13 @@ bash scripts/lxd-env.sh
 
 # Tools the tests use besides LXD: valgrind, openssl (certificates), g++
 # and pkg-config (header and install checks, C++ binding), jq (reading lxc
-# query output), Go and Ruby with ffi and minitest (the bindings). All are
-# Debian packages; a missing one is installed.
+# query output), Go and Ruby with ffi and minitest (the bindings), python3
+# (the fake simplestreams server), mksquashfs and xz (split test images).
+# All are Debian packages; a missing one is installed.
 BINDINGS="cpp go ruby"
 missing=()
 for need in valgrind:valgrind openssl:openssl g++:g++ jq:jq pkg-config:pkg-config \
-            go:golang-go ruby:ruby; do
+            go:golang-go ruby:ruby python3:python3 mksquashfs:squashfs-tools xz:xz-utils; do
     command -v "${need%%:*}" >/dev/null || missing+=("${need##*:}")
 done
 if command -v ruby >/dev/null; then
