@@ -187,6 +187,32 @@ static bool fix_certificate(struct fix *f) {
     return true;
 }
 
+static const char *busybox_fp(void) {
+    static char fp[80];
+    if (!fp[0]) {
+        const char *out = t_sh_out("lxc query /1.0/images/aliases/busybox | jq -r .target");
+        if (out && strlen(out) == 64) snprintf(fp, sizeof fp, "%s", out);
+    }
+    return fp[0] ? fp : NULL;
+}
+
+static bool fix_image_alias(struct fix *f) {
+    static char name[96];
+    if (!name[0]) {
+        const char *fp = busybox_fp();
+        if (!fp) return false;
+        snprintf(name, sizeof name, "%s", t_unique("sc-alias"));
+        at_exit_run(t_fmt("lxc image alias delete %s", name));
+        if (t_sh("lxc image alias create %s %s >/dev/null 2>&1", name, fp) != 0) {
+            name[0] = 0;
+            return false;
+        }
+    }
+    f->key = name;
+    f->path = t_fmt("/1.0/images/aliases/%s", name);
+    return true;
+}
+
 static bool fix_snapshot(struct fix *f) {
     static bool made;
     const char *c = shared_container();
@@ -218,6 +244,7 @@ static const struct {
     {LXD_KIND_PROJECT, fix_project, NULL},
     {LXD_KIND_CERTIFICATE, fix_certificate, NULL},
     {LXD_KIND_INSTANCE_SNAPSHOT, fix_snapshot, NULL},
+    {LXD_KIND_IMAGE_ALIAS, fix_image_alias, NULL},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -278,6 +305,13 @@ static const char *new_value(lxd_kind kind, const char *attr, const char *cur, c
     if (strcmp(attr, "type") == 0 && kind == LXD_KIND_CERTIFICATE)
         return strcmp(cur, "\"client\"") == 0 ? "\"metrics\"" : "\"client\"";
     if (strcmp(attr, "profiles") == 0) return toggle_item(cur, shared_profile());
+    if (strcmp(attr, "target") == 0 && kind == LXD_KIND_IMAGE_ALIAS) {
+        /* Between the busybox image and the fixture image. */
+        struct fix img = {0};
+        const char *bb = busybox_fp();
+        if (!bb || !fix_image(&img)) return NULL;
+        return t_fmt("\"%s\"", strstr(cur, bb) ? img.key : bb);
+    }
     if (strcmp(attr, "projects") == 0) return toggle_item(cur, "default");
     return NULL;
 }
@@ -434,13 +468,14 @@ TEST(save_conflict_storage_pool) { conflicts(LXD_KIND_STORAGE_POOL); }
 TEST(save_conflict_project) { conflicts(LXD_KIND_PROJECT); }
 TEST(save_conflict_certificate) { conflicts(LXD_KIND_CERTIFICATE); }
 TEST(save_conflict_instance_snapshot) { conflicts(LXD_KIND_INSTANCE_SNAPSHOT); }
+TEST(save_conflict_image_alias) { conflicts(LXD_KIND_IMAGE_ALIAS); }
 
 /* Every fixture with an object has its test above. */
 TEST(save_conflict_tests_cover_every_fixture) {
     static const lxd_kind tested[] = {
         LXD_KIND_INSTANCE, LXD_KIND_CONTAINER, LXD_KIND_IMAGE,       LXD_KIND_PROFILE,
         LXD_KIND_NETWORK,  LXD_KIND_STORAGE_POOL, LXD_KIND_PROJECT, LXD_KIND_CERTIFICATE,
-        LXD_KIND_INSTANCE_SNAPSHOT,
+        LXD_KIND_INSTANCE_SNAPSHOT, LXD_KIND_IMAGE_ALIAS,
     };
     for (size_t i = 0; i < N_FIXTURES; i++) {
         if (!fixtures[i].make) continue;
@@ -460,4 +495,4 @@ T_MAIN(T_CASE(save_conflicts_cover_every_savable_kind),
        T_CASE(save_conflict_storage_pool),
        T_CASE(save_conflict_project),
        T_CASE(save_conflict_certificate),
-       T_CASE(save_conflict_instance_snapshot))
+       T_CASE(save_conflict_instance_snapshot), T_CASE(save_conflict_image_alias))
