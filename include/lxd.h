@@ -345,9 +345,49 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_IMAGE_ALIAS 12
 
 /**
+ * StorageVolume objects, under StoragePool objects (`…/volumes`); keyed by name.
+ */
+#define LXD_KIND_STORAGE_VOLUME 13
+
+/**
+ * StorageVolumeSnapshot objects, under StorageVolume objects (`…/snapshots`); keyed by name.
+ */
+#define LXD_KIND_STORAGE_VOLUME_SNAPSHOT 14
+
+/**
+ * StorageVolumeBackup objects, under StorageVolume objects (`…/backups`); keyed by name.
+ */
+#define LXD_KIND_STORAGE_VOLUME_BACKUP 15
+
+/**
+ * NetworkForward objects, under Network objects (`…/forwards`); keyed by name.
+ */
+#define LXD_KIND_NETWORK_FORWARD 16
+
+/**
+ * NetworkAcl objects, `/1.0/network-acls`; keyed by name.
+ */
+#define LXD_KIND_NETWORK_ACL 17
+
+/**
+ * NetworkZone objects, `/1.0/network-zones`; keyed by name.
+ */
+#define LXD_KIND_NETWORK_ZONE 18
+
+/**
+ * NetworkZoneRecord objects, under NetworkZone objects (`…/records`); keyed by name.
+ */
+#define LXD_KIND_NETWORK_ZONE_RECORD 19
+
+/**
+ * Warning objects, `/1.0/warnings`; keyed by name.
+ */
+#define LXD_KIND_WARNING 20
+
+/**
  * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
  */
-#define LXD_KIND_COUNT 13
+#define LXD_KIND_COUNT 21
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -1875,6 +1915,22 @@ lxd_status lxd_network_create(const struct lxd_client *client,
                               struct lxd_obj **out);
 
 /**
+ * The network's runtime state: addresses, counters, MTU, bridge details. The action `state` of Network objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_network_state(const struct lxd_obj *obj,
+                             const char *args_json,
+                             bool wait,
+                             char **result_json);
+
+/**
+ * The DHCP leases of a managed network. The action `leases` of Network objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_network_leases(const struct lxd_obj *obj,
+                              const char *args_json,
+                              bool wait,
+                              char **result_json);
+
+/**
  * `lxd_get` for StoragePool objects: fetch one by name.
  */
 lxd_status lxd_storage_pool_get(const struct lxd_client *client,
@@ -1901,6 +1957,14 @@ lxd_status lxd_storage_pool_create(const struct lxd_client *client,
                                    const char *definition_json,
                                    bool wait,
                                    struct lxd_obj **out);
+
+/**
+ * The pool's space and inodes: used and total. The action `resources` of StoragePool objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_storage_pool_resources(const struct lxd_obj *obj,
+                                      const char *args_json,
+                                      bool wait,
+                                      char **result_json);
 
 /**
  * `lxd_get` for Project objects: fetch one by name.
@@ -2078,6 +2142,255 @@ lxd_status lxd_image_alias_create(const struct lxd_client *client,
                                   const char *definition_json,
                                   bool wait,
                                   struct lxd_obj **out);
+
+/**
+ * `lxd_child_get` for StorageVolume objects: fetch the one of this StoragePool by name.
+ */
+lxd_status lxd_storage_volume_get(const struct lxd_obj *parent,
+                                  const char *key,
+                                  struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for StorageVolume objects of this StoragePool, by name.
+ */
+lxd_status lxd_storage_volume_exists(const struct lxd_obj *parent,
+                                     const char *key,
+                                     bool *out);
+
+/**
+ * `lxd_child_all` for StorageVolume objects: all of this StoragePool's, in one request.
+ */
+lxd_status lxd_storage_volume_all(const struct lxd_obj *parent,
+                                  struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for StorageVolume objects of this StoragePool.
+ */
+lxd_status lxd_storage_volume_create(const struct lxd_obj *parent,
+                                     const char *definition_json,
+                                     bool wait,
+                                     struct lxd_obj **out);
+
+/**
+ * The volume's usage (bytes used, where the driver can tell). The action `state` of StorageVolume objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_storage_volume_state(const struct lxd_obj *obj,
+                                    const char *args_json,
+                                    bool wait,
+                                    char **result_json);
+
+/**
+ * `lxd_child_get` for StorageVolumeSnapshot objects: fetch the one of this StorageVolume by name.
+ */
+lxd_status lxd_storage_volume_snapshot_get(const struct lxd_obj *parent,
+                                           const char *key,
+                                           struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for StorageVolumeSnapshot objects of this StorageVolume, by name.
+ */
+lxd_status lxd_storage_volume_snapshot_exists(const struct lxd_obj *parent,
+                                              const char *key,
+                                              bool *out);
+
+/**
+ * `lxd_child_all` for StorageVolumeSnapshot objects: all of this StorageVolume's, in one request.
+ */
+lxd_status lxd_storage_volume_snapshot_all(const struct lxd_obj *parent,
+                                           struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for StorageVolumeSnapshot objects of this StorageVolume.
+ */
+lxd_status lxd_storage_volume_snapshot_create(const struct lxd_obj *parent,
+                                              const char *definition_json,
+                                              bool wait,
+                                              struct lxd_obj **out);
+
+/**
+ * Restore the volume to this snapshot. The action `restore` of StorageVolumeSnapshot objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_storage_volume_snapshot_restore(const struct lxd_obj *obj,
+                                               const char *args_json,
+                                               bool wait,
+                                               char **result_json);
+
+/**
+ * `lxd_child_get` for StorageVolumeBackup objects: fetch the one of this StorageVolume by name.
+ */
+lxd_status lxd_storage_volume_backup_get(const struct lxd_obj *parent,
+                                         const char *key,
+                                         struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for StorageVolumeBackup objects of this StorageVolume, by name.
+ */
+lxd_status lxd_storage_volume_backup_exists(const struct lxd_obj *parent,
+                                            const char *key,
+                                            bool *out);
+
+/**
+ * `lxd_child_all` for StorageVolumeBackup objects: all of this StorageVolume's, in one request.
+ */
+lxd_status lxd_storage_volume_backup_all(const struct lxd_obj *parent,
+                                         struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for StorageVolumeBackup objects of this StorageVolume.
+ */
+lxd_status lxd_storage_volume_backup_create(const struct lxd_obj *parent,
+                                            const char *definition_json,
+                                            bool wait,
+                                            struct lxd_obj **out);
+
+/**
+ * The backup tarball, streamed to a local file. The action `export` of StorageVolumeBackup objects, as `lxd_obj_action_to_file`; arguments: none.
+ */
+lxd_status lxd_storage_volume_backup_export(const struct lxd_obj *obj,
+                                            const char *args_json,
+                                            const char *local_path,
+                                            lxd_progress_cb progress,
+                                            void *user_data);
+
+/**
+ * `lxd_child_get` for NetworkForward objects: fetch the one of this Network by name.
+ */
+lxd_status lxd_network_forward_get(const struct lxd_obj *parent,
+                                   const char *key,
+                                   struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for NetworkForward objects of this Network, by name.
+ */
+lxd_status lxd_network_forward_exists(const struct lxd_obj *parent,
+                                      const char *key,
+                                      bool *out);
+
+/**
+ * `lxd_child_all` for NetworkForward objects: all of this Network's, in one request.
+ */
+lxd_status lxd_network_forward_all(const struct lxd_obj *parent,
+                                   struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for NetworkForward objects of this Network.
+ */
+lxd_status lxd_network_forward_create(const struct lxd_obj *parent,
+                                      const char *definition_json,
+                                      bool wait,
+                                      struct lxd_obj **out);
+
+/**
+ * `lxd_get` for NetworkAcl objects: fetch one by name.
+ */
+lxd_status lxd_network_acl_get(const struct lxd_client *client,
+                               const char *key,
+                               struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for NetworkAcl objects, by name.
+ */
+lxd_status lxd_network_acl_exists(const struct lxd_client *client,
+                                  const char *key,
+                                  bool *out);
+
+/**
+ * `lxd_all` for NetworkAcl objects: all of them in one request.
+ */
+lxd_status lxd_network_acl_all(const struct lxd_client *client,
+                               struct lxd_list **out);
+
+/**
+ * `lxd_create` for NetworkAcl objects.
+ */
+lxd_status lxd_network_acl_create(const struct lxd_client *client,
+                                  const char *definition_json,
+                                  bool wait,
+                                  struct lxd_obj **out);
+
+/**
+ * The ACL's log (OVN networks only: others answer an error). The action `log` of NetworkAcl objects, as `lxd_obj_action_bytes`; arguments: none.
+ */
+lxd_status lxd_network_acl_log(const struct lxd_obj *obj,
+                               const char *args_json,
+                               uint8_t **data,
+                               size_t *len);
+
+/**
+ * `lxd_get` for NetworkZone objects: fetch one by name.
+ */
+lxd_status lxd_network_zone_get(const struct lxd_client *client,
+                                const char *key,
+                                struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for NetworkZone objects, by name.
+ */
+lxd_status lxd_network_zone_exists(const struct lxd_client *client,
+                                   const char *key,
+                                   bool *out);
+
+/**
+ * `lxd_all` for NetworkZone objects: all of them in one request.
+ */
+lxd_status lxd_network_zone_all(const struct lxd_client *client,
+                                struct lxd_list **out);
+
+/**
+ * `lxd_create` for NetworkZone objects.
+ */
+lxd_status lxd_network_zone_create(const struct lxd_client *client,
+                                   const char *definition_json,
+                                   bool wait,
+                                   struct lxd_obj **out);
+
+/**
+ * `lxd_child_get` for NetworkZoneRecord objects: fetch the one of this NetworkZone by name.
+ */
+lxd_status lxd_network_zone_record_get(const struct lxd_obj *parent,
+                                       const char *key,
+                                       struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for NetworkZoneRecord objects of this NetworkZone, by name.
+ */
+lxd_status lxd_network_zone_record_exists(const struct lxd_obj *parent,
+                                          const char *key,
+                                          bool *out);
+
+/**
+ * `lxd_child_all` for NetworkZoneRecord objects: all of this NetworkZone's, in one request.
+ */
+lxd_status lxd_network_zone_record_all(const struct lxd_obj *parent,
+                                       struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for NetworkZoneRecord objects of this NetworkZone.
+ */
+lxd_status lxd_network_zone_record_create(const struct lxd_obj *parent,
+                                          const char *definition_json,
+                                          bool wait,
+                                          struct lxd_obj **out);
+
+/**
+ * `lxd_get` for Warning objects: fetch one by name.
+ */
+lxd_status lxd_warning_get(const struct lxd_client *client,
+                           const char *key,
+                           struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for Warning objects, by name.
+ */
+lxd_status lxd_warning_exists(const struct lxd_client *client,
+                              const char *key,
+                              bool *out);
+
+/**
+ * `lxd_all` for Warning objects: all of them in one request.
+ */
+lxd_status lxd_warning_all(const struct lxd_client *client,
+                           struct lxd_list **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -29,6 +29,14 @@ pub enum Kind {
     InstanceSnapshot = 10,
     InstanceBackup = 11,
     ImageAlias = 12,
+    StorageVolume = 13,
+    StorageVolumeSnapshot = 14,
+    StorageVolumeBackup = 15,
+    NetworkForward = 16,
+    NetworkAcl = 17,
+    NetworkZone = 18,
+    NetworkZoneRecord = 19,
+    Warning = 20,
 }
 
 /// Whether requests for a kind carry the client's project.
@@ -170,6 +178,11 @@ pub struct KindInfo {
     pub item_segment: Option<&'static str>,
     /// The attribute that names an object in URLs.
     pub key: &'static str,
+    /// An attribute whose value comes before the key's, with a `/`, in the
+    /// object's key and URL, and its value when a definition leaves it
+    /// out: a storage volume is `custom/vol1` (`…/volumes/custom/vol1`),
+    /// its type then its name.
+    pub key_prefix: Option<(&'static str, &'static str)>,
     pub attrs: &'static [Attr],
     /// Writable attributes that LXD's ETag for the kind does not cover: a
     /// change to them by someone else is looked for before a save.
@@ -195,7 +208,7 @@ pub struct KindInfo {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 13;
+    pub(crate) const COUNT: usize = 21;
 
     pub fn from_i32(v: i32) -> Option<Kind> {
         let i = usize::try_from(v).ok()?;
@@ -240,6 +253,18 @@ impl KindInfo {
 
     pub fn creatable(&self) -> bool {
         self.create != Create::Never
+    }
+
+    /// A key split into its prefix and own part (`custom/vol1` → `custom`,
+    /// `vol1`); for kinds without a prefix, `None` and the key.
+    pub fn split_key<'k>(&self, key: &'k str) -> (Option<&'k str>, &'k str) {
+        match self.key_prefix {
+            None => (None, key),
+            Some(_) => match key.split_once('/') {
+                Some((p, k)) => (Some(p), k),
+                None => (None, key),
+            },
+        }
     }
 }
 

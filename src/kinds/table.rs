@@ -182,6 +182,7 @@ const fn instance_like(
             None
         },
         key: "name",
+        key_prefix: None,
         attrs: INSTANCE_ATTRS,
         // LXD 5.0.2's instance ETag covers neither (a change of either
         // keeps the ETag).
@@ -220,6 +221,7 @@ const fn plain(
         segment,
         item_segment: None,
         key: "name",
+        key_prefix: None,
         attrs,
         etag_blind: &[],
         patch_resets: &[],
@@ -317,6 +319,16 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         // LXD 5.0.2's network PATCH sets the description to "" unless the
         // patch names it.
         patch_resets: &["description"],
+        actions: &[
+            act("state", "GET", "/state")
+                .returns(Returns::Document)
+                .needs("network_state")
+                .doc("The network's runtime state: addresses, counters, MTU, bridge details."),
+            act("leases", "GET", "/leases")
+                .returns(Returns::Document)
+                .needs("network_leases")
+                .doc("The DHCP leases of a managed network."),
+        ],
         ..plain(
             Kind::Network,
             "Network",
@@ -339,6 +351,10 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         rename: None,
         // So does its storage pool PATCH.
         patch_resets: &["description"],
+        actions: &[act("resources", "GET", "/resources")
+            .returns(Returns::Document)
+            .needs("resources")
+            .doc("The pool's space and inodes: used and total.")],
         ..plain(
             Kind::StoragePool,
             "StoragePool",
@@ -489,6 +505,177 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
                 ro("name"),
                 rw("target"),
                 ro("type"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::StoragePool),
+        key_prefix: Some(("type", "custom")),
+        // The pool's volumes of every project; renamed with `name`.
+        actions: &[act("state", "GET", "/state")
+            .returns(Returns::Document)
+            .needs("storage_volume_state")
+            .doc("The volume's usage (bytes used, where the driver can tell).")],
+        ..plain(
+            Kind::StorageVolume,
+            "StorageVolume",
+            "storage_volume",
+            "volumes",
+            &[
+                rw("config"),
+                ro("content_type"),
+                ro("created_at"),
+                rw("description"),
+                ro("location"),
+                ro("name"),
+                ro("project"),
+                rw("restore"),
+                ro("type"),
+                ro("used_by"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::StorageVolume),
+        create: Create::Definition {
+            field: "name",
+            resource: Some("storage_volume_snapshots"),
+        },
+        actions: &[act("restore", "PUT", "")
+            .on(On::Parent)
+            .body(Body::Key("restore"))
+            .returns(Returns::Operation)
+            .doc("Restore the volume to this snapshot.")],
+        ..plain(
+            Kind::StorageVolumeSnapshot,
+            "StorageVolumeSnapshot",
+            "storage_volume_snapshot",
+            "snapshots",
+            &[
+                ro("config"),
+                ro("content_type"),
+                ro("created_at"),
+                rw("description"),
+                rw("expires_at"),
+                ro("name"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::StorageVolume),
+        create: Create::Definition {
+            field: "name",
+            resource: Some("backups"),
+        },
+        put: false,
+        patch: false,
+        extension: Some("custom_volume_backup"),
+        actions: &[act("export", "GET", "/export")
+            .returns(Returns::File)
+            .doc("The backup tarball, streamed to a local file.")],
+        ..plain(
+            Kind::StorageVolumeBackup,
+            "StorageVolumeBackup",
+            "storage_volume_backup",
+            "backups",
+            &[
+                ro("created_at"),
+                ro("expires_at"),
+                ro("name"),
+                ro("optimized_storage"),
+                ro("volume_only"),
+            ],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::Network),
+        key: "listen_address",
+        create: Create::Definition {
+            field: "listen_address",
+            resource: None,
+        },
+        rename: None,
+        extension: Some("network_forward"),
+        ..plain(
+            Kind::NetworkForward,
+            "NetworkForward",
+            "network_forward",
+            "forwards",
+            &[
+                rw("config"),
+                rw("description"),
+                ro("listen_address"),
+                ro("location"),
+                rw("ports"),
+            ],
+        )
+    },
+    KindInfo {
+        extension: Some("network_acl"),
+        actions: &[act("log", "GET", "/log")
+            .returns(Returns::Bytes)
+            .needs("network_acl_log")
+            .doc("The ACL's log (OVN networks only: others answer an error).")],
+        ..plain(
+            Kind::NetworkAcl,
+            "NetworkAcl",
+            "network_acl",
+            "network-acls",
+            &[
+                rw("config"),
+                rw("description"),
+                rw("egress"),
+                rw("ingress"),
+                ro("name"),
+                ro("used_by"),
+            ],
+        )
+    },
+    KindInfo {
+        rename: None,
+        extension: Some("network_dns"),
+        ..plain(
+            Kind::NetworkZone,
+            "NetworkZone",
+            "network_zone",
+            "network-zones",
+            &[rw("config"), rw("description"), ro("name"), ro("used_by")],
+        )
+    },
+    KindInfo {
+        parent: Some(Kind::NetworkZone),
+        rename: None,
+        extension: Some("network_dns_records"),
+        ..plain(
+            Kind::NetworkZoneRecord,
+            "NetworkZoneRecord",
+            "network_zone_record",
+            "records",
+            &[rw("config"), rw("description"), rw("entries"), ro("name")],
+        )
+    },
+    KindInfo {
+        key: "uuid",
+        create: Create::Never,
+        rename: None,
+        extension: Some("warnings"),
+        ..plain(
+            Kind::Warning,
+            "Warning",
+            "warning",
+            "warnings",
+            &[
+                ro("count"),
+                ro("entity_url"),
+                ro("first_seen_at"),
+                ro("last_message"),
+                ro("last_seen_at"),
+                ro("location"),
+                ro("project"),
+                ro("severity"),
+                rw("status"),
+                ro("type"),
+                ro("uuid"),
             ],
         )
     },

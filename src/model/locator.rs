@@ -13,17 +13,29 @@ pub struct Locator {
     pub key: String,
 }
 
-/// A key as one path segment. "." and ".." would name another path, and
-/// an empty key none: they are refused.
+/// A key as one path segment (two for a kind whose key has a prefix:
+/// `custom/vol1`). "." and ".." would name another path, and an empty key
+/// none: they are refused.
 fn segment(kind: Kind, key: &str) -> Result<String> {
-    if key.is_empty() || key == "." || key == ".." {
-        return Err(Error::invalid(format!(
-            "{key:?} is not a valid {} {}",
-            kind.info().class,
-            kind.info().key
-        )));
+    let info = kind.info();
+    let bad = |part: &str| part.is_empty() || part == "." || part == "..";
+    let invalid = || {
+        let what = match info.key_prefix {
+            Some((p, _)) => format!("{p}/{}", info.key),
+            None => info.key.to_string(),
+        };
+        Err(Error::invalid(format!(
+            "{key:?} is not a valid {} {what}",
+            info.class
+        )))
+    };
+    match (info.key_prefix, info.split_key(key)) {
+        (None, (_, k)) if !bad(k) => Ok(encode_component(k)),
+        (Some(_), (Some(p), k)) if !bad(p) && !bad(k) => {
+            Ok(format!("{}/{}", encode_component(p), encode_component(k)))
+        }
+        _ => invalid(),
     }
-    Ok(encode_component(key))
 }
 
 fn scoped(client: &Client, kind: Kind, path: String) -> String {
@@ -132,6 +144,37 @@ mod tests {
             "/1.0/instances/c1/state"
         );
         assert_eq!(snap.parent().unwrap(), Locator::new(vec![], "c 1"));
+        // A volume's key is its type and name: two segments.
+        let vol = Locator::new(vec!["p1".into()], "custom/v 1");
+        assert_eq!(
+            vol.path(&c, Kind::StorageVolume, "/state").unwrap(),
+            "/1.0/storage-pools/p1/volumes/custom/v%201/state"
+        );
+        assert_eq!(
+            Locator::new(vec!["p1".into(), "custom/v1".into()], "s0")
+                .path(&c, Kind::StorageVolumeSnapshot, "")
+                .unwrap(),
+            "/1.0/storage-pools/p1/volumes/custom/v1/snapshots/s0"
+        );
+        for bad in ["v1", "custom/", "/v1", "custom/..", "./v1"] {
+            assert!(
+                Locator::new(vec!["p1".into()], bad)
+                    .path(&c, Kind::StorageVolume, "")
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        // A slash in a key without a prefix stays one segment.
+        assert_eq!(
+            Locator::new(vec![], "a/b")
+                .path(&c, Kind::Profile, "")
+                .unwrap(),
+            "/1.0/profiles/a%2Fb"
+        );
+        assert_eq!(
+            collection_path(&c, Kind::NetworkZoneRecord, &["z1".into()], "").unwrap(),
+            "/1.0/network-zones/z1/records"
+        );
         assert!(collection_path(&c, Kind::InstanceSnapshot, &[], "").is_err());
         for bad in ["", ".", ".."] {
             assert!(

@@ -101,12 +101,28 @@ pub(crate) fn key_from_operation(info: &KindInfo, op: &Map<String, Value>) -> Re
 fn collection_keys(client: &Client, kind: Kind, parents: &[String]) -> Result<Vec<String>> {
     let path = collection_path(client, kind, parents, "")?;
     let resp = client.request("GET", &path, None, &[])?;
+    // The last segment of each path; the last two for a kind whose key
+    // has a prefix (`…/volumes/custom/vol1`).
+    let parts = if kind.info().key_prefix.is_some() {
+        2
+    } else {
+        1
+    };
     Ok(match resp.into_metadata() {
         Value::Array(items) => items
             .iter()
             .filter_map(Value::as_str)
-            .filter_map(|p| p.split('?').next()?.rsplit('/').next())
-            .map(decode_component)
+            .filter_map(|p| {
+                let p = p.split('?').next()?;
+                let segs: Vec<&str> = p.rsplit('/').take(parts).collect();
+                (segs.len() == parts).then(|| {
+                    segs.iter()
+                        .rev()
+                        .map(|s| decode_component(s))
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+            })
             .collect(),
         _ => Vec::new(),
     })
@@ -299,7 +315,21 @@ impl Object {
         let mut key = match info.create {
             Create::Definition { field, resource } => {
                 match def.get(field).and_then(Value::as_str) {
-                    Some(name) if !name.is_empty() => name.to_string(),
+                    Some(name) if !name.is_empty() => match info.key_prefix {
+                        None => name.to_string(),
+                        // The prefix attribute (a volume's type), as given
+                        // or its default, which the definition then names.
+                        Some((attr, default)) => {
+                            let prefix = def
+                                .get(attr)
+                                .and_then(Value::as_str)
+                                .unwrap_or(default)
+                                .to_string();
+                            let name = name.to_string();
+                            def.insert(attr.to_string(), Value::String(prefix.clone()));
+                            format!("{prefix}/{name}")
+                        }
+                    },
                     // LXD names it (snapshot0, backup0): learned from the
                     // finished operation.
                     _ if resource.is_some() && !def.contains_key(field) => String::new(),

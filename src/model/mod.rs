@@ -69,6 +69,16 @@ pub struct Object {
 }
 
 /// Warn about attributes the kind's schema lacks (they stay readable).
+/// The key of an object from its server document: the key attribute,
+/// after the prefix attribute (and a `/`) for kinds that have one.
+pub(crate) fn key_of(info: &KindInfo, doc: &Map<String, Value>) -> Option<String> {
+    let key = doc.get(info.key)?.as_str()?;
+    match info.key_prefix {
+        None => Some(key.to_string()),
+        Some((p, _)) => Some(format!("{}/{key}", doc.get(p)?.as_str()?)),
+    }
+}
+
 fn check_schema(info: &KindInfo, attrs: &Map<String, Value>) {
     for name in attrs.keys() {
         if info.attr(name).is_none() {
@@ -159,13 +169,9 @@ impl Object {
         etag: Option<String>,
     ) -> Result<Object> {
         let info = kind.info();
-        let key = attrs
-            .get(info.key)
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                Error::protocol(format!("{} without a {:?} field", info.class, info.key))
-            })?
-            .to_string();
+        let key = key_of(info, &attrs).ok_or_else(|| {
+            Error::protocol(format!("{} without a {:?} field", info.class, info.key))
+        })?;
         check_schema(info, &attrs);
         let seen_pid = if kind == Kind::Operation {
             client.server_pid()
@@ -543,6 +549,12 @@ impl Object {
         if new_name.is_empty() {
             return Err(Error::invalid("the new name is empty"));
         }
+        if info.key_prefix.is_some() && new_name.contains('/') {
+            return Err(Error::invalid(format!(
+                "the new name of a {} is its name alone, without its type",
+                info.class
+            )));
+        }
         let mut st = self.lock();
         let loc = self.resolve(&mut st)?;
         let path = loc.path(&self.client, self.kind, "")?;
@@ -555,7 +567,10 @@ impl Object {
         // the object follows the new name at once: callers wait on the
         // operation before using it further.
         self.record(&mut st, &resp, wait)?;
-        st.loc.key = new_name.to_string();
+        st.loc.key = match info.split_key(&st.loc.key) {
+            (Some(prefix), _) => format!("{prefix}/{new_name}"),
+            (None, _) => new_name.to_string(),
+        };
         st.server
             .insert(info.key.to_string(), Value::String(new_name.to_string()));
         st.etag = None;
