@@ -1612,6 +1612,66 @@ lxd_status lxd_obj_operation(const struct lxd_obj *obj,
 const char *lxd_status_name(lxd_status status);
 
 /**
+ * Make a one-time trust token for a new client (`lxc config trust add`
+ * without a certificate). The new client, on HTTPS with a certificate
+ * of its own, hands it to `lxd_client_authenticate` and is trusted.
+ * @param options_json an object: `"name"` (the client's name, needed),
+ *   and optionally `"projects"` (names) with `"restricted": true`,
+ *   `"type"` (`"client"`, the default).
+ * @param token_json receives `{"id", "token", "client_name",
+ *   "fingerprint", "addresses", "expires_at", "created_at"}`: `token`
+ *   is the string to give the new client (LXD's format, as `lxc`
+ *   prints it), `id` the pending operation; free with
+ *   `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no name; unknown
+ *   option); LXD's errors (e.g. a name in use by a pending token).
+ */
+lxd_status lxd_certificate_token_create(const struct lxd_client *client,
+                                        const char *options_json,
+                                        char **token_json);
+
+/**
+ * The pending trust tokens (made, not yet used, revoked or expired),
+ * as a JSON array of what `lxd_certificate_token_create` returns.
+ * @param json_out receives the array; free with `lxd_string_free`.
+ */
+lxd_status lxd_certificate_tokens(const struct lxd_client *client,
+                                  char **json_out);
+
+/**
+ * Revoke a pending trust token, named by its `id` or its client's
+ * name: it can no longer be used.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such pending token).
+ */
+lxd_status lxd_certificate_token_revoke(const struct lxd_client *client,
+                                        const char *id_or_name);
+
+/**
+ * The server's hardware (`GET /1.0/resources`: CPU, memory, GPUs,
+ * network cards, storage, USB, PCI, system) as JSON.
+ * @param json_out receives the document; free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_EXTENSION_MISSING` (no `resources`);
+ *   LXD's errors.
+ */
+lxd_status lxd_client_resources(const struct lxd_client *client,
+                                char **json_out);
+
+/**
+ * The server's metrics (`GET /1.0/metrics`, OpenMetrics text: the
+ * client's project's instances). LXD serves them over HTTPS to a
+ * trusted certificate (of type `metrics` or `client`), not over the
+ * unix socket.
+ * @param data receives the text followed by a NUL that is not counted;
+ *   free with `lxd_bytes_free`.
+ * @param len receives its length.
+ * @return `LXD_OK`; `LXD_ERR_EXTENSION_MISSING` (no `metrics`);
+ *   `LXD_ERR_FORBIDDEN` (an untrusted client); LXD's errors.
+ */
+lxd_status lxd_client_metrics(const struct lxd_client *client,
+                              uint8_t **data,
+                              size_t *len);
+
+/**
  * Send warnings to `cb` (with `user_data`) instead of stderr; NULL restores
  * stderr. Process-wide; safe to call from any thread.
  */
@@ -1993,6 +2053,14 @@ lxd_status lxd_project_create(const struct lxd_client *client,
                               const char *definition_json,
                               bool wait,
                               struct lxd_obj **out);
+
+/**
+ * The project's resource usage against its limits. The action `state` of Project objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_project_state(const struct lxd_obj *obj,
+                             const char *args_json,
+                             bool wait,
+                             char **result_json);
 
 /**
  * `lxd_get` for Certificate objects: fetch one by fingerprint.

@@ -19,6 +19,7 @@ pub mod migration;
 pub mod model;
 pub mod sftp;
 pub mod transport;
+pub mod trust;
 pub mod unknown_attrs;
 pub mod upgrade;
 pub mod ws;

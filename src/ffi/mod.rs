@@ -71,6 +71,7 @@ mod object;
 mod status;
 #[cfg(test)]
 mod status_table;
+mod trust;
 mod typed;
 mod unknown_attrs;
 

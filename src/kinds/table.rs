@@ -373,6 +373,10 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
     },
     KindInfo {
         scope: Scope::Global,
+        actions: &[act("state", "GET", "/state")
+            .returns(Returns::Document)
+            .needs("project_usage")
+            .doc("The project's resource usage against its limits.")],
         ..plain(
             Kind::Project,
             "Project",
