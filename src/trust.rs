@@ -91,10 +91,10 @@ pub fn create_token(client: &Client, options: &Value) -> Result<Value> {
             KNOWN.join(", ")
         )));
     }
-    if !opts
+    if opts
         .get("name")
         .and_then(Value::as_str)
-        .is_some_and(|n| !n.is_empty())
+        .is_none_or(str::is_empty)
     {
         return Err(Error::invalid(
             "a token needs the \"name\" of the client it is for",
