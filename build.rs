@@ -128,6 +128,10 @@ fn key_doc(info: &kinds::KindInfo) -> &'static str {
     match info.key {
         "fingerprint" => "fingerprint",
         "id" => "operation id",
+        "uuid" => "uuid",
+        "listen_address" => "listen address",
+        "" => "nothing (there is one)",
+        _ if info.key_prefix.is_some() => "type/name (`custom/vol1`)",
         _ => "name",
     }
 }
@@ -153,6 +157,7 @@ fn typed_wrappers() -> String {
         let (c, class) = (info.c_name, info.class);
         let k = format!("LXD_KIND_{}", c.to_ascii_uppercase());
         let where_ = match info.parent {
+            None if info.segment.is_empty() => "`/1.0`".to_string(),
             None => format!("`/1.0/{}`", info.segment),
             Some(p) => format!("under {} objects (`…/{}`)", p.info().class, info.segment),
         };
@@ -173,6 +178,18 @@ fn typed_wrappers() -> String {
         let (c, class, key) = (i.c_name, i.class, key_doc(i));
         let k = format!("LXD_KIND_{}", c.to_ascii_uppercase());
         match i.parent {
+            None if i.singleton => {
+                let _ = write!(
+                    out,
+                    r#"
+/// The {class} object (`lxd_get` with the key `""`): there is one.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn lxd_{c}_get(client: *const lxd_client, out: *mut *mut lxd_obj) -> lxd_status {{
+    unsafe {{ lxd_get(client, {k}, c"".as_ptr(), out) }}
+}}
+"#
+                );
+            }
             None => {
                 let _ = write!(
                     out,

@@ -345,7 +345,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_IMAGE_ALIAS 12
 
 /**
- * StorageVolume objects, under StoragePool objects (`…/volumes`); keyed by name.
+ * StorageVolume objects, under StoragePool objects (`…/volumes`); keyed by type/name (`custom/vol1`).
  */
 #define LXD_KIND_STORAGE_VOLUME 13
 
@@ -360,7 +360,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_STORAGE_VOLUME_BACKUP 15
 
 /**
- * NetworkForward objects, under Network objects (`…/forwards`); keyed by name.
+ * NetworkForward objects, under Network objects (`…/forwards`); keyed by listen address.
  */
 #define LXD_KIND_NETWORK_FORWARD 16
 
@@ -380,14 +380,19 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_NETWORK_ZONE_RECORD 19
 
 /**
- * Warning objects, `/1.0/warnings`; keyed by name.
+ * Warning objects, `/1.0/warnings`; keyed by uuid.
  */
 #define LXD_KIND_WARNING 20
 
 /**
+ * Server objects, `/1.0`; keyed by nothing (there is one).
+ */
+#define LXD_KIND_SERVER 21
+
+/**
  * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
  */
-#define LXD_KIND_COUNT 21
+#define LXD_KIND_COUNT 22
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -2212,14 +2217,14 @@ lxd_status lxd_image_alias_create(const struct lxd_client *client,
                                   struct lxd_obj **out);
 
 /**
- * `lxd_child_get` for StorageVolume objects: fetch the one of this StoragePool by name.
+ * `lxd_child_get` for StorageVolume objects: fetch the one of this StoragePool by type/name (`custom/vol1`).
  */
 lxd_status lxd_storage_volume_get(const struct lxd_obj *parent,
                                   const char *key,
                                   struct lxd_obj **out);
 
 /**
- * `lxd_child_exists` for StorageVolume objects of this StoragePool, by name.
+ * `lxd_child_exists` for StorageVolume objects of this StoragePool, by type/name (`custom/vol1`).
  */
 lxd_status lxd_storage_volume_exists(const struct lxd_obj *parent,
                                      const char *key,
@@ -2321,14 +2326,14 @@ lxd_status lxd_storage_volume_backup_export(const struct lxd_obj *obj,
                                             void *user_data);
 
 /**
- * `lxd_child_get` for NetworkForward objects: fetch the one of this Network by name.
+ * `lxd_child_get` for NetworkForward objects: fetch the one of this Network by listen address.
  */
 lxd_status lxd_network_forward_get(const struct lxd_obj *parent,
                                    const char *key,
                                    struct lxd_obj **out);
 
 /**
- * `lxd_child_exists` for NetworkForward objects of this Network, by name.
+ * `lxd_child_exists` for NetworkForward objects of this Network, by listen address.
  */
 lxd_status lxd_network_forward_exists(const struct lxd_obj *parent,
                                       const char *key,
@@ -2441,14 +2446,14 @@ lxd_status lxd_network_zone_record_create(const struct lxd_obj *parent,
                                           struct lxd_obj **out);
 
 /**
- * `lxd_get` for Warning objects: fetch one by name.
+ * `lxd_get` for Warning objects: fetch one by uuid.
  */
 lxd_status lxd_warning_get(const struct lxd_client *client,
                            const char *key,
                            struct lxd_obj **out);
 
 /**
- * `lxd_exists` for Warning objects, by name.
+ * `lxd_exists` for Warning objects, by uuid.
  */
 lxd_status lxd_warning_exists(const struct lxd_client *client,
                               const char *key,
@@ -2459,6 +2464,12 @@ lxd_status lxd_warning_exists(const struct lxd_client *client,
  */
 lxd_status lxd_warning_all(const struct lxd_client *client,
                            struct lxd_list **out);
+
+/**
+ * The Server object (`lxd_get` with the key `""`): there is one.
+ */
+lxd_status lxd_server_get(const struct lxd_client *client,
+                          struct lxd_obj **out);
 
 #ifdef __cplusplus
 }  // extern "C"

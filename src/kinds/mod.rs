@@ -37,6 +37,7 @@ pub enum Kind {
     NetworkZone = 18,
     NetworkZoneRecord = 19,
     Warning = 20,
+    Server = 21,
 }
 
 /// Whether requests for a kind carry the client's project.
@@ -183,6 +184,9 @@ pub struct KindInfo {
     /// out: a storage volume is `custom/vol1` (`…/volumes/custom/vol1`),
     /// its type then its name.
     pub key_prefix: Option<(&'static str, &'static str)>,
+    /// One object of the kind, at `/1.0` (plus `segment` when not empty),
+    /// with no key (the server itself).
+    pub singleton: bool,
     pub attrs: &'static [Attr],
     /// Writable attributes that LXD's ETag for the kind does not cover: a
     /// change to them by someone else is looked for before a save.
@@ -208,7 +212,7 @@ pub struct KindInfo {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 21;
+    pub(crate) const COUNT: usize = 22;
 
     pub fn from_i32(v: i32) -> Option<Kind> {
         let i = usize::try_from(v).ok()?;
@@ -281,8 +285,12 @@ mod tests {
             assert_eq!(Kind::from_i32(i as i32), Some(k));
             let key = info.attr(info.key);
             assert!(
-                key.is_some_and(|a| !a.writable),
+                info.singleton || key.is_some_and(|a| !a.writable),
                 "{k:?}: key in schema, read-only"
+            );
+            assert!(
+                !info.singleton || (info.parent.is_none() && !info.creatable() && !info.delete),
+                "{k:?}: a singleton is top-level, made and kept by the server"
             );
             for b in info.patch_resets {
                 assert!(

@@ -183,6 +183,7 @@ const fn instance_like(
         },
         key: "name",
         key_prefix: None,
+        singleton: false,
         attrs: INSTANCE_ATTRS,
         // LXD 5.0.2's instance ETag covers neither (a change of either
         // keeps the ETag).
@@ -222,6 +223,7 @@ const fn plain(
         item_segment: None,
         key: "name",
         key_prefix: None,
+        singleton: false,
         attrs,
         etag_blind: &[],
         patch_resets: &[],
@@ -680,6 +682,30 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
                 rw("status"),
                 ro("type"),
                 ro("uuid"),
+            ],
+        )
+    },
+    KindInfo {
+        key: "",
+        singleton: true,
+        scope: Scope::Global,
+        create: Create::Never,
+        rename: None,
+        delete: false,
+        ..plain(
+            Kind::Server,
+            "Server",
+            "server",
+            "",
+            &[
+                ro("api_extensions"),
+                ro("api_status"),
+                ro("api_version"),
+                ro("auth"),
+                ro("auth_methods"),
+                rw("config"),
+                ro("environment"),
+                ro("public"),
             ],
         )
     },

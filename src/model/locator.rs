@@ -48,6 +48,12 @@ fn scoped(client: &Client, kind: Kind, path: String) -> String {
 /// `/1.0/...` of the collection of `kind` below `parents`, without a query.
 fn raw_collection(kind: Kind, parents: &[String]) -> Result<String> {
     let info = kind.info();
+    if info.singleton {
+        return Err(Error::invalid(format!(
+            "there is one {}: get it, there is no list",
+            info.class
+        )));
+    }
     match info.parent {
         None => Ok(format!("/1.0/{}", info.segment)),
         Some(p) => {
@@ -65,6 +71,18 @@ fn raw_collection(kind: Kind, parents: &[String]) -> Result<String> {
 
 fn raw_item(kind: Kind, parents: &[String], key: &str) -> Result<String> {
     let info = kind.info();
+    if info.singleton {
+        if !key.is_empty() {
+            return Err(Error::invalid(format!(
+                "there is one {}: it has no key (give \"\")",
+                info.class
+            )));
+        }
+        return Ok(match info.segment {
+            "" => "/1.0".to_string(),
+            seg => format!("/1.0/{seg}"),
+        });
+    }
     let base = match (info.parent, info.item_segment) {
         (None, Some(seg)) => format!("/1.0/{seg}"),
         _ => raw_collection(kind, parents)?,

@@ -72,6 +72,9 @@ pub struct Object {
 /// The key of an object from its server document: the key attribute,
 /// after the prefix attribute (and a `/`) for kinds that have one.
 pub(crate) fn key_of(info: &KindInfo, doc: &Map<String, Value>) -> Option<String> {
+    if info.singleton {
+        return Some(String::new());
+    }
     let key = doc.get(info.key)?.as_str()?;
     match info.key_prefix {
         None => Some(key.to_string()),
@@ -322,7 +325,7 @@ impl Object {
             }
             st.pending = None;
         }
-        if st.loc.key.is_empty() {
+        if st.loc.key.is_empty() && !self.info().singleton {
             return Err(Error::new(
                 ErrorKind::Internal,
                 "object has neither a key nor a pending create",
