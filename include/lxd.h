@@ -860,6 +860,20 @@ lxd_status lxd_events_open(struct lxd_client *client,
                            struct lxd_events **out);
 
 /**
+ * `lxd_events_open` with options.
+ * @param options_json NULL, or an object with `"types"` (as
+ *   `lxd_events_open`'s: `"lifecycle,operation,logging"`, or a list of
+ *   names) and `"all_projects"` (bool: the events of every project,
+ *   whatever the client's project; LXD's `all-projects`).
+ * @param out receives the stream, to free with `lxd_events_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (unknown option, bad
+ *   types); transport/API errors.
+ */
+lxd_status lxd_events_open_ext(struct lxd_client *client,
+                               const char *options_json,
+                               struct lxd_events **out);
+
+/**
  * The next event, as LXD's JSON (`type`, `timestamp`, `metadata`, …),
  * waiting up to `timeout_ms` (negative: no limit; 0: only one already
  * there).

@@ -22,7 +22,19 @@ impl Client {
     /// `"lifecycle,operation"` (the server filters). With a project set on
     /// the client, only that project's events come.
     pub fn events(&self, types: Option<&str>) -> Result<Events> {
-        let path = self.with_project(&events_path(types)?);
+        self.events_with(types, false)
+    }
+
+    /// `events`, or with `all_projects` the events of every project
+    /// (whatever project the client has).
+    pub fn events_with(&self, types: Option<&str>, all_projects: bool) -> Result<Events> {
+        let path = events_path(types)?;
+        let path = if all_projects {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}all-projects=true")
+        } else {
+            self.with_project(&path)
+        };
         Ok(Events {
             ws: self.websocket(&path)?,
         })

@@ -34,6 +34,51 @@ lxd_export! {
         }));
         Ok(())
     }
+
+    /// `lxd_events_open` with options.
+    /// @param options_json NULL, or an object with `"types"` (as
+    ///   `lxd_events_open`'s: `"lifecycle,operation,logging"`, or a list of
+    ///   names) and `"all_projects"` (bool: the events of every project,
+    ///   whatever the client's project; LXD's `all-projects`).
+    /// @param out receives the stream, to free with `lxd_events_free`.
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (unknown option, bad
+    ///   types); transport/API errors.
+    fn lxd_events_open_ext(
+        client: *mut lxd_client,
+        options_json: *const c_char,
+        out: *mut *mut lxd_events,
+    ) -> lxd_status {
+        let client = &unsafe { arg_ref(client, "client") }?.client;
+        let opts = crate::images::options_map(unsafe { arg_opt_str(options_json, "options_json") }?, "event options")?
+            .unwrap_or_default();
+        let out = unsafe { arg_out(out, "out") }?;
+        let mut types: Option<String> = None;
+        let mut all = false;
+        for (k, v) in &opts {
+            match (k.as_str(), v) {
+                ("types", serde_json::Value::String(t)) => types = Some(t.clone()),
+                ("types", serde_json::Value::Array(list)) => {
+                    let names: Option<Vec<&str>> = list.iter().map(serde_json::Value::as_str).collect();
+                    types = Some(
+                        names
+                            .ok_or_else(|| Error::invalid("event option \"types\" must be names"))?
+                            .join(","),
+                    );
+                }
+                ("all_projects", serde_json::Value::Bool(b)) => all = *b,
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "event option {k:?}: expected \"types\" (names) or \"all_projects\" (bool)"
+                    )));
+                }
+            }
+        }
+        let events = client.events_with(types.as_deref(), all)?;
+        *out = Box::into_raw(Box::new(lxd_events {
+            events: Mutex::new(events),
+        }));
+        Ok(())
+    }
 }
 
 lxd_export! {
