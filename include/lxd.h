@@ -635,6 +635,29 @@ lxd_status lxd_instance_import(const struct lxd_client *client,
                                struct lxd_obj **out);
 
 /**
+ * Create a custom storage volume from a volume backup tarball (one
+ * made by a volume backup's `export`), streaming the file: memory
+ * stays flat whatever its size.
+ * @param pool the storage pool to create it in.
+ * @param name the new volume's name (its key is then `custom/NAME`).
+ * @param wait true: return once the volume exists, loaded; false: as
+ *   soon as LXD accepted the upload (see `lxd_obj_operation`).
+ * @param progress NULL, or called as the file is sent.
+ * @param out receives the new volume; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such local file);
+ *   `LXD_ERR_OPERATION_FAILED` (LXD could not restore it, e.g. the
+ *   name is taken); `LXD_ERR_INVALID_ARGUMENT` (not a pool; a name
+ *   with a `/`).
+ */
+lxd_status lxd_storage_volume_import(const struct lxd_obj *pool,
+                                     const char *local_path,
+                                     const char *name,
+                                     bool wait,
+                                     lxd_progress_cb progress,
+                                     void *user_data,
+                                     struct lxd_obj **out);
+
+/**
  * Fetch the object of child `kind` named `key` under `parent` (for
  * `LXD_KIND_INSTANCE_SNAPSHOT`, an instance's snapshot), fully loaded
  * and with its ETag. `lxd_kind_info` tells each kind's parent kind.

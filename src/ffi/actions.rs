@@ -301,4 +301,36 @@ lxd_export! {
         *out = lxd_obj::boxed(obj);
         Ok(())
     }
+
+    /// Create a custom storage volume from a volume backup tarball (one
+    /// made by a volume backup's `export`), streaming the file: memory
+    /// stays flat whatever its size.
+    /// @param pool the storage pool to create it in.
+    /// @param name the new volume's name (its key is then `custom/NAME`).
+    /// @param wait true: return once the volume exists, loaded; false: as
+    ///   soon as LXD accepted the upload (see `lxd_obj_operation`).
+    /// @param progress NULL, or called as the file is sent.
+    /// @param out receives the new volume; free with `lxd_obj_free`.
+    /// @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such local file);
+    ///   `LXD_ERR_OPERATION_FAILED` (LXD could not restore it, e.g. the
+    ///   name is taken); `LXD_ERR_INVALID_ARGUMENT` (not a pool; a name
+    ///   with a `/`).
+    fn lxd_storage_volume_import(
+        pool: *const lxd_obj,
+        local_path: *const c_char,
+        name: *const c_char,
+        wait: bool,
+        progress: lxd_progress_cb,
+        user_data: *mut c_void,
+        out: *mut *mut lxd_obj,
+    ) -> lxd_status {
+        let p = unsafe { obj_ref(pool) }?;
+        let local = unsafe { arg_path(local_path, "local_path") }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let mut cb = unsafe { progress_fn(progress, user_data) };
+        let obj = Object::import_volume_backup(p, local, name, wait, cb.as_mut().map(|f| f as _))?;
+        *out = lxd_obj::boxed(obj);
+        Ok(())
+    }
 }

@@ -418,6 +418,37 @@ impl Object {
         Object::create_under(&self.client, kind, parents, definition, wait)
     }
 
+    /// Create a custom storage volume in pool `pool` from a volume backup
+    /// tarball (one made by a volume backup's `export`), streamed.
+    /// `name` is the new volume's name.
+    pub fn import_volume_backup(
+        pool: &Object,
+        local: &std::path::Path,
+        name: &str,
+        wait: bool,
+        progress: Option<crate::files::Progress<'_>>,
+    ) -> Result<Object> {
+        pool.require(Kind::StoragePool)?;
+        if name.is_empty() || name.contains('/') {
+            return Err(Error::invalid("the new volume needs a plain name"));
+        }
+        let client = pool.client();
+        let parents = vec![pool.key()];
+        let base = collection_path(client, Kind::StorageVolume, &parents, "")?;
+        // The custom volumes' collection: …/volumes/custom (?project=…).
+        let path = match base.split_once('?') {
+            Some((p, q)) => format!("{p}/custom?{q}"),
+            None => format!("{base}/custom"),
+        };
+        let headers = [("X-LXD-name", name)];
+        let resp = crate::files::upload_from(client, &path, local, &headers, progress)?;
+        let loc = Locator::new(parents, format!("custom/{name}"));
+        match client.finish(&resp, wait)? {
+            Finished::Done(_) => Object::get_at(client, Kind::StorageVolume, loc),
+            Finished::Pending(op) => Ok(Object::being_made(client, Kind::StorageVolume, loc, op)),
+        }
+    }
+
     /// Create an instance from a backup tarball `local` (streamed; with
     /// `progress`). `options`: `name` (default: the backup's), `pool`.
     pub fn import_backup(
