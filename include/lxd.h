@@ -1438,6 +1438,45 @@ lxd_status lxd_image_pull(const struct lxd_client *client,
                           struct lxd_obj **out);
 
 /**
+ * Copy a custom storage volume into a storage pool (`lxc storage
+ * volume copy`), with its snapshots unless `volume_only`: another
+ * pool of the same server (LXD's local copy), or a pool of another
+ * server (`pool` from a client of that server) in pull, push or relay
+ * mode as `lxd_instance_copy_to`.
+ * @param volume a custom volume (`custom/NAME`).
+ * @param pool the pool the copy goes into.
+ * @param options_json NULL, or an object with any of `"name"` (the
+ *   copy's; default the source's), `"mode"` (`"pull"`, `"push"`,
+ *   `"relay"`; relay needs `wait`), `"volume_only"` (bool),
+ *   `"refresh"` (bool: bring an existing copy up to date).
+ * @param wait true: return the copy, loaded; false: at once, pending
+ *   on the target's operation.
+ * @param out receives the copy; free with `lxd_obj_free`.
+ * @return `LXD_OK`; `LXD_ERR_CONFLICT` (the name is taken in the
+ *   pool); `LXD_ERR_INVALID_ARGUMENT` (not a custom volume, not a pool,
+ *   bad options); LXD's errors. On failure the source is unchanged.
+ */
+lxd_status lxd_storage_volume_copy_to(const struct lxd_obj *volume,
+                                      const struct lxd_obj *pool,
+                                      const char *options_json,
+                                      bool wait,
+                                      struct lxd_obj **out);
+
+/**
+ * Move a custom storage volume into a storage pool: on one server LXD
+ * moves it (and renames it with `"name"`); to another server it is
+ * copied as `lxd_storage_volume_copy_to`, then the source deleted.
+ * The volume must not be attached to an instance.
+ * @param out receives the moved volume; free with `lxd_obj_free`.
+ * @return as `lxd_storage_volume_copy_to`; when the copy succeeded but
+ *   the source could not be deleted, that error, saying both exist.
+ */
+lxd_status lxd_storage_volume_move_to(const struct lxd_obj *volume,
+                                      const struct lxd_obj *pool,
+                                      const char *options_json,
+                                      struct lxd_obj **out);
+
+/**
  * The number of objects in a list (0 for NULL).
  */
 size_t lxd_list_len(const struct lxd_list *list);

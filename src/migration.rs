@@ -15,7 +15,7 @@
 use serde_json::{Map, Value, json};
 use tungstenite::Message;
 
-use crate::client::{ApiResponse, Client, Finished, Started};
+use crate::client::{ApiResponse, Client, Finished};
 use crate::error::{Error, ErrorKind, Result};
 use crate::images::server_address;
 use crate::kinds::Kind;
@@ -268,7 +268,7 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
         return Object::create(target, Kind::Instance, &Value::Object(def), wait).map_err(taken);
     }
 
-    let mut migration_source = json!({
+    let migration_source = json!({
         "type": "migration",
         "base-image": base_image,
         "instance_only": opts.instance_only,
@@ -283,75 +283,139 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
         "instance_only": opts.instance_only,
         "container_only": opts.instance_only,
     });
-    let create = |def: &Map<String, Value>| -> Result<ApiResponse> {
-        let path = target.with_project("/1.0/instances");
-        target
-            .request("POST", &path, Some(&Value::Object(def.clone())), &[])
-            .map_err(taken)
-    };
+    Transfer {
+        source,
+        src_path,
+        offer,
+        target,
+        target_path: target.with_project("/1.0/instances"),
+        def,
+        migration_source,
+        kind: Kind::Instance,
+        loc: Locator::new(Vec::new(), name),
+    }
+    .run(opts.mode, wait)
+}
 
-    match opts.mode {
-        Mode::Pull => {
-            let offered = source.request("POST", &src_path, Some(&offer), &[])?;
-            let src_op = op_id(&offered, "the source")?;
-            let secrets = secrets(&offered, "the source")?;
-            let (url, cert) = server_address(source)?;
-            migration_source["mode"] = json!("pull");
-            migration_source["operation"] = json!(format!("{url}/1.0/operations/{src_op}"));
-            migration_source["certificate"] = json!(cert);
-            migration_source["secrets"] = Value::Object(secrets);
-            def.insert("source".into(), migration_source);
-            let created = create(&def).inspect_err(|_| {
-                let _ = source.cancel_operation(&src_op);
-            })?;
-            finish(target, &name, &created, wait, Some((source, &src_op)))
-        }
-        Mode::Push => {
-            migration_source["mode"] = json!("push");
-            def.insert("source".into(), migration_source);
-            let created = create(&def)?;
-            let tgt_op = op_id(&created, "the target")?;
-            let secrets = secrets(&created, "the target")?;
-            let (url, cert) = server_address(target).inspect_err(|_| {
-                let _ = target.cancel_operation(&tgt_op);
-            })?;
-            let mut push = offer.clone();
-            push["target"] = json!({
-                "operation": format!("{url}/1.0/operations/{tgt_op}"),
-                "certificate": cert,
-                "secrets": secrets,
-            });
-            let pushed = source.request("POST", &src_path, Some(&push), &[]);
-            let pushed = pushed.inspect_err(|_| {
-                let _ = target.cancel_operation(&tgt_op);
-            })?;
-            let src_op = pushed.operation_id();
-            finish(
-                target,
-                &name,
-                &created,
-                wait,
-                src_op.as_deref().map(|id| (source, id)),
+/// One object moving between servers over LXD's migration websockets:
+/// the source's path and its offer, the target's collection and the
+/// definition to POST there (its `source` is added per mode), and where
+/// the copy will be.
+struct Transfer<'a> {
+    source: &'a Client,
+    src_path: String,
+    offer: Value,
+    target: &'a Client,
+    target_path: String,
+    def: Map<String, Value>,
+    migration_source: Value,
+    kind: Kind,
+    loc: Locator,
+}
+
+impl Transfer<'_> {
+    fn create(&self, def: &Map<String, Value>) -> Result<ApiResponse> {
+        self.target
+            .request(
+                "POST",
+                &self.target_path,
+                Some(&Value::Object(def.clone())),
+                &[],
             )
-        }
-        Mode::Relay => {
-            let offered = source.request("POST", &src_path, Some(&offer), &[])?;
-            let src_op = op_id(&offered, "the source")?;
-            let src_secrets = secrets(&offered, "the source")?;
-            migration_source["mode"] = json!("push");
-            def.insert("source".into(), migration_source);
-            let created = create(&def).inspect_err(|_| {
-                let _ = source.cancel_operation(&src_op);
-            })?;
-            let tgt_op = op_id(&created, "the target")?;
-            let tgt_secrets = secrets(&created, "the target")?;
-            let relayed = relay(source, &src_op, &src_secrets, target, &tgt_op, &tgt_secrets);
-            if let Err(e) = relayed {
-                let _ = source.cancel_operation(&src_op);
-                let _ = target.cancel_operation(&tgt_op);
-                return Err(e);
+            .map_err(taken)
+    }
+
+    fn run(self, mode: Mode, wait: bool) -> Result<Object> {
+        let (source, target) = (self.source, self.target);
+        let mut def = self.def.clone();
+        let mut migration_source = self.migration_source.clone();
+        match mode {
+            Mode::Pull => {
+                let offered = source.request("POST", &self.src_path, Some(&self.offer), &[])?;
+                let src_op = op_id(&offered, "the source")?;
+                let secrets = secrets(&offered, "the source")?;
+                let (url, cert) = server_address(source)?;
+                migration_source["mode"] = json!("pull");
+                migration_source["operation"] = json!(format!("{url}/1.0/operations/{src_op}"));
+                migration_source["certificate"] = json!(cert);
+                migration_source["secrets"] = Value::Object(secrets);
+                def.insert("source".into(), migration_source);
+                let created = self.create(&def).inspect_err(|_| {
+                    let _ = source.cancel_operation(&src_op);
+                })?;
+                self.finish(&created, wait, Some(&src_op))
             }
-            finish(target, &name, &created, true, Some((source, &src_op)))
+            Mode::Push => {
+                migration_source["mode"] = json!("push");
+                def.insert("source".into(), migration_source);
+                let created = self.create(&def)?;
+                let tgt_op = op_id(&created, "the target")?;
+                let secrets = secrets(&created, "the target")?;
+                let (url, cert) = server_address(target).inspect_err(|_| {
+                    let _ = target.cancel_operation(&tgt_op);
+                })?;
+                let mut push = self.offer.clone();
+                push["target"] = json!({
+                    "operation": format!("{url}/1.0/operations/{tgt_op}"),
+                    "certificate": cert,
+                    "secrets": secrets,
+                });
+                let pushed = source.request("POST", &self.src_path, Some(&push), &[]);
+                let pushed = pushed.inspect_err(|_| {
+                    let _ = target.cancel_operation(&tgt_op);
+                })?;
+                let src_op = pushed.operation_id();
+                self.finish(&created, wait, src_op.as_deref())
+            }
+            Mode::Relay => {
+                let offered = source.request("POST", &self.src_path, Some(&self.offer), &[])?;
+                let src_op = op_id(&offered, "the source")?;
+                let src_secrets = secrets(&offered, "the source")?;
+                migration_source["mode"] = json!("push");
+                def.insert("source".into(), migration_source);
+                let created = self.create(&def).inspect_err(|_| {
+                    let _ = source.cancel_operation(&src_op);
+                })?;
+                let tgt_op = op_id(&created, "the target")?;
+                let tgt_secrets = secrets(&created, "the target")?;
+                let relayed = relay(source, &src_op, &src_secrets, target, &tgt_op, &tgt_secrets);
+                if let Err(e) = relayed {
+                    let _ = source.cancel_operation(&src_op);
+                    let _ = target.cancel_operation(&tgt_op);
+                    return Err(e);
+                }
+                self.finish(&created, true, Some(&src_op))
+            }
+        }
+    }
+
+    /// After the target's create was accepted: wait (the source's
+    /// operation too, so that its failure is reported), or hand the
+    /// operation over.
+    fn finish(&self, created: &ApiResponse, wait: bool, source_op: Option<&str>) -> Result<Object> {
+        match self.target.finish(created, wait)? {
+            Finished::Done(_) => {
+                if let Some(id) = source_op {
+                    // The source's side ended with the target's; its
+                    // verdict matters only when the target's hid a failure.
+                    match self
+                        .source
+                        .wait_for(id, Some(std::time::Duration::from_secs(10)))
+                    {
+                        Ok(op) => crate::client::operation_outcome(&op)
+                            .map_err(|e| e.with_context("the source's side of the migration"))?,
+                        Err(e) if e.kind == ErrorKind::NotFound => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Object::get_at(self.target, self.kind, self.loc.clone())
+            }
+            Finished::Pending(op) => Ok(Object::being_made(
+                self.target,
+                self.kind,
+                self.loc.clone(),
+                op,
+            )),
         }
     }
 }
@@ -369,42 +433,6 @@ fn taken(e: Error) -> Error {
     } else {
         e
     }
-}
-
-/// After the target's create was accepted: wait (the source's operation
-/// too, so that its failure is reported), or hand the operation over.
-fn finish(
-    target: &Client,
-    name: &str,
-    created: &ApiResponse,
-    wait: bool,
-    source_op: Option<(&Client, &str)>,
-) -> Result<Object> {
-    match target.finish(created, wait)? {
-        Finished::Done(_) => {
-            if let Some((source, id)) = source_op {
-                // The source's side ended with the target's; its verdict
-                // matters only when the target's hid a failure.
-                match source.wait_for(id, Some(std::time::Duration::from_secs(10))) {
-                    Ok(op) => crate::client::operation_outcome(&op)
-                        .map_err(|e| e.with_context("the source's side of the migration"))?,
-                    Err(e) if e.kind == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Object::get(target, Kind::Instance, name)
-        }
-        Finished::Pending(op) => Ok(pending(target, name, op)),
-    }
-}
-
-fn pending(target: &Client, name: &str, op: Started) -> Object {
-    Object::being_made(
-        target,
-        Kind::Instance,
-        Locator::new(Vec::new(), name.to_string()),
-        op,
-    )
 }
 
 /// Move instance `src` to the server of `target`: copy it (with its
@@ -434,6 +462,177 @@ pub fn move_to(src: &Object, target: &Client, opts: &MoveOptions) -> Result<Obje
         e.with_context(&format!(
             "the copy on the target exists, but the source {} could not be deleted",
             src.key()
+        ))
+    })?;
+    Ok(copy)
+}
+
+// ----- storage volumes ------------------------------------------------------------
+
+/// Options of a volume copy or move, from JSON.
+#[derive(Debug, Default)]
+pub struct VolumeCopyOptions {
+    /// The copy's name (default: the source's).
+    pub name: Option<String>,
+    pub mode: Mode,
+    /// Without the snapshots.
+    pub volume_only: bool,
+    /// Bring an existing copy up to date.
+    pub refresh: bool,
+}
+
+impl VolumeCopyOptions {
+    pub fn from_json(text: Option<&str>) -> Result<VolumeCopyOptions> {
+        let mut o = VolumeCopyOptions::default();
+        let Some(map) = crate::images::options_map(text, "volume copy options")? else {
+            return Ok(o);
+        };
+        let bad = |k: &str, want: &str| {
+            Error::invalid(format!("volume copy option {k:?} must be {want}"))
+        };
+        for (k, v) in &map {
+            match k.as_str() {
+                "name" => {
+                    o.name = Some(
+                        v.as_str()
+                            .filter(|n| !n.is_empty() && !n.contains('/'))
+                            .ok_or_else(|| bad(k, "a plain name"))?
+                            .to_string(),
+                    )
+                }
+                "mode" => o.mode = Mode::from_json(v)?,
+                "volume_only" => {
+                    o.volume_only = v.as_bool().ok_or_else(|| bad(k, "true or false"))?
+                }
+                "refresh" => o.refresh = v.as_bool().ok_or_else(|| bad(k, "true or false"))?,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown volume copy option {other:?} (known: name, mode, volume_only, refresh)"
+                    )));
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Copy custom volume `vol` into storage pool `pool` (an object of the
+/// target's client: the same server, another pool or the same, or another
+/// server). With `wait`, the copy loaded.
+pub fn volume_copy_to(
+    vol: &Object,
+    pool: &Object,
+    opts: &VolumeCopyOptions,
+    wait: bool,
+) -> Result<Object> {
+    vol.require(Kind::StorageVolume)?;
+    pool.require(Kind::StoragePool)?;
+    if opts.mode == Mode::Relay && !wait {
+        return Err(Error::invalid(
+            "a relayed copy runs through this call (the client carries the data): copy with wait",
+        ));
+    }
+    let src_loc = vol.locator();
+    let (Some("custom"), src_name) = Kind::StorageVolume.info().split_key(&src_loc.key) else {
+        return Err(Error::invalid("only custom volumes can be copied"));
+    };
+    let src_name = src_name.to_string();
+    let src_pool = src_loc.parents.first().cloned().unwrap_or_default();
+    let (source, target) = (vol.client(), pool.client());
+    let name = opts.name.clone().unwrap_or_else(|| src_name.clone());
+    let loc = Locator::new(vec![pool.key()], format!("custom/{name}"));
+    if !opts.refresh && Object::exists_at(target, Kind::StorageVolume, &loc)? {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "pool {} has a custom volume named {name:?} already",
+                pool.key()
+            ),
+        ));
+    }
+    let src_path = vol.path("")?;
+    let doc = match source.request("GET", &src_path, None, &[])?.into_metadata() {
+        Value::Object(m) => m,
+        _ => return Err(Error::protocol(format!("GET {src_path}: no volume"))),
+    };
+    let mut def = Map::new();
+    def.insert("name".into(), json!(name));
+    def.insert("type".into(), json!("custom"));
+    for k in ["config", "description", "content_type"] {
+        if let Some(v) = doc.get(k) {
+            def.insert(k.into(), v.clone());
+        }
+    }
+    let target_path =
+        crate::model::collection_path(target, Kind::StorageVolume, &[pool.key()], "")?;
+    if same_server(source, target)? {
+        let mut s = json!({
+            "type": "copy",
+            "pool": src_pool,
+            "name": src_name,
+            "volume_only": opts.volume_only,
+            "refresh": opts.refresh,
+        });
+        if source.project() != target.project() {
+            s["project"] = json!(source.project().unwrap_or("default"));
+        }
+        def.insert("source".into(), s);
+        let resp = target
+            .request("POST", &target_path, Some(&Value::Object(def)), &[])
+            .map_err(taken)?;
+        return match target.finish(&resp, wait)? {
+            Finished::Done(_) => Object::get_at(target, Kind::StorageVolume, loc),
+            Finished::Pending(op) => Ok(Object::being_made(target, Kind::StorageVolume, loc, op)),
+        };
+    }
+    Transfer {
+        source,
+        src_path,
+        offer: json!({"name": src_name, "migration": true, "volume_only": opts.volume_only}),
+        target,
+        target_path,
+        def,
+        migration_source: json!({
+            "type": "migration",
+            "volume_only": opts.volume_only,
+            "refresh": opts.refresh,
+        }),
+        kind: Kind::StorageVolume,
+        loc,
+    }
+    .run(opts.mode, wait)
+}
+
+/// Move custom volume `vol` into pool `pool`: on one server LXD moves it
+/// (renamed with `name`); to another server, a copy then the source's
+/// deletion. The volume must not be in use.
+pub fn volume_move_to(vol: &Object, pool: &Object, opts: &VolumeCopyOptions) -> Result<Object> {
+    vol.require(Kind::StorageVolume)?;
+    pool.require(Kind::StoragePool)?;
+    let (source, target) = (vol.client(), pool.client());
+    if same_server(source, target)? && source.project() == target.project() {
+        let src_loc = vol.locator();
+        let (_, src_name) = Kind::StorageVolume.info().split_key(&src_loc.key);
+        let name = opts.name.clone().unwrap_or_else(|| src_name.to_string());
+        let body = json!({"name": name, "pool": pool.key()});
+        let resp = source
+            .request("POST", &vol.path("")?, Some(&body), &[])
+            .map_err(taken)?;
+        source.finish(&resp, true)?;
+        return Object::get_at(
+            target,
+            Kind::StorageVolume,
+            Locator::new(vec![pool.key()], format!("custom/{name}")),
+        );
+    }
+    let copy = volume_copy_to(vol, pool, opts, true)?;
+    let deleted = source
+        .request("DELETE", &vol.path("")?, None, &[])
+        .and_then(|resp| source.finish(&resp, true).map(|_| ()));
+    deleted.map_err(|e| {
+        e.with_context(&format!(
+            "the copy on the target exists, but the source volume {} could not be deleted",
+            vol.key()
         ))
     })?;
     Ok(copy)
