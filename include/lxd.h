@@ -390,9 +390,14 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_SERVER 21
 
 /**
+ * NetworkPeer objects, under Network objects (`…/peers`); keyed by name.
+ */
+#define LXD_KIND_NETWORK_PEER 22
+
+/**
  * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
  */
-#define LXD_KIND_COUNT 22
+#define LXD_KIND_COUNT 23
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -2546,6 +2551,34 @@ lxd_status lxd_warning_all(const struct lxd_client *client,
  */
 lxd_status lxd_server_get(const struct lxd_client *client,
                           struct lxd_obj **out);
+
+/**
+ * `lxd_child_get` for NetworkPeer objects: fetch the one of this Network by name.
+ */
+lxd_status lxd_network_peer_get(const struct lxd_obj *parent,
+                                const char *key,
+                                struct lxd_obj **out);
+
+/**
+ * `lxd_child_exists` for NetworkPeer objects of this Network, by name.
+ */
+lxd_status lxd_network_peer_exists(const struct lxd_obj *parent,
+                                   const char *key,
+                                   bool *out);
+
+/**
+ * `lxd_child_all` for NetworkPeer objects: all of this Network's, in one request.
+ */
+lxd_status lxd_network_peer_all(const struct lxd_obj *parent,
+                                struct lxd_list **out);
+
+/**
+ * `lxd_child_create` for NetworkPeer objects of this Network.
+ */
+lxd_status lxd_network_peer_create(const struct lxd_obj *parent,
+                                   const char *definition_json,
+                                   bool wait,
+                                   struct lxd_obj **out);
 
 #ifdef __cplusplus
 }  // extern "C"

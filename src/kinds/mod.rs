@@ -38,6 +38,7 @@ pub enum Kind {
     NetworkZoneRecord = 19,
     Warning = 20,
     Server = 21,
+    NetworkPeer = 22,
 }
 
 /// Whether requests for a kind carry the client's project.
@@ -212,7 +213,7 @@ pub struct KindInfo {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 22;
+    pub(crate) const COUNT: usize = 23;
 
     pub fn from_i32(v: i32) -> Option<Kind> {
         let i = usize::try_from(v).ok()?;

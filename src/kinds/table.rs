@@ -709,4 +709,25 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
             ],
         )
     },
+    KindInfo {
+        // OVN networks only: LXD answers a bridge's peers with an error.
+        parent: Some(Kind::Network),
+        rename: None,
+        extension: Some("network_peer"),
+        ..plain(
+            Kind::NetworkPeer,
+            "NetworkPeer",
+            "network_peer",
+            "peers",
+            &[
+                rw("config"),
+                rw("description"),
+                ro("name"),
+                ro("status"),
+                ro("target_network"),
+                ro("target_project"),
+                ro("used_by"),
+            ],
+        )
+    },
 ];
