@@ -1654,6 +1654,11 @@ lxd_status lxd_obj_save(struct lxd_obj *obj,
  * be freed).
  *
  * @param wait true: return once deleted. false: see `lxd_obj_operation`.
+ * @return `LXD_OK`; `LXD_ERR_CONFLICT` when LXD refuses because the
+ *   object is still in use (a project that holds objects, a profile,
+ *   network or volume something uses), with LXD's message;
+ *   `LXD_ERR_NOT_FOUND`; `LXD_ERR_INVALID_ARGUMENT` (a kind that cannot
+ *   be deleted); transport/API errors.
  */
 lxd_status lxd_obj_delete(struct lxd_obj *obj,
                           bool wait);

@@ -82,6 +82,21 @@ pub(crate) fn key_of(info: &KindInfo, doc: &Map<String, Value>) -> Option<String
     }
 }
 
+/// LXD 5.0.2 refuses to delete what is still in use (a project with
+/// objects, a profile, network or volume something uses) with a bare HTTP
+/// 400 or 500: that is `Conflict`, with LXD's message.
+fn in_use(e: Error) -> Error {
+    const IN_USE: [&str; 2] = ["Only empty projects can be removed", "in use"];
+    if e.kind == ErrorKind::Api && IN_USE.iter().any(|m| e.message.contains(m)) {
+        Error {
+            kind: ErrorKind::Conflict,
+            ..e
+        }
+    } else {
+        e
+    }
+}
+
 fn check_schema(info: &KindInfo, attrs: &Map<String, Value>) {
     for name in attrs.keys() {
         if info.attr(name).is_none() {
@@ -517,7 +532,10 @@ impl Object {
         let mut st = self.lock();
         let loc = self.resolve(&mut st)?;
         let path = loc.path(&self.client, self.kind, "")?;
-        let resp = self.client.request("DELETE", &path, None, &[])?;
+        let resp = self
+            .client
+            .request("DELETE", &path, None, &[])
+            .map_err(in_use)?;
         self.record(&mut st, &resp, wait).map(|_| ())
     }
 
