@@ -395,9 +395,24 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_NETWORK_PEER 22
 
 /**
+ * Cluster objects, `/1.0/cluster`; keyed by nothing (there is one).
+ */
+#define LXD_KIND_CLUSTER 23
+
+/**
+ * ClusterMember objects, `/1.0/cluster/members`; keyed by name.
+ */
+#define LXD_KIND_CLUSTER_MEMBER 24
+
+/**
+ * ClusterGroup objects, `/1.0/cluster/groups`; keyed by name.
+ */
+#define LXD_KIND_CLUSTER_GROUP 25
+
+/**
  * How many kinds there are: every value from 0 to `LXD_KIND_COUNT - 1` is an `lxd_kind`.
  */
-#define LXD_KIND_COUNT 23
+#define LXD_KIND_COUNT 26
 
 /**
  * Once per (class, attribute) per process: the default.
@@ -2584,6 +2599,100 @@ lxd_status lxd_network_peer_create(const struct lxd_obj *parent,
                                    const char *definition_json,
                                    bool wait,
                                    struct lxd_obj **out);
+
+/**
+ * The Cluster object (`lxd_get` with the key `""`): there is one.
+ */
+lxd_status lxd_cluster_get(const struct lxd_client *client,
+                           struct lxd_obj **out);
+
+/**
+ * Join this standalone server to an existing cluster. The action `join` of Cluster objects, as `lxd_obj_action`; arguments: server_name, server_address, cluster_address, cluster_certificate, cluster_password (a join token), member_config.
+ */
+lxd_status lxd_cluster_join(const struct lxd_obj *obj,
+                            const char *args_json,
+                            bool wait,
+                            char **result_json);
+
+/**
+ * Replace the cluster's certificate and key on every member. The action `update_certificate` of Cluster objects, as `lxd_obj_action`; arguments: cluster_certificate, cluster_certificate_key (PEM).
+ */
+lxd_status lxd_cluster_update_certificate(const struct lxd_obj *obj,
+                                          const char *args_json,
+                                          bool wait,
+                                          char **result_json);
+
+/**
+ * `lxd_get` for ClusterMember objects: fetch one by name.
+ */
+lxd_status lxd_cluster_member_get(const struct lxd_client *client,
+                                  const char *key,
+                                  struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for ClusterMember objects, by name.
+ */
+lxd_status lxd_cluster_member_exists(const struct lxd_client *client,
+                                     const char *key,
+                                     bool *out);
+
+/**
+ * `lxd_all` for ClusterMember objects: all of them in one request.
+ */
+lxd_status lxd_cluster_member_all(const struct lxd_client *client,
+                                  struct lxd_list **out);
+
+/**
+ * Move or stop the member's instances and mark it evacuated. The action `evacuate` of ClusterMember objects, as `lxd_obj_action`; arguments: mode (stop, migrate, live-migrate).
+ */
+lxd_status lxd_cluster_member_evacuate(const struct lxd_obj *obj,
+                                       const char *args_json,
+                                       bool wait,
+                                       char **result_json);
+
+/**
+ * Bring an evacuated member's instances back. The action `restore` of ClusterMember objects, as `lxd_obj_action`; arguments: none.
+ */
+lxd_status lxd_cluster_member_restore(const struct lxd_obj *obj,
+                                      const char *args_json,
+                                      bool wait,
+                                      char **result_json);
+
+/**
+ * A join token for a new member (the operation's metadata holds it). The action `join_token` of ClusterMember objects, as `lxd_collection_action`; arguments: server_name (the member to be).
+ */
+lxd_status lxd_cluster_member_join_token(const struct lxd_client *client,
+                                         const char *args_json,
+                                         bool wait,
+                                         char **result_json);
+
+/**
+ * `lxd_get` for ClusterGroup objects: fetch one by name.
+ */
+lxd_status lxd_cluster_group_get(const struct lxd_client *client,
+                                 const char *key,
+                                 struct lxd_obj **out);
+
+/**
+ * `lxd_exists` for ClusterGroup objects, by name.
+ */
+lxd_status lxd_cluster_group_exists(const struct lxd_client *client,
+                                    const char *key,
+                                    bool *out);
+
+/**
+ * `lxd_all` for ClusterGroup objects: all of them in one request.
+ */
+lxd_status lxd_cluster_group_all(const struct lxd_client *client,
+                                 struct lxd_list **out);
+
+/**
+ * `lxd_create` for ClusterGroup objects.
+ */
+lxd_status lxd_cluster_group_create(const struct lxd_client *client,
+                                    const char *definition_json,
+                                    bool wait,
+                                    struct lxd_obj **out);
 
 #ifdef __cplusplus
 }  // extern "C"

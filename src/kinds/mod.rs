@@ -39,6 +39,9 @@ pub enum Kind {
     Warning = 20,
     Server = 21,
     NetworkPeer = 22,
+    Cluster = 23,
+    ClusterMember = 24,
+    ClusterGroup = 25,
 }
 
 /// Whether requests for a kind carry the client's project.
@@ -213,7 +216,7 @@ pub struct KindInfo {
 }
 
 impl Kind {
-    pub(crate) const COUNT: usize = 23;
+    pub(crate) const COUNT: usize = 26;
 
     pub fn from_i32(v: i32) -> Option<Kind> {
         let i = usize::try_from(v).ok()?;

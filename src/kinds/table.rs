@@ -730,4 +730,93 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
             ],
         )
     },
+    KindInfo {
+        // The cluster itself (GET/PUT /1.0/cluster): on a standalone
+        // server `enabled` is false; setting it (with `server_name`) and
+        // saving turns the server into a cluster of one.
+        key: "",
+        singleton: true,
+        scope: Scope::Global,
+        create: Create::Never,
+        patch: false,
+        rename: None,
+        delete: false,
+        extension: Some("clustering"),
+        actions: &[
+            act("join", "PUT", "")
+                .body(Body::Args(r#"{"enabled":true}"#))
+                .returns(Returns::Operation)
+                .args("server_name, server_address, cluster_address, cluster_certificate, cluster_password (a join token), member_config")
+                .doc("Join this standalone server to an existing cluster."),
+            act("update_certificate", "PUT", "/certificate")
+                .body(Body::Args("{}"))
+                .needs("clustering_update_cert")
+                .args("cluster_certificate, cluster_certificate_key (PEM)")
+                .doc("Replace the cluster's certificate and key on every member."),
+        ],
+        ..plain(
+            Kind::Cluster,
+            "Cluster",
+            "cluster",
+            "cluster",
+            &[rw("enabled"), rw("member_config"), rw("server_name")],
+        )
+    },
+    KindInfo {
+        key: "server_name",
+        scope: Scope::Global,
+        create: Create::Never,
+        rename: Some("server_name"),
+        extension: Some("clustering"),
+        actions: &[
+            act("evacuate", "POST", "/state")
+                .body(Body::Args(r#"{"action":"evacuate"}"#))
+                .returns(Returns::Operation)
+                .needs("clustering_evacuation")
+                .args("mode (stop, migrate, live-migrate)")
+                .doc("Move or stop the member's instances and mark it evacuated."),
+            act("restore", "POST", "/state")
+                .body(Body::Args(r#"{"action":"restore"}"#))
+                .returns(Returns::Operation)
+                .needs("clustering_evacuation")
+                .doc("Bring an evacuated member's instances back."),
+            act("join_token", "POST", "")
+                .on(On::Collection)
+                .body(Body::Args("{}"))
+                .returns(Returns::Operation)
+                .needs("clustering_join_token")
+                .args("server_name (the member to be)")
+                .doc("A join token for a new member (the operation's metadata holds it)."),
+        ],
+        ..plain(
+            Kind::ClusterMember,
+            "ClusterMember",
+            "cluster_member",
+            "cluster/members",
+            &[
+                ro("architecture"),
+                rw("config"),
+                ro("database"),
+                rw("description"),
+                rw("failure_domain"),
+                rw("groups"),
+                ro("message"),
+                rw("roles"),
+                ro("server_name"),
+                ro("status"),
+                ro("url"),
+            ],
+        )
+    },
+    KindInfo {
+        scope: Scope::Global,
+        extension: Some("clustering_groups"),
+        ..plain(
+            Kind::ClusterGroup,
+            "ClusterGroup",
+            "cluster_group",
+            "cluster/groups",
+            &[rw("description"), rw("members"), ro("name")],
+        )
+    },
 ];
