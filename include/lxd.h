@@ -1562,7 +1562,12 @@ lxd_kind lxd_obj_kind(const struct lxd_obj *obj);
  *   `variant_of`: for the typed instance kinds, `LXD_KIND_INSTANCE`;
  * - `endpoint`: the collection's path, parents' keys as `{c_name}`
  *   (`"/1.0/instances/{instance}/snapshots"`); `key`: the attribute that
- *   names objects (`name`, `fingerprint`, `id`);
+ *   names objects (`name`, `fingerprint`, `id`); `key_prefix`: for
+ *   storage volumes `"type"`, whose value comes first in the key
+ *   (`custom/vol1`), else null; `singleton`: true for the kinds with
+ *   one object and no key (the server, `lxd_server_get`; the cluster,
+ *   `lxd_cluster_get`), fetched with `lxd_get(client, kind, "", &obj)`,
+ *   with no list;
  * - what it supports: `project_scoped`, `creatable`, `savable`
  *   (`lxd_obj_save`), `patchable` (`lxd_obj_patch`), `renamable`,
  *   `deletable`; `extension`: the API extension it needs, or null;

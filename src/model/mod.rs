@@ -665,6 +665,7 @@ pub fn describe_kind(kind: Kind) -> Value {
         })
         .collect();
     let path = match info.parent {
+        None if info.segment.is_empty() => "/1.0".to_string(),
         None => format!("/1.0/{}", info.segment),
         Some(p) => {
             let mut chain = vec![];
@@ -693,6 +694,8 @@ pub fn describe_kind(kind: Kind) -> Value {
         "parent": info.parent.map(|p| p as i32),
         "endpoint": path,
         "key": info.key,
+        "key_prefix": info.key_prefix.map(|(attr, _)| attr),
+        "singleton": info.singleton,
         "project_scoped": info.scope == crate::kinds::Scope::Project,
         "creatable": info.create != Create::Never,
         "savable": info.put,
