@@ -335,7 +335,14 @@ func (o *Object) Logs() ([]string, error) {
 }
 
 // Log reads one log file of the instance (a name from Logs: "lxc.log").
+// For a network ACL it reads the ACL's log (name is ignored: pass ""; LXD
+// 5.0.2 serves it only for ACLs of OVN networks).
 func (o *Object) Log(name string) ([]byte, error) {
+	if o.Kind() == KindNetworkAcl {
+		return o.bytesCall("NetworkAcl.Log", func(p *C.lxd_obj, data **C.uint8_t, n *C.size_t) C.lxd_status {
+			return C.lxd_network_acl_log(p, nil, data, n)
+		})
+	}
 	const op = "Instance.Log"
 	cs := cstrings{op: op}
 	defer cs.free()
@@ -457,10 +464,17 @@ func (o *Object) DeleteTemplate(path string) error {
 	return err
 }
 
-// Restore restores the snapshot's instance to it: the instance's files and
-// configuration go back to the snapshot's. With wait it returns once done;
-// without, once accepted (Object.Operation gives the operation).
+// Restore restores the snapshot's instance (or storage volume) to it: the
+// instance's files and configuration (the volume's contents) go back to
+// the snapshot's. With wait it returns once done; without, once accepted
+// (Object.Operation gives the operation).
 func (o *Object) Restore(wait bool) error {
+	if o.Kind() == KindStorageVolumeSnapshot {
+		_, err := o.docCall("StorageVolumeSnapshot.Restore", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+			return C.lxd_storage_volume_snapshot_restore(p, a, C.bool(wait), out)
+		})
+		return err
+	}
 	_, err := o.docCall("InstanceSnapshot.Restore", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
 		return C.lxd_instance_snapshot_restore(p, a, C.bool(wait), out)
 	})
@@ -468,7 +482,8 @@ func (o *Object) Restore(wait bool) error {
 }
 
 // Export streams the object's export to disk and returns the files it
-// wrote. A backup: its tarball to the file path (replaced if it exists),
+// wrote. A backup (of an instance, or of a storage volume: for
+// Object.ImportVolume): its tarball to the file path (replaced if it exists),
 // for ImportInstance or `lxc import`. An image: its file (unified) or its
 // two files (split: metadata first, then the root filesystem) into the
 // existing folder path, named as LXD names them (else after the
@@ -482,7 +497,10 @@ func (o *Object) Export(path string, progress ProgressFunc) ([]string, error) {
 	if o.Kind() == KindImage {
 		return o.exportImage("Image.Export", path, progress)
 	}
-	const op = "InstanceBackup.Export"
+	op, volume := "InstanceBackup.Export", o.Kind() == KindStorageVolumeBackup
+	if volume {
+		op = "StorageVolumeBackup.Export"
+	}
 	cs := cstrings{op: op}
 	defer cs.free()
 	cLocal, err := cs.str("local path", path)
@@ -490,6 +508,9 @@ func (o *Object) Export(path string, progress ProgressFunc) ([]string, error) {
 		return nil, err
 	}
 	err = transfer(o, op, progress, func(p *C.lxd_obj, h C.uintptr_t) C.lxd_status {
+		if volume {
+			return C.lxdgo_storage_volume_backup_export(p, cLocal, h)
+		}
 		return C.lxdgo_instance_backup_export(p, cLocal, h)
 	})
 	if err != nil {

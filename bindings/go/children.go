@@ -20,6 +20,22 @@ type ChildManager struct {
 // are generated, one per child kind.
 func (o *Object) Children(kind Kind) *ChildManager { return &ChildManager{parent: o, kind: kind} }
 
+// childrenOf is the manager of the one of kinds whose parent is this
+// object's kind (or the kind it is a variant of): Snapshots of an instance
+// or of a storage volume. The first of kinds when none is.
+func (o *Object) childrenOf(kinds ...Kind) *ChildManager {
+	own := o.Kind()
+	if r := own.row(); r != nil && r.variantOf >= 0 {
+		own = r.variantOf
+	}
+	for _, k := range kinds {
+		if p, ok := k.Parent(); ok && p == own {
+			return o.Children(k)
+		}
+	}
+	return o.Children(kinds[0])
+}
+
 // Kind is the kind this manager manages.
 func (m *ChildManager) Kind() Kind { return m.kind }
 

@@ -254,9 +254,10 @@ func (o *Object) Publish(opts *ImagePublishOptions, wait bool) (*Object, error) 
 }
 
 // CopyOptions are the options of Object.CopyTo: *ImageCopyOptions for an
-// image, *InstanceCopyOptions for an instance (nil: the defaults).
+// image, *InstanceCopyOptions for an instance (nil: the defaults),
+// *VolumeCopyOptions for a storage volume (required: it names the pool).
 type CopyOptions interface {
-	copyOptions() (forImage bool, doc []byte)
+	copyOptions() (family Kind, doc []byte)
 }
 
 // ImageCopyOptions tune Object.CopyTo for an image. The zero value gives
@@ -270,9 +271,9 @@ type ImageCopyOptions struct {
 	AutoUpdate  bool
 }
 
-func (o *ImageCopyOptions) copyOptions() (bool, []byte) {
+func (o *ImageCopyOptions) copyOptions() (Kind, []byte) {
 	if o == nil {
-		return true, nil
+		return KindImage, nil
 	}
 	doc, _ := json.Marshal(struct {
 		CopyAliases *bool        `json:"copy_aliases,omitempty"`
@@ -280,7 +281,7 @@ func (o *ImageCopyOptions) copyOptions() (bool, []byte) {
 		Public      bool         `json:"public,omitempty"`
 		AutoUpdate  bool         `json:"auto_update,omitempty"`
 	}{o.CopyAliases, o.Aliases, o.Public, o.AutoUpdate})
-	return true, doc
+	return KindImage, doc
 }
 
 // InstanceCopyOptions tune Object.CopyTo and MoveTo for an instance. The
@@ -302,8 +303,8 @@ type InstanceCopyOptions struct {
 	Pool     string // the target's storage pool for the root disk
 }
 
-func (o *InstanceCopyOptions) copyOptions() (bool, []byte) {
-	return false, o.json()
+func (o *InstanceCopyOptions) copyOptions() (Kind, []byte) {
+	return KindInstance, o.json()
 }
 
 func (o *InstanceCopyOptions) json() []byte {
@@ -369,13 +370,21 @@ func (o *Object) withTarget(op string, target *Client, f func(p *C.lxd_obj, t *C
 func (o *Object) CopyTo(target *Client, opts CopyOptions, wait bool) (*Object, error) {
 	const op = "Object.CopyTo"
 	kind := o.Kind()
-	isImage := kind == KindImage
+	if kind == KindStorageVolume {
+		vo, _ := opts.(*VolumeCopyOptions)
+		if vo == nil {
+			return nil, argError(op, "a storage volume's copy needs *VolumeCopyOptions naming the target pool")
+		}
+		return o.volumeTransfer(op, target, vo, wait, false)
+	}
 	var doc []byte
 	if opts != nil {
-		var forImage bool
-		forImage, doc = opts.copyOptions()
-		if forImage != isImage && kind >= 0 {
-			return nil, argError(op, "options of the wrong kind for "+kind.String()+" objects")
+		var family Kind
+		family, doc = opts.copyOptions()
+		if (family == KindImage) != (kind == KindImage) || family == KindStorageVolume {
+			if kind >= 0 {
+				return nil, argError(op, "options of the wrong kind for "+kind.String()+" objects")
+			}
 		}
 	}
 	cs := cstrings{op: op}
@@ -404,11 +413,31 @@ func (o *Object) CopyTo(target *Client, opts CopyOptions, wait bool) (*Object, e
 // running instance is ErrInvalidArgument (nothing is done); a failed copy
 // leaves the source untouched; when the copy succeeded but the source could
 // not be deleted, that error says both exist.
-func (o *Object) MoveTo(target *Client, opts *InstanceCopyOptions) (*Object, error) {
-	const op = "Instance.MoveTo"
+//
+// A custom storage volume (opts a *VolumeCopyOptions, naming the target
+// pool): LXD moves it between pools of one server (renaming it with Name);
+// to another server it is copied, then the source deleted. It must not be
+// attached to an instance.
+func (o *Object) MoveTo(target *Client, opts CopyOptions) (*Object, error) {
+	op := "Instance.MoveTo"
+	if o.Kind() == KindStorageVolume {
+		op = "StorageVolume.MoveTo"
+		vo, _ := opts.(*VolumeCopyOptions)
+		if vo == nil {
+			return nil, argError(op, "a storage volume's move needs *VolumeCopyOptions naming the target pool")
+		}
+		return o.volumeTransfer(op, target, vo, true, true)
+	}
+	var doc []byte
+	if opts != nil {
+		var family Kind
+		if family, doc = opts.copyOptions(); family != KindInstance {
+			return nil, argError(op, "MoveTo moves instances and storage volumes: options of the wrong kind")
+		}
+	}
 	cs := cstrings{op: op}
 	defer cs.free()
-	cOpts, err := cs.json("options", opts.json())
+	cOpts, err := cs.json("options", doc)
 	if err != nil {
 		return nil, err
 	}

@@ -33,10 +33,30 @@ const (
 	KindInstanceBackup Kind = C.LXD_KIND_INSTANCE_BACKUP // 11
 	// KindImageAlias: ImageAlias objects (/1.0/images/aliases, keyed by name).
 	KindImageAlias Kind = C.LXD_KIND_IMAGE_ALIAS // 12
+	// KindStorageVolume: StorageVolume objects (/1.0/storage-pools/{storage_pool}/volumes, keyed by name), under a KindStoragePool object.
+	KindStorageVolume Kind = C.LXD_KIND_STORAGE_VOLUME // 13
+	// KindStorageVolumeSnapshot: StorageVolumeSnapshot objects (/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/snapshots, keyed by name), under a KindStorageVolume object.
+	KindStorageVolumeSnapshot Kind = C.LXD_KIND_STORAGE_VOLUME_SNAPSHOT // 14
+	// KindStorageVolumeBackup: StorageVolumeBackup objects (/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/backups, keyed by name), under a KindStorageVolume object.
+	KindStorageVolumeBackup Kind = C.LXD_KIND_STORAGE_VOLUME_BACKUP // 15
+	// KindNetworkForward: NetworkForward objects (/1.0/networks/{network}/forwards, keyed by listen_address), under a KindNetwork object.
+	KindNetworkForward Kind = C.LXD_KIND_NETWORK_FORWARD // 16
+	// KindNetworkAcl: NetworkAcl objects (/1.0/network-acls, keyed by name).
+	KindNetworkAcl Kind = C.LXD_KIND_NETWORK_ACL // 17
+	// KindNetworkZone: NetworkZone objects (/1.0/network-zones, keyed by name).
+	KindNetworkZone Kind = C.LXD_KIND_NETWORK_ZONE // 18
+	// KindNetworkZoneRecord: NetworkZoneRecord objects (/1.0/network-zones/{network_zone}/records, keyed by name), under a KindNetworkZone object.
+	KindNetworkZoneRecord Kind = C.LXD_KIND_NETWORK_ZONE_RECORD // 19
+	// KindWarning: Warning objects (/1.0/warnings, keyed by uuid).
+	KindWarning Kind = C.LXD_KIND_WARNING // 20
+	// KindServer: the Server object (/1.0/).
+	KindServer Kind = C.LXD_KIND_SERVER // 21
+	// KindNetworkPeer: NetworkPeer objects (/1.0/networks/{network}/peers, keyed by name), under a KindNetwork object.
+	KindNetworkPeer Kind = C.LXD_KIND_NETWORK_PEER // 22
 )
 
 // kindCount is LXD_KIND_COUNT as this file was generated.
-const kindCount = 13
+const kindCount = 23
 
 // kindTable has one row per kind, in the order of their values.
 var kindTable = [kindCount]kindRow{
@@ -53,6 +73,16 @@ var kindTable = [kindCount]kindRow{
 	{kind: KindInstanceSnapshot, class: "InstanceSnapshot", cName: "instance_snapshot", parent: KindInstance, variantOf: -1},
 	{kind: KindInstanceBackup, class: "InstanceBackup", cName: "instance_backup", parent: KindInstance, variantOf: -1},
 	{kind: KindImageAlias, class: "ImageAlias", cName: "image_alias", parent: -1, variantOf: -1},
+	{kind: KindStorageVolume, class: "StorageVolume", cName: "storage_volume", parent: KindStoragePool, variantOf: -1},
+	{kind: KindStorageVolumeSnapshot, class: "StorageVolumeSnapshot", cName: "storage_volume_snapshot", parent: KindStorageVolume, variantOf: -1},
+	{kind: KindStorageVolumeBackup, class: "StorageVolumeBackup", cName: "storage_volume_backup", parent: KindStorageVolume, variantOf: -1},
+	{kind: KindNetworkForward, class: "NetworkForward", cName: "network_forward", parent: KindNetwork, variantOf: -1},
+	{kind: KindNetworkAcl, class: "NetworkAcl", cName: "network_acl", parent: -1, variantOf: -1},
+	{kind: KindNetworkZone, class: "NetworkZone", cName: "network_zone", parent: -1, variantOf: -1},
+	{kind: KindNetworkZoneRecord, class: "NetworkZoneRecord", cName: "network_zone_record", parent: KindNetworkZone, variantOf: -1},
+	{kind: KindWarning, class: "Warning", cName: "warning", parent: -1, variantOf: -1},
+	{kind: KindServer, class: "Server", cName: "server", parent: -1, variantOf: -1},
+	{kind: KindNetworkPeer, class: "NetworkPeer", cName: "network_peer", parent: KindNetwork, variantOf: -1},
 }
 
 // Instances manages Instance objects (/1.0/instances, keyed by name).
@@ -85,11 +115,39 @@ func (c *Client) Certificates() *Manager { return c.Manager(KindCertificate) }
 // Operations manages Operation objects (/1.0/operations, keyed by operation id).
 func (c *Client) Operations() *Manager { return c.Manager(KindOperation) }
 
-// Snapshots manages the InstanceSnapshot objects (/1.0/instances/{instance}/snapshots, keyed by name) under this object (an object of KindInstance or a variant of it).
-func (o *Object) Snapshots() *ChildManager { return o.Children(KindInstanceSnapshot) }
+// Snapshots manages the child objects of this kind's Snapshots: KindInstanceSnapshot, KindStorageVolumeSnapshot, by this object's kind (the first for an object of none of their parents' kinds).
+func (o *Object) Snapshots() *ChildManager {
+	return o.childrenOf(KindInstanceSnapshot, KindStorageVolumeSnapshot)
+}
 
-// Backups manages the InstanceBackup objects (/1.0/instances/{instance}/backups, keyed by name) under this object (an object of KindInstance or a variant of it).
-func (o *Object) Backups() *ChildManager { return o.Children(KindInstanceBackup) }
+// Backups manages the child objects of this kind's Backups: KindInstanceBackup, KindStorageVolumeBackup, by this object's kind (the first for an object of none of their parents' kinds).
+func (o *Object) Backups() *ChildManager {
+	return o.childrenOf(KindInstanceBackup, KindStorageVolumeBackup)
+}
 
 // ImageAliases manages ImageAlias objects (/1.0/images/aliases, keyed by name).
 func (c *Client) ImageAliases() *Manager { return c.Manager(KindImageAlias) }
+
+// StorageVolumes manages the StorageVolume objects (/1.0/storage-pools/{storage_pool}/volumes, keyed by name) under this object (an object of KindStoragePool or a variant of it).
+func (o *Object) StorageVolumes() *ChildManager { return o.Children(KindStorageVolume) }
+
+// Forwards manages the NetworkForward objects (/1.0/networks/{network}/forwards, keyed by listen_address) under this object (an object of KindNetwork or a variant of it).
+func (o *Object) Forwards() *ChildManager { return o.Children(KindNetworkForward) }
+
+// NetworkAcls manages NetworkAcl objects (/1.0/network-acls, keyed by name).
+func (c *Client) NetworkAcls() *Manager { return c.Manager(KindNetworkAcl) }
+
+// NetworkZones manages NetworkZone objects (/1.0/network-zones, keyed by name).
+func (c *Client) NetworkZones() *Manager { return c.Manager(KindNetworkZone) }
+
+// Records manages the NetworkZoneRecord objects (/1.0/network-zones/{network_zone}/records, keyed by name) under this object (an object of KindNetworkZone or a variant of it).
+func (o *Object) Records() *ChildManager { return o.Children(KindNetworkZoneRecord) }
+
+// Warnings manages Warning objects (/1.0/warnings, keyed by uuid).
+func (c *Client) Warnings() *Manager { return c.Manager(KindWarning) }
+
+// Server reads the Server object (/1.0/): a singleton, loaded afresh by each call.
+func (c *Client) Server() (*Object, error) { return c.singleton(KindServer) }
+
+// Peers manages the NetworkPeer objects (/1.0/networks/{network}/peers, keyed by name) under this object (an object of KindNetwork or a variant of it).
+func (o *Object) Peers() *ChildManager { return o.Children(KindNetworkPeer) }

@@ -63,25 +63,73 @@ func TestEveryKindIsReachable(t *testing.T) {
 	}
 	type kinded interface{ Kind() lxd.Kind }
 	reached := map[lxd.Kind]string{}
+	reach := func(k lxd.Kind, via string) {
+		if other, dup := reached[k]; dup && other != via {
+			t.Errorf("%v reached by both %s and %s", k, other, via)
+		}
+		reached[k] = via
+	}
 	accessors := func(recv any, scope string) {
 		v := reflect.ValueOf(recv)
 		for i := 0; i < v.NumMethod(); i++ {
 			m, name := v.Method(i), v.Type().Method(i).Name
-			if m.Type().NumIn() != 0 || m.Type().NumOut() != 1 {
+			if m.Type().NumIn() != 0 {
+				continue
+			}
+			if m.Type().NumOut() == 2 && m.Type().Out(0) == reflect.TypeOf(&lxd.Object{}) && scope == "Client" {
+				// A singleton's accessor: the object itself (the Server).
+				res := m.Call(nil)
+				if !res[1].IsNil() {
+					t.Errorf("Client.%s: %v", name, res[1].Interface())
+					continue
+				}
+				o := res[0].Interface().(*lxd.Object)
+				reach(o.Kind(), scope+"."+name)
+				o.Close()
+				continue
+			}
+			if m.Type().NumOut() != 1 {
 				continue
 			}
 			switch m.Type().Out(0) {
 			case reflect.TypeOf(&lxd.Manager{}), reflect.TypeOf(&lxd.ImageManager{}), reflect.TypeOf(&lxd.ChildManager{}):
-				k := m.Call(nil)[0].Interface().(kinded).Kind()
-				if other, dup := reached[k]; dup {
-					t.Errorf("%v reached by both %s and %s.%s", k, other, scope, name)
-				}
-				reached[k] = scope + "." + name
+				reach(m.Call(nil)[0].Interface().(kinded).Kind(), scope+"."+name)
 			}
 		}
 	}
 	accessors(client, "Client")
+	// The child accessors, on an object of each parent kind: one accessor
+	// (Snapshots) serves an instance's and a storage volume's.
 	accessors(box(t), "Object")
+	pool, err := client.StoragePools().Get("default")
+	must(t, err)
+	defer pool.Close()
+	accessors(pool, "Object")
+	vols, err := pool.StorageVolumes().All()
+	must(t, err)
+	if len(vols) == 0 {
+		t.Fatal("the default pool lists no volume (the shared container's is there)")
+	}
+	accessors(vols[0], "Object")
+	nets, err := client.Networks().All()
+	must(t, err)
+	if len(nets) == 0 {
+		t.Fatal("no network")
+	}
+	accessors(nets[0], "Object")
+	zone, err := client.NetworkZones().Create(map[string]any{"name": uniq("z") + ".example.net"}, true)
+	must(t, err)
+	defer zone.Delete(false)
+	accessors(zone, "Object")
+	if got := box(t).Snapshots().Kind(); got != lxd.KindInstanceSnapshot {
+		t.Errorf("an instance's Snapshots: %v", got)
+	}
+	if got := vols[0].Snapshots().Kind(); got != lxd.KindStorageVolumeSnapshot {
+		t.Errorf("a volume's Snapshots: %v", got)
+	}
+	if got := vols[0].Backups().Kind(); got != lxd.KindStorageVolumeBackup {
+		t.Errorf("a volume's Backups: %v", got)
+	}
 	for i := 0; i < count; i++ {
 		k := lxd.Kind(i)
 		if kinds[i] != k {

@@ -305,9 +305,25 @@ func (o *Object) Unfreeze(timeout time.Duration, force, wait bool) error {
 	}, timeout, force, wait)
 }
 
-// State returns the instance's runtime state (status, processes, memory,
-// network, …) as JSON.
+// State returns the object's runtime state as JSON: an instance's (status,
+// processes, memory, network, …), a network's (addresses, counters, …), a
+// storage volume's (usage; LXD's dir driver answers "Not supported") or a
+// project's (resource usage against its limits).
 func (o *Object) State() ([]byte, error) {
+	switch o.Kind() {
+	case KindNetwork:
+		return o.docCall("Network.State", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+			return C.lxd_network_state(p, a, false, out)
+		})
+	case KindStorageVolume:
+		return o.docCall("StorageVolume.State", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+			return C.lxd_storage_volume_state(p, a, false, out)
+		})
+	case KindProject:
+		return o.docCall("Project.State", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+			return C.lxd_project_state(p, a, false, out)
+		})
+	}
 	var out *C.char
 	if err := o.do("Instance.State", func(p *C.lxd_obj) C.lxd_status { return C.lxd_instance_state(p, &out) }); err != nil {
 		return nil, err

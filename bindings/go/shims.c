@@ -54,6 +54,15 @@ lxd_status lxdgo_instance_backup_export(const lxd_obj *o, const char *local, uin
 	return lxd_instance_backup_export(o, NULL, local, h ? lxdgo_progress_cb : NULL, (void *)h);
 }
 
+lxd_status lxdgo_storage_volume_backup_export(const lxd_obj *o, const char *local, uintptr_t h) {
+	return lxd_storage_volume_backup_export(o, NULL, local, h ? lxdgo_progress_cb : NULL, (void *)h);
+}
+
+lxd_status lxdgo_storage_volume_import(const lxd_obj *pool, const char *local, const char *name, bool wait,
+                                       uintptr_t h, lxd_obj **out) {
+	return lxd_storage_volume_import(pool, local, name, wait, h ? lxdgo_progress_cb : NULL, (void *)h, out);
+}
+
 lxd_status lxdgo_instance_import(const lxd_client *c, const char *local, const char *opts, bool wait,
                                  uintptr_t h, lxd_obj **out) {
 	return lxd_instance_import(c, local, opts, wait, h ? lxdgo_progress_cb : NULL, (void *)h, out);

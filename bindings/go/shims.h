@@ -25,6 +25,9 @@ lxd_status lxdgo_instance_import(const lxd_client *c, const char *local, const c
 lxd_status lxdgo_image_upload(const lxd_client *c, const char *local, const char *rootfs,
                               const char *opts, bool wait, uintptr_t h, lxd_obj **out);
 lxd_status lxdgo_image_export(const lxd_obj *o, const char *folder, uintptr_t h, char **files);
+lxd_status lxdgo_storage_volume_backup_export(const lxd_obj *o, const char *local, uintptr_t h);
+lxd_status lxdgo_storage_volume_import(const lxd_obj *pool, const char *local, const char *name, bool wait,
+                                       uintptr_t h, lxd_obj **out);
 void lxdgo_set_warning_callback(int on);
 
 #endif

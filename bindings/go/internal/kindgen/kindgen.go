@@ -75,6 +75,14 @@ type row struct {
 	ParentC  string // the parent's Go constant, or ""
 	VariantC string // the Go constant of the kind it is a variant of, or ""
 	Desc     string // "Container objects (/1.0/containers, keyed by name)"
+	// Singleton: a kind of one object per server, keyed by nothing (the
+	// Server): its Client accessor returns that object, not a manager.
+	Singleton bool
+	// Kinds are the child kinds one Object accessor reaches, by the
+	// parent's kind (Snapshots: an instance's or a volume's), set on the
+	// accessor's first row only; Dup marks the others.
+	Kinds []string
+	Dup   bool
 }
 
 // plural is the English plural of a class name, for its accessor:
@@ -120,17 +128,34 @@ func Render(infos []Info) ([]byte, error) {
 			key = "operation id"
 		}
 		r.Desc = fmt.Sprintf("%s objects (%s, keyed by %s)", r.Class, r.Endpoint, key)
+		if r.Key == "" && r.Parent == nil {
+			r.Singleton = true
+			r.Accessor = r.Class
+			r.Desc = fmt.Sprintf("the %s object (%s)", r.Class, r.Endpoint)
+		}
 	}
-	seen := map[string]string{}
-	for _, r := range rows {
+	// One Client accessor per top-level kind; an Object accessor may serve
+	// child kinds of different parents (it picks by the object's kind), but
+	// never two of one parent.
+	seen := map[string]int{}
+	for i := range rows {
+		r := &rows[i]
 		scope := "Client"
 		if r.ParentC != "" {
 			scope = "Object"
 		}
-		if other, ok := seen[scope+"."+r.Accessor]; ok {
-			return nil, fmt.Errorf("%s and %s would both be reached with %s.%s", other, r.Class, scope, r.Accessor)
+		j, ok := seen[scope+"."+r.Accessor]
+		if !ok {
+			seen[scope+"."+r.Accessor] = i
+			r.Kinds = []string{r.Const}
+			continue
 		}
-		seen[scope+"."+r.Accessor] = r.Class
+		first := &rows[j]
+		if scope == "Client" || *first.Parent == *r.Parent {
+			return nil, fmt.Errorf("%s and %s would both be reached with %s.%s", first.Class, r.Class, scope, r.Accessor)
+		}
+		first.Kinds = append(first.Kinds, r.Const)
+		r.Dup = true
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, rows); err != nil {
@@ -167,9 +192,15 @@ var kindTable = [kindCount]kindRow{
 	{kind: {{.Const}}, class: {{printf "%q" .Class}}, cName: {{printf "%q" .CName}}, parent: {{if .ParentC}}{{.ParentC}}{{else}}-1{{end}}, variantOf: {{if .VariantC}}{{.VariantC}}{{else}}-1{{end}}},
 {{- end}}
 }
-{{range .}}{{if .ParentC}}
+{{range .}}{{if .Dup}}{{else if and .ParentC (gt (len .Kinds) 1)}}
+// {{.Accessor}} manages the child objects of this kind's {{.Accessor}}: {{range $i, $k := .Kinds}}{{if $i}}, {{end}}{{$k}}{{end}}, by this object's kind (the first for an object of none of their parents' kinds).
+func (o *Object) {{.Accessor}}() *ChildManager { return o.childrenOf({{range $i, $k := .Kinds}}{{if $i}}, {{end}}{{$k}}{{end}}) }
+{{else if .ParentC}}
 // {{.Accessor}} manages the {{.Desc}} under this object (an object of {{.ParentC}} or a variant of it).
 func (o *Object) {{.Accessor}}() *ChildManager { return o.Children({{.Const}}) }
+{{else if .Singleton}}
+// {{.Accessor}} reads {{.Desc}}: a singleton, loaded afresh by each call.
+func (c *Client) {{.Accessor}}() (*Object, error) { return c.singleton({{.Const}}) }
 {{else if eq .Manager "Manager"}}
 // {{.Accessor}} manages {{.Desc}}.
 func (c *Client) {{.Accessor}}() *Manager { return c.Manager({{.Const}}) }
