@@ -2339,9 +2339,10 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
         return detail::take_string(st, out);
     }
 
-    /// The server's metrics (GET /1.0/metrics, OpenMetrics text). HTTPS
-    /// with a trusted certificate only: throws lxd::Forbidden otherwise
-    /// (and over the unix socket).
+    /// The server's metrics (GET /1.0/metrics, OpenMetrics text: the
+    /// running instances of the client's project, ending "# EOF"). Over
+    /// HTTPS the certificate must be trusted: lxd::Forbidden otherwise.
+    /// (LXD 5.0.2 serves them over the unix socket as well.)
     [[nodiscard]] std::string metrics() const {
         std::uint8_t *data = nullptr;
         std::size_t len = 0;
