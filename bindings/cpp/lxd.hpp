@@ -2266,7 +2266,9 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
     [[nodiscard]] bool trusted() const { return lxd_client_trusted(h()); }
 
     /// Ask the server to trust this HTTPS client's certificate, with LXD's
-    /// trust password. Throws lxd::Forbidden for a wrong password.
+    /// trust password or a trust token (another client's
+    /// create_trust_token: its "token"). Throws lxd::Forbidden for a wrong
+    /// password or token.
     void authenticate(std::string_view password) const {
         detail::CStr p(password, "password");
         detail::check(lxd_client_authenticate(h(), p.get()));
