@@ -738,6 +738,64 @@ struct CopyOptions {
     }
 };
 
+/// Options of ObjectRef::copy_to and move_to for a custom storage volume
+/// (`lxc storage volume copy`, `move`) into a pool. Unset fields take
+/// liblxd's defaults.
+struct VolumeCopyOptions {
+    std::optional<std::string> name; ///< the copy's name (default: the source's)
+    /// Between servers (default CopyMode::Pull); on one server LXD copies itself.
+    std::optional<CopyMode> mode;
+    bool volume_only = false; ///< without the snapshots
+    bool refresh = false;     ///< bring an existing copy up to date
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (name) o.string("name", *name);
+        if (mode) {
+            o.string("mode", *mode == CopyMode::Push    ? "push"
+                             : *mode == CopyMode::Relay ? "relay"
+                                                        : "pull");
+        }
+        if (volume_only) o.boolean("volume_only", true);
+        if (refresh) o.boolean("refresh", true);
+        return o.str();
+    }
+};
+
+/// Options of Client::create_trust_token (`lxc config trust add`).
+struct TrustTokenOptions {
+    std::string name;                  ///< the new client's name (needed)
+    std::vector<std::string> projects; ///< the projects it may use (with restricted)
+    bool restricted = false;           ///< limited to `projects`
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        o.string("name", name);
+        if (!projects.empty()) o.raw("projects", detail::strings_json(projects));
+        if (restricted) o.boolean("restricted", true);
+        return o.str();
+    }
+};
+
+/// Options of Client::events(const EventsOptions &).
+struct EventsOptions {
+    /// The event types the server sends ("lifecycle", "operation",
+    /// "logging"); empty: all.
+    std::vector<std::string> types;
+    /// The events of every project, whatever the client's project.
+    bool all_projects = false;
+
+    /// These options as liblxd's JSON.
+    [[nodiscard]] std::string to_json() const {
+        detail::JsonObject o;
+        if (!types.empty()) o.raw("types", detail::strings_json(types));
+        if (all_projects) o.boolean("all_projects", true);
+        return o.str();
+    }
+};
+
 /// Which output stream a chunk of exec_stream output came from.
 enum class Stream : int {
     Out = 1, ///< standard output
@@ -1250,8 +1308,15 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     void unfreeze(int timeout_s = -1, bool force = false, bool wait = true) const {
         detail::check(lxd_instance_unfreeze(h(), timeout_s, force, wait));
     }
-    /// The instance's runtime state (status, processes, memory, network) as JSON.
+    /// The runtime state as JSON: an instance's (status, processes,
+    /// memory, network), or the action "state" of a network (addresses,
+    /// counters), a storage volume (usage; the dir driver: lxd::ApiError
+    /// "Not supported") or a project (resource usage).
     [[nodiscard]] std::string state() const {
+        Kind k = kind();
+        if (k != Kind::Instance && k != Kind::Container && k != Kind::VirtualMachine) {
+            return action("state");
+        }
         char *out = nullptr;
         detail::check(lxd_instance_state(h(), &out));
         return detail::take_string(out);
@@ -1393,10 +1458,13 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     // ---- snapshots and backups ---------------------------------------------
 
     /// For a snapshot: restore its instance to it (files and
-    /// configuration). With `wait`, returns once done (see operation()).
+    /// configuration), or for a storage volume's snapshot its volume.
+    /// With `wait`, returns once done (see operation()).
     void restore(bool wait = true) const {
         char *out = nullptr;
-        lxd_status st = lxd_instance_snapshot_restore(h(), nullptr, wait, &out);
+        lxd_status st = kind() == Kind::StorageVolumeSnapshot
+                            ? lxd_storage_volume_snapshot_restore(h(), nullptr, wait, &out)
+                            : lxd_instance_snapshot_restore(h(), nullptr, wait, &out);
         (void)detail::take_string(st, out);
     }
 
@@ -1405,7 +1473,8 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     /// Returns the paths written.
     ///
     /// For a backup: its tarball to file `path` (replaced if it exists);
-    /// returns {path}. Client::import_instance makes an instance of it again.
+    /// returns {path}. Client::import_instance makes an instance of it
+    /// again; a storage volume's backup, import_volume a volume.
     ///
     /// For an image: into the existing folder `path`, one file for a
     /// unified image, two for a split one (metadata first, then the root
@@ -1425,10 +1494,25 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
             detail::check_after_callback(st, ctx.error);
             return detail::parse_string_array(owned ? owned.get() : "[]");
         }
-        lxd_status st = lxd_instance_backup_export(h(), nullptr, l.get(), cb, user);
+        lxd_status st = kind() == Kind::StorageVolumeBackup
+                            ? lxd_storage_volume_backup_export(h(), nullptr, l.get(), cb, user)
+                            : lxd_instance_backup_export(h(), nullptr, l.get(), cb, user);
         detail::check_after_callback(st, ctx.error);
         return {std::string(path)};
     }
+
+    // ---- storage volumes ---------------------------------------------------
+
+    /// For a storage pool: create custom volume `name` from a volume
+    /// backup tarball (a volume backup's export_to), streaming the file
+    /// and reporting progress to `progress` (false stops it:
+    /// lxd::Cancelled). `wait` true: returns the volume (key
+    /// "custom/NAME"), loaded; false: once LXD accepted the upload (see
+    /// operation()). Throws lxd::NotFound (no such local file),
+    /// lxd::OperationFailed (e.g. the name is taken), lxd::InvalidArgument
+    /// (not a pool; a name with a '/').
+    Object import_volume(std::string_view local_path, std::string_view name, bool wait = true,
+                         const ProgressCallback &progress = {}) const;
 
     // ---- images and moves between servers ------------------------------------
 
@@ -1463,6 +1547,23 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
 
     /// copy_to with default options, for an instance or an image alike.
     Object copy_to(const Client &target, bool wait = true) const;
+
+    /// For a custom storage volume: copy it into storage pool `pool` (an
+    /// object of Kind::StoragePool), with its snapshots unless
+    /// options.volume_only: another pool of the same server (LXD's local
+    /// copy), or a pool fetched through another server's client (in
+    /// options.mode). Returns the copy (an object of the pool's client),
+    /// loaded with `wait`, else pending on its operation(). Throws
+    /// lxd::Conflict (the name is taken in the pool), lxd::InvalidArgument
+    /// (not a custom volume, not a pool, CopyMode::Relay without wait).
+    Object copy_to(const ObjectRef &pool, const VolumeCopyOptions &options = {},
+                   bool wait = true) const;
+
+    /// For a custom storage volume not attached to an instance: move it
+    /// into `pool` (on one server LXD moves it, renaming it with
+    /// options.name; to another server: copied, then the source deleted).
+    /// Returns the moved volume.
+    Object move_to(const ObjectRef &pool, const VolumeCopyOptions &options = {}) const;
 
     /// For a stopped instance: move it to the server of `target` (`lxc
     /// move`): copy_to with wait, then delete the source (options.name
@@ -2123,7 +2224,7 @@ class Manager {
 /// from it stay valid after it is destroyed; Managers do not. The named
 /// managers (instances(), containers(), images(), ...: see lxd_kinds.hpp)
 /// come from detail::KindManagers, generated from liblxd's kinds.
-class Client : public detail::KindManagers<Client, Manager> {
+class Client : public detail::KindManagers<Client, Manager, Object> {
   public:
     /// Connect and check the daemon answers (GET /1.0). `endpoint`:
     /// std::nullopt for the local daemon's unix socket, a socket path
@@ -2165,7 +2266,9 @@ class Client : public detail::KindManagers<Client, Manager> {
     [[nodiscard]] bool trusted() const { return lxd_client_trusted(h()); }
 
     /// Ask the server to trust this HTTPS client's certificate, with LXD's
-    /// trust password. Throws lxd::Forbidden for a wrong password.
+    /// trust password or a trust token (another client's
+    /// create_trust_token: its "token"). Throws lxd::Forbidden for a wrong
+    /// password or token.
     void authenticate(std::string_view password) const {
         detail::CStr p(password, "password");
         detail::check(lxd_client_authenticate(h(), p.get()));
@@ -2186,6 +2289,68 @@ class Client : public detail::KindManagers<Client, Manager> {
 
     /// The manager of any kind.
     [[nodiscard]] Manager manager(Kind kind) const noexcept { return Manager(*this, kind); }
+
+    /// The one object of a singleton kind (Kind::Server: server() calls
+    /// this), fully loaded with its ETag: its "config" is set()/save()d,
+    /// patch()ed, rollback()ed as any object's. Throws
+    /// lxd::InvalidArgument for a kind that is not a singleton.
+    [[nodiscard]] Object singleton(Kind kind) const {
+        if (kind != Kind::Server) {
+            throw InvalidArgument(0, std::string(to_string(kind)) + " is not a singleton kind");
+        }
+        lxd_obj *out = nullptr;
+        lxd_status st = lxd_server_get(h(), &out);
+        Object obj(out);
+        detail::check(st);
+        return obj;
+    }
+
+    /// Make a one-time trust token for a new client (`lxc config trust
+    /// add`): a new HTTPS client with a certificate of its own hands
+    /// its `token` to authenticate() and is trusted. Returns LXD's
+    /// answer as JSON: {"id", "token", "client_name", "fingerprint",
+    /// "addresses", "expires_at", "created_at"}. Throws
+    /// lxd::InvalidArgument (no name), LXD's errors.
+    [[nodiscard]] std::string create_trust_token(const TrustTokenOptions &options) const {
+        std::string o = options.to_json();
+        char *out = nullptr;
+        lxd_status st = lxd_certificate_token_create(h(), o.c_str(), &out);
+        return detail::take_string(st, out);
+    }
+
+    /// The pending trust tokens, as a JSON array of what
+    /// create_trust_token returns.
+    [[nodiscard]] std::string trust_tokens() const {
+        char *out = nullptr;
+        lxd_status st = lxd_certificate_tokens(h(), &out);
+        return detail::take_string(st, out);
+    }
+
+    /// Revoke a pending trust token by its "id" or its client's name.
+    /// Throws lxd::NotFound (no such pending token).
+    void revoke_trust_token(std::string_view id_or_name) const {
+        detail::CStr n(id_or_name, "token id or name");
+        detail::check(lxd_certificate_token_revoke(h(), n.get()));
+    }
+
+    /// The server's hardware (GET /1.0/resources: cpu, memory, gpu,
+    /// network, storage, usb, pci, system) as JSON.
+    [[nodiscard]] std::string resources() const {
+        char *out = nullptr;
+        lxd_status st = lxd_client_resources(h(), &out);
+        return detail::take_string(st, out);
+    }
+
+    /// The server's metrics (GET /1.0/metrics, OpenMetrics text: the
+    /// running instances of the client's project, ending "# EOF"). Over
+    /// HTTPS the certificate must be trusted: lxd::Forbidden otherwise.
+    /// (LXD 5.0.2 serves them over the unix socket as well.)
+    [[nodiscard]] std::string metrics() const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        lxd_status st = lxd_client_metrics(h(), &data, &len);
+        return detail::take_bytes(st, data, len);
+    }
     /// Run action `name` of the whole collection of top-level `kind`
     /// (lxd::kind_info lists actions whose `on` is "collection"), e.g.
     /// Kind::Instance's "set_state_all". Returns JSON text as
@@ -2249,6 +2414,17 @@ class Client : public detail::KindManagers<Client, Manager> {
         detail::OptCStr t(types, "event types");
         lxd_events *out = nullptr;
         lxd_status st = lxd_events_open(h(), t.get(), &out);
+        Events ev(out);
+        detail::check(st);
+        return ev;
+    }
+
+    /// Open the event stream with options: the types, and the events of
+    /// all projects (LXD's all-projects) rather than the client's.
+    [[nodiscard]] Events events(const EventsOptions &options) const {
+        std::string o = options.to_json();
+        lxd_events *out = nullptr;
+        lxd_status st = lxd_events_open_ext(h(), o.c_str(), &out);
         Events ev(out);
         detail::check(st);
         return ev;
@@ -2422,6 +2598,39 @@ inline Object ObjectRef::copy_to(const Client &target, bool wait) const {
         return copy_to(target, ImageCopyOptions{}, wait);
     }
     return copy_to(target, CopyOptions{}, wait);
+}
+
+inline Object ObjectRef::import_volume(std::string_view local_path, std::string_view name,
+                                      bool wait, const ProgressCallback &progress) const {
+    detail::CStr l(local_path, "local path");
+    detail::CStr n(name, "volume name");
+    detail::ProgressContext ctx{&progress, nullptr};
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_storage_volume_import(h(), l.get(), n.get(), wait,
+                                              progress ? detail::progress_trampoline : nullptr,
+                                              progress ? &ctx : nullptr, &out);
+    Object obj(out);
+    detail::check_after_callback(st, ctx.error);
+    return obj;
+}
+
+inline Object ObjectRef::copy_to(const ObjectRef &pool, const VolumeCopyOptions &options,
+                                 bool wait) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_storage_volume_copy_to(h(), pool.h(), opts.c_str(), wait, &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
+}
+
+inline Object ObjectRef::move_to(const ObjectRef &pool, const VolumeCopyOptions &options) const {
+    std::string opts = options.to_json();
+    lxd_obj *out = nullptr;
+    lxd_status st = lxd_storage_volume_move_to(h(), pool.h(), opts.c_str(), &out);
+    Object obj(out);
+    detail::check(st);
+    return obj;
 }
 
 inline Object ObjectRef::move_to(const Client &target, const CopyOptions &options) const {

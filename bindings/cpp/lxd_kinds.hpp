@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <optional>
 
-static_assert(LXD_KIND_COUNT == 13,
+static_assert(LXD_KIND_COUNT == 23,
               "lxd_kinds.hpp does not match <lxd.h>: regenerate it (gen/gen_kinds.sh)");
 
 namespace lxd {
@@ -51,6 +51,35 @@ enum class Kind : lxd_kind {
     InstanceBackup = LXD_KIND_INSTANCE_BACKUP,
     /// ImageAlias objects: `/1.0/images/aliases`, by name.
     ImageAlias = LXD_KIND_IMAGE_ALIAS,
+    /// StorageVolume objects, under StoragePool objects:
+    /// `/1.0/storage-pools/{storage_pool}/volumes`, by name.
+    StorageVolume = LXD_KIND_STORAGE_VOLUME,
+    /// StorageVolumeSnapshot objects, under StorageVolume objects:
+    /// `/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/snapshots`, by name.
+    StorageVolumeSnapshot = LXD_KIND_STORAGE_VOLUME_SNAPSHOT,
+    /// StorageVolumeBackup objects, under StorageVolume objects:
+    /// `/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/backups`, by name; needs the API
+    /// extension `custom_volume_backup`.
+    StorageVolumeBackup = LXD_KIND_STORAGE_VOLUME_BACKUP,
+    /// NetworkForward objects, under Network objects: `/1.0/networks/{network}/forwards`, by
+    /// listen_address; needs the API extension `network_forward`.
+    NetworkForward = LXD_KIND_NETWORK_FORWARD,
+    /// NetworkAcl objects: `/1.0/network-acls`, by name; needs the API extension `network_acl`.
+    NetworkAcl = LXD_KIND_NETWORK_ACL,
+    /// NetworkZone objects: `/1.0/network-zones`, by name; needs the API extension `network_dns`.
+    NetworkZone = LXD_KIND_NETWORK_ZONE,
+    /// NetworkZoneRecord objects, under NetworkZone objects:
+    /// `/1.0/network-zones/{network_zone}/records`, by name; needs the API extension
+    /// `network_dns_records`.
+    NetworkZoneRecord = LXD_KIND_NETWORK_ZONE_RECORD,
+    /// Warning objects: `/1.0/warnings`, by uuid; cannot be created; needs the API extension
+    /// `warnings`.
+    Warning = LXD_KIND_WARNING,
+    /// Server objects: `/1.0/`, one per server; global (not in a project); cannot be created.
+    Server = LXD_KIND_SERVER,
+    /// NetworkPeer objects, under Network objects: `/1.0/networks/{network}/peers`, by name; needs
+    /// the API extension `network_peer`.
+    NetworkPeer = LXD_KIND_NETWORK_PEER,
 };
 
 /// How many kinds there are (`LXD_KIND_COUNT`).
@@ -71,6 +100,16 @@ inline constexpr Kind all_kinds[] = {
     Kind::InstanceSnapshot,
     Kind::InstanceBackup,
     Kind::ImageAlias,
+    Kind::StorageVolume,
+    Kind::StorageVolumeSnapshot,
+    Kind::StorageVolumeBackup,
+    Kind::NetworkForward,
+    Kind::NetworkAcl,
+    Kind::NetworkZone,
+    Kind::NetworkZoneRecord,
+    Kind::Warning,
+    Kind::Server,
+    Kind::NetworkPeer,
 };
 
 /// The kind's name as pylxd's class: "Instance", "InstanceSnapshot", ..., or "?".
@@ -89,6 +128,16 @@ inline constexpr Kind all_kinds[] = {
     case Kind::InstanceSnapshot: return "InstanceSnapshot";
     case Kind::InstanceBackup: return "InstanceBackup";
     case Kind::ImageAlias: return "ImageAlias";
+    case Kind::StorageVolume: return "StorageVolume";
+    case Kind::StorageVolumeSnapshot: return "StorageVolumeSnapshot";
+    case Kind::StorageVolumeBackup: return "StorageVolumeBackup";
+    case Kind::NetworkForward: return "NetworkForward";
+    case Kind::NetworkAcl: return "NetworkAcl";
+    case Kind::NetworkZone: return "NetworkZone";
+    case Kind::NetworkZoneRecord: return "NetworkZoneRecord";
+    case Kind::Warning: return "Warning";
+    case Kind::Server: return "Server";
+    case Kind::NetworkPeer: return "NetworkPeer";
     }
     return "?";
 }
@@ -110,6 +159,16 @@ inline constexpr Kind all_kinds[] = {
     case Kind::InstanceSnapshot: return "instance_snapshot";
     case Kind::InstanceBackup: return "instance_backup";
     case Kind::ImageAlias: return "image_alias";
+    case Kind::StorageVolume: return "storage_volume";
+    case Kind::StorageVolumeSnapshot: return "storage_volume_snapshot";
+    case Kind::StorageVolumeBackup: return "storage_volume_backup";
+    case Kind::NetworkForward: return "network_forward";
+    case Kind::NetworkAcl: return "network_acl";
+    case Kind::NetworkZone: return "network_zone";
+    case Kind::NetworkZoneRecord: return "network_zone_record";
+    case Kind::Warning: return "warning";
+    case Kind::Server: return "server";
+    case Kind::NetworkPeer: return "network_peer";
     }
     return "?";
 }
@@ -121,6 +180,12 @@ inline constexpr Kind all_kinds[] = {
     switch (kind) {
     case Kind::InstanceSnapshot: return Kind::Instance;
     case Kind::InstanceBackup: return Kind::Instance;
+    case Kind::StorageVolume: return Kind::StoragePool;
+    case Kind::StorageVolumeSnapshot: return Kind::StorageVolume;
+    case Kind::StorageVolumeBackup: return Kind::StorageVolume;
+    case Kind::NetworkForward: return Kind::Network;
+    case Kind::NetworkZoneRecord: return Kind::NetworkZone;
+    case Kind::NetworkPeer: return Kind::Network;
     default: return std::nullopt;
     }
 }
@@ -158,11 +223,23 @@ inline constexpr KindAccessor kind_accessors[] = {
     {Kind::InstanceSnapshot, "snapshots"},
     {Kind::InstanceBackup, "backups"},
     {Kind::ImageAlias, "image_aliases"},
+    {Kind::StorageVolume, "storage_volumes"},
+    {Kind::StorageVolumeSnapshot, "snapshots"},
+    {Kind::StorageVolumeBackup, "backups"},
+    {Kind::NetworkForward, "forwards"},
+    {Kind::NetworkAcl, "network_acls"},
+    {Kind::NetworkZone, "network_zones"},
+    {Kind::NetworkZoneRecord, "records"},
+    {Kind::Warning, "warnings"},
+    {Kind::Server, "server"},
+    {Kind::NetworkPeer, "peers"},
 };
 
 /// The managers of the top-level kinds, one accessor each: the base of
 /// lxd::Client (Self), whose manager(kind) they call (M: lxd::Manager).
-template <typename Self, typename M> class KindManagers {
+/// A singleton kind (Kind::Server) has an accessor that fetches the object
+/// itself (O: lxd::Object) with Self's singleton(kind).
+template <typename Self, typename M, typename O> class KindManagers {
   public:
     /// Instance objects: `/1.0/instances`, by name.
     [[nodiscard]] M instances() const noexcept {
@@ -209,6 +286,24 @@ template <typename Self, typename M> class KindManagers {
     [[nodiscard]] M image_aliases() const noexcept {
         return self().manager(Kind::ImageAlias);
     }
+    /// NetworkAcl objects: `/1.0/network-acls`, by name; needs the API extension `network_acl`.
+    [[nodiscard]] M network_acls() const noexcept {
+        return self().manager(Kind::NetworkAcl);
+    }
+    /// NetworkZone objects: `/1.0/network-zones`, by name; needs the API extension `network_dns`.
+    [[nodiscard]] M network_zones() const noexcept {
+        return self().manager(Kind::NetworkZone);
+    }
+    /// Warning objects: `/1.0/warnings`, by uuid; cannot be created; needs the API extension
+    /// `warnings`.
+    [[nodiscard]] M warnings() const noexcept {
+        return self().manager(Kind::Warning);
+    }
+    /// Server objects: `/1.0/`, one per server; global (not in a project); cannot be created.
+    /// Fetches it, fully loaded (a request each call).
+    [[nodiscard]] O server() const {
+        return self().singleton(Kind::Server);
+    }
 
   protected:
     KindManagers() noexcept = default;
@@ -225,13 +320,46 @@ template <typename Self, typename M> class KindManagers {
 template <typename Self, typename M> class ChildManagers {
   public:
     /// This Instance's InstanceSnapshot objects: `/1.0/instances/{instance}/snapshots`, by name.
+    /// This StorageVolume's StorageVolumeSnapshot objects:
+    /// `/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/snapshots`, by name.
+    /// (The kind follows this object's kind; on any other, the first's.)
     [[nodiscard]] M snapshots() const {
-        return self().children(Kind::InstanceSnapshot);
+        switch (self().kind()) {
+        case Kind::StorageVolume: return self().children(Kind::StorageVolumeSnapshot);
+        default: return self().children(Kind::InstanceSnapshot);
+        }
     }
     /// This Instance's InstanceBackup objects: `/1.0/instances/{instance}/backups`, by name; needs
     /// the API extension `container_backup`.
+    /// This StorageVolume's StorageVolumeBackup objects:
+    /// `/1.0/storage-pools/{storage_pool}/volumes/{storage_volume}/backups`, by name; needs the API
+    /// extension `custom_volume_backup`.
+    /// (The kind follows this object's kind; on any other, the first's.)
     [[nodiscard]] M backups() const {
-        return self().children(Kind::InstanceBackup);
+        switch (self().kind()) {
+        case Kind::StorageVolume: return self().children(Kind::StorageVolumeBackup);
+        default: return self().children(Kind::InstanceBackup);
+        }
+    }
+    /// This StoragePool's StorageVolume objects: `/1.0/storage-pools/{storage_pool}/volumes`, by
+    /// name.
+    [[nodiscard]] M storage_volumes() const {
+        return self().children(Kind::StorageVolume);
+    }
+    /// This Network's NetworkForward objects: `/1.0/networks/{network}/forwards`, by
+    /// listen_address; needs the API extension `network_forward`.
+    [[nodiscard]] M forwards() const {
+        return self().children(Kind::NetworkForward);
+    }
+    /// This NetworkZone's NetworkZoneRecord objects: `/1.0/network-zones/{network_zone}/records`,
+    /// by name; needs the API extension `network_dns_records`.
+    [[nodiscard]] M records() const {
+        return self().children(Kind::NetworkZoneRecord);
+    }
+    /// This Network's NetworkPeer objects: `/1.0/networks/{network}/peers`, by name; needs the API
+    /// extension `network_peer`.
+    [[nodiscard]] M peers() const {
+        return self().children(Kind::NetworkPeer);
     }
 
   protected:

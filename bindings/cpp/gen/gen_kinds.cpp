@@ -222,7 +222,8 @@ struct KindDesc {
     std::string endpoint, key, extension;
     long parent = -1, variant_of = -1;
     bool project_scoped = false, creatable = false;
-    std::string accessor; // "instances", "snapshots"
+    bool singleton = false; // no key: one object per server (Server)
+    std::string accessor;   // "instances", "snapshots"; "server" for a singleton
 };
 
 std::string upper(std::string s) {
@@ -251,9 +252,10 @@ std::string plural(const std::string &s) {
 // derived class), so a kind whose accessor lands here is refused.
 const std::set<std::string> client_members = {
     "api",          "authenticate",      "close",           "collection_action",
-    "events",       "h",                 "has_api_extension", "host_info",
-    "import_instance", "listen",         "manager",         "native",
-    "set_state_all", "trusted",
+    "create_trust_token", "events",      "h",               "has_api_extension",
+    "host_info",    "import_instance",   "listen",          "manager",
+    "metrics",      "native",            "resources",       "revoke_trust_token",
+    "set_state_all", "singleton",        "trust_tokens",    "trusted",
 };
 const std::set<std::string> object_members = {
     "action",         "action_bytes",   "action_to_file", "cancel",        "children",
@@ -261,6 +263,7 @@ const std::set<std::string> object_members = {
     "clear_console_log", "console",     "console_log",    "delete_log",    "delete_template",
     "dirty",          "exec",           "exec_interactive", "exec_stream", "export_to",
     "files",          "freeze",         "get",            "get_template",  "h",
+    "import_volume",
     "key",            "kind",           "log",            "logs",          "metadata",
     "native",         "operation",      "patch",          "patch_metadata", "put_template",
     "remove",         "rename",         "restart",        "restore",       "rollback",
@@ -293,10 +296,12 @@ KindDesc describe(long k) {
     d.variant_of = j["variant_of"].null() ? -1 : j["variant_of"].number();
     d.project_scoped = j["project_scoped"].boolean();
     d.creatable = j["creatable"].boolean();
+    d.singleton = d.key.empty() && d.parent < 0;
     return d;
 }
 
 std::string key_phrase(const std::string &key) {
+    if (key.empty()) return "one per server";
     if (key == "id") return "by operation id";
     return "by " + key;
 }
@@ -341,31 +346,37 @@ void generate(std::ostream &o) {
     for (long k = 0; k < static_cast<long>(LXD_KIND_COUNT); ++k) {
         kinds.push_back(describe(k));
     }
-    // Accessor names: a top-level kind's plural c_name; a child's without
-    // its parent's prefix (instance_snapshot under instance: snapshots),
-    // unless that clashes with another child's.
-    std::map<std::string, int> child_short;
+    // Accessor names: a top-level kind's plural c_name (a singleton's
+    // c_name: client.server() is the object); a child's without its
+    // parent's prefix (instance_snapshot under instance: snapshots). Children
+    // of different parents may share a name (inst.snapshots(),
+    // volume.snapshots()): the accessor then picks the kind by the object's
+    // kind. Two children of one parent sharing a name are refused.
+    std::set<std::string> top_names;
+    std::map<std::string, std::set<long>> child_parents;
     for (KindDesc &d : kinds) {
         if (d.parent >= 0) {
             const std::string &p = kinds[static_cast<std::size_t>(d.parent)].c_name;
             std::string base = d.c_name.rfind(p + "_", 0) == 0 ? d.c_name.substr(p.size() + 1) : d.c_name;
             d.accessor = plural(base);
-            child_short[d.accessor]++;
+            if (object_members.count(d.accessor) != 0 ||
+                !child_parents[d.accessor].insert(d.parent).second) {
+                throw std::runtime_error("kind " + d.cls + ": accessor " + d.accessor +
+                                         "() clashes with a member of lxd::ObjectRef or a sibling kind");
+            }
         } else {
-            d.accessor = plural(d.c_name);
+            d.accessor = d.singleton ? d.c_name : plural(d.c_name);
+            if (client_members.count(d.accessor) != 0 || !top_names.insert(d.accessor).second) {
+                throw std::runtime_error("kind " + d.cls + ": accessor " + d.accessor +
+                                         "() clashes with a member of lxd::Client");
+            }
         }
     }
-    std::set<std::string> top_names, child_names;
-    for (KindDesc &d : kinds) {
-        if (d.parent >= 0) {
-            if (child_short[d.accessor] > 1) d.accessor = plural(d.c_name);
-            if (object_members.count(d.accessor) != 0 || !child_names.insert(d.accessor).second) {
-                throw std::runtime_error("kind " + d.cls + ": accessor " + d.accessor +
-                                         "() clashes with a member of lxd::ObjectRef");
-            }
-        } else if (client_members.count(d.accessor) != 0 || !top_names.insert(d.accessor).second) {
+    for (const KindDesc &d : kinds) {
+        if (d.parent >= 0 && top_names.count(d.accessor) != 0) {
+            // Not a C++ clash (different classes), but confusing: refuse it.
             throw std::runtime_error("kind " + d.cls + ": accessor " + d.accessor +
-                                     "() clashes with a member of lxd::Client");
+                                     "() is also a top-level kind's");
         }
     }
 
@@ -464,11 +475,19 @@ inline constexpr KindAccessor kind_accessors[] = {
 
     o << R"(/// The managers of the top-level kinds, one accessor each: the base of
 /// lxd::Client (Self), whose manager(kind) they call (M: lxd::Manager).
-template <typename Self, typename M> class KindManagers {
+/// A singleton kind (Kind::Server) has an accessor that fetches the object
+/// itself (O: lxd::Object) with Self's singleton(kind).
+template <typename Self, typename M, typename O> class KindManagers {
   public:
 )";
     for (const KindDesc &d : kinds) {
         if (d.parent >= 0) continue;
+        if (d.singleton) {
+            o << comment(doc(d, kinds) + " Fetches it, fully loaded (a request each call).", "    ");
+            o << "    [[nodiscard]] O " << d.accessor << "() const {\n"
+              << "        return self().singleton(Kind::" << d.cls << ");\n    }\n";
+            continue;
+        }
         o << comment(doc(d, kinds), "    ");
         o << "    [[nodiscard]] M " << d.accessor << "() const noexcept {\n"
           << "        return self().manager(Kind::" << d.cls << ");\n    }\n";
@@ -489,11 +508,30 @@ template <typename Self, typename M> class KindManagers {
 template <typename Self, typename M> class ChildManagers {
   public:
 )";
+    std::set<std::string> done;
     for (const KindDesc &d : kinds) {
-        if (d.parent < 0) continue;
-        o << comment(doc(d, kinds, true), "    ");
-        o << "    [[nodiscard]] M " << d.accessor << "() const {\n"
-          << "        return self().children(Kind::" << d.cls << ");\n    }\n";
+        if (d.parent < 0 || !done.insert(d.accessor).second) continue;
+        std::vector<const KindDesc *> same;
+        for (const KindDesc &e : kinds) {
+            if (e.parent >= 0 && e.accessor == d.accessor) same.push_back(&e);
+        }
+        for (const KindDesc *e : same) {
+            o << comment(doc(*e, kinds, true), "    ");
+        }
+        if (same.size() > 1) {
+            o << comment("(The kind follows this object's kind; on any other, the first's.)", "    ");
+        }
+        o << "    [[nodiscard]] M " << d.accessor << "() const {\n";
+        if (same.size() == 1) {
+            o << "        return self().children(Kind::" << d.cls << ");\n    }\n";
+            continue;
+        }
+        o << "        switch (self().kind()) {\n";
+        for (std::size_t i = 1; i < same.size(); ++i) {
+            o << "        case Kind::" << kinds[static_cast<std::size_t>(same[i]->parent)].cls
+              << ": return self().children(Kind::" << same[i]->cls << ");\n";
+        }
+        o << "        default: return self().children(Kind::" << d.cls << ");\n        }\n    }\n";
     }
     o << R"(
   protected:

@@ -176,6 +176,32 @@ lxd::Object new_container(const std::string &name, bool start) {
     return c;
 }
 
+lxd::Object new_volume(const std::string &name) {
+    defer_sh("lxc storage volume delete default " + name + " >/dev/null 2>&1");
+    return client().storage_pools().get("default").storage_volumes().create(
+        R"({"name":)" + lxd::json_string(name) + "}");
+}
+
+lxd::Object new_bridge() {
+    static int n = 0;
+    std::string name = "lxdtc" + std::to_string(getpid() % 100000) + std::to_string(n++);
+    defer_sh("lxc network delete " + name + " >/dev/null 2>&1");
+    return client().networks().create(
+        R"({"name":")" + name +
+        R"(","type":"bridge","config":{"ipv4.address":"192.0.2.1/24","ipv4.nat":"false",)"
+        R"("ipv4.dhcp":"false","ipv6.address":"none"}})");
+}
+
+lxd::Object new_zone(const std::string &name) {
+    defer_sh("lxc network zone delete " + name + " >/dev/null 2>&1");
+    return client().network_zones().create(R"({"name":)" + lxd::json_string(name) + "}");
+}
+
+std::string jq(const std::string &json, const std::string &filter) {
+    auto o = sh_out("printf '%s' " + shq(json) + " | jq -r " + shq(filter) + " | head -n 1");
+    return o ? *o : std::string();
+}
+
 bool eventually(const std::function<bool()> &cond, int seconds) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (std::chrono::steady_clock::now() < until) {

@@ -62,6 +62,20 @@ lxd::Client &client();
 /// `start`), deleted with lxc after the test.
 lxd::Object new_container(const std::string &name, bool start = false);
 
+/// A custom volume `name` in the main server's pool "default" (deleted
+/// with lxc after the test, with its snapshots).
+lxd::Object new_volume(const std::string &name);
+
+/// A configuration-only bridge (192.0.2.1/24, no NAT, no DHCP, no IPv6),
+/// its name "lxdtc<pid%100000><n>" (15 chars at most), deleted after the test.
+lxd::Object new_bridge();
+
+/// A network zone `name` (a DNS name), deleted after the test.
+lxd::Object new_zone(const std::string &name);
+
+/// The first line `jq -r filter` prints for `json`, or "" (jq failed).
+std::string jq(const std::string &json, const std::string &filter);
+
 /// The definition of a busybox container named `name`.
 std::string busybox(const std::string &name);
 
