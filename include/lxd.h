@@ -1769,9 +1769,8 @@ lxd_status lxd_client_resources(const struct lxd_client *client,
 
 /**
  * The server's metrics (`GET /1.0/metrics`, OpenMetrics text: the
- * client's project's instances). LXD serves them over HTTPS to a
- * trusted certificate (of type `metrics` or `client`), not over the
- * unix socket.
+ * client's project's instances): over the unix socket, or over HTTPS
+ * to a trusted certificate (of type `metrics` or `client`).
  * @param data receives the text followed by a NUL that is not counted;
  *   free with `lxd_bytes_free`.
  * @param len receives its length.
