@@ -26,7 +26,10 @@ done
 SECOND_DIR=/var/lib/lxd-liblxd-second
 on_server() { lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
     lxc config trust list --format csv | cut -d, -f2; lxc image alias list --format csv | cut -d, -f1;
-    lxc image list --format csv -c d | tr -d '"'; }
+    lxc image list --format csv -c d | tr -d '"';
+    lxc storage volume list default --format csv | cut -d, -f2; lxc network acl list --format csv | cut -d, -f1;
+    lxc network zone list --format csv | cut -d, -f1; lxc project list --format csv | cut -d, -f1 | sed 's/ (current)//';
+    lxc config trust list-tokens --format csv | cut -d, -f1; }
 ours() { { on_server; [ -S "$SECOND_DIR/unix.socket" ] && LXD_DIR=$SECOND_DIR on_server | sed 's/$/ (second server)/';
     } 2>/dev/null | grep '^lxdt-rb-' | sort -u || true; }
 ours >"$build_dir/before.txt"

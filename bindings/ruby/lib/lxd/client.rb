@@ -95,6 +95,7 @@ module LXD
         raise InvalidArgument,
               "#{kind.class_name} objects live under #{kind.parent.class_name} objects: use obj.#{kind.manager}"
       end
+      raise InvalidArgument, "there is one #{kind.class_name} object: use client.#{kind.name}" if kind.singleton?
 
       @managers_lock.synchronize { @managers[kind.name] ||= Manager.new(self, kind) }
     end
@@ -102,7 +103,8 @@ module LXD
     # One manager method per top-level kind, made from the kind table
     # (lib/lxd/generated.rb): instances, containers, virtual_machines,
     # images, profiles, networks, storage_pools, projects, certificates,
-    # operations.
+    # operations, network_acls, network_zones, warnings; and `server`, the
+    # one Server object.
 
     # Fetch one object of any kind (`lxd_get`).
     # @return [LXD::Object]
@@ -212,10 +214,12 @@ module LXD
     # Open an event stream (`/1.0/events`), pull style.
     # @param types [String, Symbol, Array, nil] nil for every type, or e.g.
     #   "lifecycle" or [:lifecycle, :operation]
+    # @param all_projects [Boolean] the events of every project, whatever
+    #   the client's project (LXD's `all-projects`; `lxd_events_open_ext`)
     # @yield [EventStream] when a block is given, the stream is closed after it
     # @return [EventStream, Object] the stream, or the block's value
-    def events(types = nil)
-      stream = EventStream.new(self, types)
+    def events(types = nil, all_projects: false)
+      stream = EventStream.new(self, types, all_projects: all_projects)
       return stream unless block_given?
 
       begin

@@ -9,10 +9,18 @@ module LXD
     include Enumerable
 
     # @!visibility private
-    def initialize(client, types)
+    def initialize(client, types, all_projects: false)
       types = EventStream.types_string(types)
       ptr = client.with_ptr do |c|
-        Call.out_pointer(:lxd_events_free) { |out| Call.invoke(:lxd_events_open, c, types, out) }
+        Call.out_pointer(:lxd_events_free) do |out|
+          if all_projects
+            opts = { "all_projects" => true }
+            opts["types"] = types if types
+            Call.invoke(:lxd_events_open_ext, c, Call.c_string(Call.to_json_text(opts, "options"), "options"), out)
+          else
+            Call.invoke(:lxd_events_open, c, types, out)
+          end
+        end
       end
       @handle = Handle.new(ptr, :lxd_events_free, "event stream")
     end

@@ -124,9 +124,16 @@ module LXD
         @collection_modules[kind.value] = mod unless mod.instance_methods.empty?
       end
 
-      # client.containers, client.images, … for the top-level kinds.
+      # client.containers, client.images, … for the top-level kinds; for a
+      # singleton kind, its one object (client.server).
       def build_client_managers
         KINDS.reject(&:child?).each do |kind|
+          if kind.singleton?
+            next unless free_name?(Client, kind.name)
+
+            Client.define_method(kind.name) { singleton(kind) }
+            next
+          end
           next unless free_name?(Client, kind.manager)
 
           Client.define_method(kind.manager) { manager(kind) }

@@ -219,7 +219,7 @@ module LXD
     # Extra hand-written manager methods of this kind (a module), or nil:
     # those of liblxd functions that are not in the kind table.
     def manager_extension
-      name == :image ? ImageManagerMethods : nil
+      { image: ImageManagerMethods, certificate: CertificateManagerMethods }[name]
     end
 
     def inspect

@@ -160,8 +160,20 @@ module LXD
       [:lxd_image_pull, %i[pointer string string bool pointer], :int32, true],
       [:lxd_instance_copy_to, %i[pointer pointer string bool pointer], :int32, true],
       [:lxd_instance_move_to, %i[pointer pointer string pointer], :int32, true],
+      # -- storage volumes that move
+      [:lxd_storage_volume_import,
+       %i[pointer string string bool progress_cb pointer pointer], :int32, true],
+      [:lxd_storage_volume_copy_to, %i[pointer pointer string bool pointer], :int32, true],
+      [:lxd_storage_volume_move_to, %i[pointer pointer string pointer], :int32, true],
+      # -- trust tokens, the server's hardware and metrics
+      [:lxd_certificate_token_create, %i[pointer string pointer], :int32, true],
+      [:lxd_certificate_tokens, %i[pointer pointer], :int32, true],
+      [:lxd_certificate_token_revoke, %i[pointer string], :int32, true],
+      [:lxd_client_resources, %i[pointer pointer], :int32, true],
+      [:lxd_client_metrics, %i[pointer pointer pointer], :int32, true],
       # -- events
       [:lxd_events_open, %i[pointer string pointer], :int32, true],
+      [:lxd_events_open_ext, %i[pointer string pointer], :int32, true],
       [:lxd_events_next, %i[pointer int pointer], :int32, true],
       [:lxd_events_free, [:pointer], :void, true],
       [:lxd_events_listen, %i[pointer string event_cb pointer pointer], :int32, true],
@@ -191,9 +203,15 @@ module LXD
     # `lxd_<c_name>_<action>` per action, of the signature of the entry
     # point for what it returns. Functions attached above by hand (the
     # typed instance actions of their own signature) are left as they are.
+    # A singleton kind (the Server: top-level, keyed by `""`) has only
+    # `lxd_<c_name>_get(client, &out)`.
     # @param info [Hash] the kind's `lxd_kind_info`
     def self.attach_kind(info)
       c_name = info["c_name"]
+      if singleton?(info)
+        attach_typed(:"lxd_#{c_name}_get", %i[pointer pointer], :singleton, nil)
+        return
+      end
       verbs = {
         "get" => [%i[pointer string pointer], :manager],
         "exists" => [%i[pointer string pointer], :manager],
@@ -214,6 +232,13 @@ module LXD
                end
         attach_typed(fn, args, :action, action["name"])
       end
+    end
+
+    # Whether a kind's `lxd_kind_info` describes a singleton: a top-level
+    # kind keyed by `""` (the one Server). lxd_kind_info has no field of
+    # its own for it.
+    def self.singleton?(info)
+      info["parent"].nil? && info["key"] == ""
     end
 
     # @!visibility private
