@@ -76,6 +76,12 @@ pub(crate) fn key_of(info: &KindInfo, doc: &Map<String, Value>) -> Option<String
         return Some(String::new());
     }
     let key = doc.get(info.key)?.as_str()?;
+    // LXD 5.0.2 names a volume snapshot "VOLUME/SNAP" in lists (and "SNAP"
+    // in a GET): a child's key is the part after its parent's.
+    let key = match (info.parent, info.key_prefix) {
+        (Some(_), None) => key.rsplit('/').next().unwrap_or(key),
+        _ => key,
+    };
     match info.key_prefix {
         None => Some(key.to_string()),
         Some((p, _)) => Some(format!("{}/{key}", doc.get(p)?.as_str()?)),
