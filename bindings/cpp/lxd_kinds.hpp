@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <optional>
 
-static_assert(LXD_KIND_COUNT == 23,
+static_assert(LXD_KIND_COUNT == 26,
               "lxd_kinds.hpp does not match <lxd.h>: regenerate it (gen/gen_kinds.sh)");
 
 namespace lxd {
@@ -75,11 +75,20 @@ enum class Kind : lxd_kind {
     /// Warning objects: `/1.0/warnings`, by uuid; cannot be created; needs the API extension
     /// `warnings`.
     Warning = LXD_KIND_WARNING,
-    /// Server objects: `/1.0/`, one per server; global (not in a project); cannot be created.
+    /// Server objects: `/1.0`, one per server; global (not in a project); cannot be created.
     Server = LXD_KIND_SERVER,
     /// NetworkPeer objects, under Network objects: `/1.0/networks/{network}/peers`, by name; needs
     /// the API extension `network_peer`.
     NetworkPeer = LXD_KIND_NETWORK_PEER,
+    /// Cluster objects: `/1.0/cluster`, one per server; global (not in a project); cannot be
+    /// created; needs the API extension `clustering`.
+    Cluster = LXD_KIND_CLUSTER,
+    /// ClusterMember objects: `/1.0/cluster/members`, by server_name; global (not in a project);
+    /// cannot be created; needs the API extension `clustering`.
+    ClusterMember = LXD_KIND_CLUSTER_MEMBER,
+    /// ClusterGroup objects: `/1.0/cluster/groups`, by name; global (not in a project); needs the
+    /// API extension `clustering_groups`.
+    ClusterGroup = LXD_KIND_CLUSTER_GROUP,
 };
 
 /// How many kinds there are (`LXD_KIND_COUNT`).
@@ -110,6 +119,9 @@ inline constexpr Kind all_kinds[] = {
     Kind::Warning,
     Kind::Server,
     Kind::NetworkPeer,
+    Kind::Cluster,
+    Kind::ClusterMember,
+    Kind::ClusterGroup,
 };
 
 /// The kind's name as pylxd's class: "Instance", "InstanceSnapshot", ..., or "?".
@@ -138,6 +150,9 @@ inline constexpr Kind all_kinds[] = {
     case Kind::Warning: return "Warning";
     case Kind::Server: return "Server";
     case Kind::NetworkPeer: return "NetworkPeer";
+    case Kind::Cluster: return "Cluster";
+    case Kind::ClusterMember: return "ClusterMember";
+    case Kind::ClusterGroup: return "ClusterGroup";
     }
     return "?";
 }
@@ -169,6 +184,9 @@ inline constexpr Kind all_kinds[] = {
     case Kind::Warning: return "warning";
     case Kind::Server: return "server";
     case Kind::NetworkPeer: return "network_peer";
+    case Kind::Cluster: return "cluster";
+    case Kind::ClusterMember: return "cluster_member";
+    case Kind::ClusterGroup: return "cluster_group";
     }
     return "?";
 }
@@ -233,6 +251,9 @@ inline constexpr KindAccessor kind_accessors[] = {
     {Kind::Warning, "warnings"},
     {Kind::Server, "server"},
     {Kind::NetworkPeer, "peers"},
+    {Kind::Cluster, "cluster"},
+    {Kind::ClusterMember, "cluster_members"},
+    {Kind::ClusterGroup, "cluster_groups"},
 };
 
 /// The managers of the top-level kinds, one accessor each: the base of
@@ -299,10 +320,26 @@ template <typename Self, typename M, typename O> class KindManagers {
     [[nodiscard]] M warnings() const noexcept {
         return self().manager(Kind::Warning);
     }
-    /// Server objects: `/1.0/`, one per server; global (not in a project); cannot be created.
+    /// Server objects: `/1.0`, one per server; global (not in a project); cannot be created.
     /// Fetches it, fully loaded (a request each call).
     [[nodiscard]] O server() const {
         return self().singleton(Kind::Server);
+    }
+    /// Cluster objects: `/1.0/cluster`, one per server; global (not in a project); cannot be
+    /// created; needs the API extension `clustering`. Fetches it, fully loaded (a request each
+    /// call).
+    [[nodiscard]] O cluster() const {
+        return self().singleton(Kind::Cluster);
+    }
+    /// ClusterMember objects: `/1.0/cluster/members`, by server_name; global (not in a project);
+    /// cannot be created; needs the API extension `clustering`.
+    [[nodiscard]] M cluster_members() const noexcept {
+        return self().manager(Kind::ClusterMember);
+    }
+    /// ClusterGroup objects: `/1.0/cluster/groups`, by name; global (not in a project); needs the
+    /// API extension `clustering_groups`.
+    [[nodiscard]] M cluster_groups() const noexcept {
+        return self().manager(Kind::ClusterGroup);
     }
 
   protected:

@@ -49,14 +49,20 @@ const (
 	KindNetworkZoneRecord Kind = C.LXD_KIND_NETWORK_ZONE_RECORD // 19
 	// KindWarning: Warning objects (/1.0/warnings, keyed by uuid).
 	KindWarning Kind = C.LXD_KIND_WARNING // 20
-	// KindServer: the Server object (/1.0/).
+	// KindServer: the Server object (/1.0).
 	KindServer Kind = C.LXD_KIND_SERVER // 21
 	// KindNetworkPeer: NetworkPeer objects (/1.0/networks/{network}/peers, keyed by name), under a KindNetwork object.
 	KindNetworkPeer Kind = C.LXD_KIND_NETWORK_PEER // 22
+	// KindCluster: the Cluster object (/1.0/cluster).
+	KindCluster Kind = C.LXD_KIND_CLUSTER // 23
+	// KindClusterMember: ClusterMember objects (/1.0/cluster/members, keyed by server_name).
+	KindClusterMember Kind = C.LXD_KIND_CLUSTER_MEMBER // 24
+	// KindClusterGroup: ClusterGroup objects (/1.0/cluster/groups, keyed by name).
+	KindClusterGroup Kind = C.LXD_KIND_CLUSTER_GROUP // 25
 )
 
 // kindCount is LXD_KIND_COUNT as this file was generated.
-const kindCount = 23
+const kindCount = 26
 
 // kindTable has one row per kind, in the order of their values.
 var kindTable = [kindCount]kindRow{
@@ -83,6 +89,9 @@ var kindTable = [kindCount]kindRow{
 	{kind: KindWarning, class: "Warning", cName: "warning", parent: -1, variantOf: -1},
 	{kind: KindServer, class: "Server", cName: "server", parent: -1, variantOf: -1},
 	{kind: KindNetworkPeer, class: "NetworkPeer", cName: "network_peer", parent: KindNetwork, variantOf: -1},
+	{kind: KindCluster, class: "Cluster", cName: "cluster", parent: -1, variantOf: -1},
+	{kind: KindClusterMember, class: "ClusterMember", cName: "cluster_member", parent: -1, variantOf: -1},
+	{kind: KindClusterGroup, class: "ClusterGroup", cName: "cluster_group", parent: -1, variantOf: -1},
 }
 
 // Instances manages Instance objects (/1.0/instances, keyed by name).
@@ -146,8 +155,17 @@ func (o *Object) Records() *ChildManager { return o.Children(KindNetworkZoneReco
 // Warnings manages Warning objects (/1.0/warnings, keyed by uuid).
 func (c *Client) Warnings() *Manager { return c.Manager(KindWarning) }
 
-// Server reads the Server object (/1.0/): a singleton, loaded afresh by each call.
+// Server reads the Server object (/1.0): a singleton, loaded afresh by each call.
 func (c *Client) Server() (*Object, error) { return c.singleton(KindServer) }
 
 // Peers manages the NetworkPeer objects (/1.0/networks/{network}/peers, keyed by name) under this object (an object of KindNetwork or a variant of it).
 func (o *Object) Peers() *ChildManager { return o.Children(KindNetworkPeer) }
+
+// Cluster reads the Cluster object (/1.0/cluster): a singleton, loaded afresh by each call.
+func (c *Client) Cluster() (*Object, error) { return c.singleton(KindCluster) }
+
+// ClusterMembers manages ClusterMember objects (/1.0/cluster/members, keyed by server_name).
+func (c *Client) ClusterMembers() *Manager { return c.Manager(KindClusterMember) }
+
+// ClusterGroups manages ClusterGroup objects (/1.0/cluster/groups, keyed by name).
+func (c *Client) ClusterGroups() *Manager { return c.Manager(KindClusterGroup) }
