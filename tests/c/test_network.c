@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 static char bridge_name[16];
+/* The bridge's subnet: 198.51.100.BASE/28, a free one (others' bridges
+ * use the documentation ranges too); ADDR(n) is its host n. */
+static int base;
+#define ADDR(n) t_fmt("198.51.100.%d", base + (n))
 static lxd_obj *bridge_obj;
 static bool bridge_tried;
 
@@ -24,15 +28,20 @@ static lxd_obj *bridge(void) {
     snprintf(bridge_name, sizeof bridge_name, "lxdt%dn", (int)getpid() % 1000000);
     atexit(teardown);
     lxd_obj *o = NULL;
-    if (lxd_network_create(t_client(),
-                           t_fmt("{\"name\":\"%s\",\"type\":\"bridge\",\"config\":{\"ipv4.address\":"
-                                 "\"192.0.2.1/24\",\"ipv4.nat\":\"false\",\"ipv4.dhcp\":\"false\","
-                                 "\"ipv6.address\":\"none\"}}",
-                                 bridge_name),
-                           true, &o) != LXD_OK) {
-        printf("    network create %s: %s\n", bridge_name, lxd_last_error_message());
-        return NULL;
+    for (int i = 0; i < 16 && !o; i++) {
+        base = 16 * (((int)getpid() + i) % 16);
+        if (t_sh("ip -4 -o addr | grep -q ' 198\\.51\\.100\\.%d/'", base + 1) == 0) continue;
+        if (lxd_network_create(t_client(),
+                               t_fmt("{\"name\":\"%s\",\"type\":\"bridge\",\"config\":{\"ipv4.address\":"
+                                     "\"%s/28\",\"ipv4.nat\":\"false\",\"ipv4.dhcp\":\"false\","
+                                     "\"ipv6.address\":\"none\"}}",
+                                     bridge_name, ADDR(1)),
+                               true, &o) != LXD_OK) {
+            printf("    network create %s on %s: %s\n", bridge_name, ADDR(1), lxd_last_error_message());
+            o = NULL;
+        }
     }
+    if (!o) return NULL;
     bridge_obj = o;
     return o;
 }
@@ -43,12 +52,12 @@ static lxd_obj *bridge(void) {
 
 TEST(bridge_state_and_leases) {
     BRIDGE();
-    CHECK_STREQ(t_sh_out("lxc network get %s ipv4.address", bridge_name), "192.0.2.1/24");
+    CHECK_STREQ(t_sh_out("lxc network get %s ipv4.address", bridge_name), t_fmt("%s/28", ADDR(1)));
     char *st = NULL, *le = NULL;
     CHECK_OK(lxd_network_state(net, NULL, true, &st));
     t_keep_str(st);
     CHECK_STREQ(t_jq(st, ".type"), "broadcast");
-    CHECK(t_contains(t_jq(st, "[.addresses[].address] | join(\" \")"), "192.0.2.1"));
+    CHECK(t_contains(t_jq(st, "[.addresses[].address] | join(\" \")"), ADDR(1)));
     CHECK_STREQ(t_jq(st, ".hwaddr"),
                 t_sh_out("lxc query /1.0/networks/%s/state | jq -r .hwaddr", bridge_name));
     CHECK_OK(lxd_network_leases(net, NULL, true, &le));
@@ -60,36 +69,38 @@ TEST(bridge_state_and_leases) {
 
 TEST(forward_create_update_delete) {
     BRIDGE();
-    const char *q = t_fmt("lxc query /1.0/networks/%s/forwards/192.0.2.10", bridge_name);
-    t_cleanup("lxc network forward delete %s 192.0.2.10 >/dev/null 2>&1", bridge_name);
+    const char *listen = t_dup(ADDR(10)), *t0 = t_dup(ADDR(12)), *t1 = t_dup(ADDR(13)), *t2 = t_dup(ADDR(14));
+    const char *q = t_fmt("lxc query /1.0/networks/%s/forwards/%s", bridge_name, listen);
+    t_cleanup("lxc network forward delete %s %s >/dev/null 2>&1", bridge_name, listen);
     lxd_obj *f = NULL;
     CHECK_OK(lxd_network_forward_create(
         net,
-        "{\"listen_address\":\"192.0.2.10\",\"description\":\"first\",\"ports\":[{\"protocol\":\"tcp\","
-        "\"listen_port\":\"80\",\"target_address\":\"192.0.2.20\",\"target_port\":\"8080\"}]}",
+        t_fmt("{\"listen_address\":\"%s\",\"description\":\"first\",\"ports\":[{\"protocol\":\"tcp\","
+              "\"listen_port\":\"80\",\"target_address\":\"%s\",\"target_port\":\"8080\"}]}",
+              listen, t0),
         true, &f));
     t_keep_obj(f);
     CHECK_STREQ(t_sh_out("%s | jq -r '.ports[0].target_port'", q), "8080");
     CHECK_STREQ(t_sh_out("%s | jq -r .description", q), "first");
 
     lxd_obj *g = NULL;
-    CHECK_OK(lxd_network_forward_get(net, "192.0.2.10", &g));
+    CHECK_OK(lxd_network_forward_get(net, listen, &g));
     t_keep_obj(g);
     CHECK_OK(lxd_obj_set(g, "description", "\"second\""));
     CHECK_OK(lxd_obj_set(g, "ports",
-                         "[{\"protocol\":\"udp\",\"listen_port\":\"53\",\"target_address\":\"192.0.2.21\"},"
-                         "{\"protocol\":\"tcp\",\"listen_port\":\"443\",\"target_address\":\"192.0.2.22\","
-                         "\"target_port\":\"8443\"}]"));
+                         t_fmt("[{\"protocol\":\"udp\",\"listen_port\":\"53\",\"target_address\":\"%s\"},"
+                         "{\"protocol\":\"tcp\",\"listen_port\":\"443\",\"target_address\":\"%s\","
+                         "\"target_port\":\"8443\"}]", t1, t2)));
     CHECK_OK(lxd_obj_save(g, true));
     CHECK_STREQ(t_sh_out("%s | jq -r .description", q), "second");
     CHECK_STREQ(t_sh_out("%s | jq -r '[.ports[] | .protocol + \":\" + .listen_port + \">\" + .target_address] | join(\" \")'", q),
-                "udp:53>192.0.2.21 tcp:443>192.0.2.22");
+                t_fmt("udp:53>%s tcp:443>%s", t1, t2));
 
     lxd_list *l = NULL;
     CHECK_OK(lxd_network_forward_all(net, &l));
     t_keep_list(l);
     CHECK(lxd_list_len(l) == 1);
-    CHECK(t_find_in(l, "listen_address", "192.0.2.10"));
+    CHECK(t_find_in(l, "listen_address", listen));
 
     CHECK_OK(lxd_obj_delete(g, true));
     CHECK(t_sh("%s >/dev/null 2>&1", q) != 0);
