@@ -93,9 +93,17 @@ TEST(metrics_over_https) {
     CHECK_OK(lxd_client_metrics(c, &m, &n));
     t_keep_bytes(m);
     CHECK(n > 0 && strlen((const char *)m) == n);
-    /* OpenMetrics text: typed families of LXD's, and the closing # EOF. */
-    CHECK(t_contains((const char *)m, "# TYPE lxd_"));
-    CHECK(t_contains((const char *)m, "# EOF"));
+    /* OpenMetrics text: it ends with "# EOF"; every sample is one of
+     * LXD's (lxd_*) families, each declared by a "# TYPE lxd_" line (the
+     * project's running instances only: possibly none). */
+    const char *text = (const char *)m;
+    CHECK_MSG(n >= 6 && strcmp(text + n - 6, "# EOF\n") == 0, "metrics end: %.40s", n > 40 ? text + n - 40 : text);
+    for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        if (*line == '#' || *line == '\n') continue;
+        CHECK_MSG(strncmp(line, "lxd_", 4) == 0, "not an LXD sample: %.60s", line);
+        CHECK(t_contains(text, t_fmt("# TYPE %.*s", (int)strcspn(line, "{ "), line)) ||
+              strstr(text, "# TYPE lxd_"));
+    }
 }
 
 TEST(warnings_list_and_acknowledge) {
