@@ -87,11 +87,19 @@ TEST(kind_info_matches_what_set_accepts_and_the_server_sends) {
         t_keep_str(info);
         CHECK(t_contains(info, t_fmt("\"kind\":%d", (int)k)));
         CHECK(t_contains(info, "\"attributes\":[{"));
-        /* A parent, when there is one, is a top-level kind that exists. */
-        int parent = t_kind_parent(k);
-        CHECK_MSG(parent == -1 || (parent >= 0 && parent < LXD_KIND_COUNT && t_kind_parent(parent) == -1),
-                  "kind %d: parent %d", k, parent);
+        /* A parent, when there is one, is a kind that exists, and the
+         * chain of parents ends at a top-level kind (a volume's snapshot:
+         * volume, pool). */
+        int parent = t_kind_parent(k), depth = 0;
+        for (int p = parent; p != -1 && depth < 4; p = t_kind_parent((lxd_kind)p), depth++)
+            CHECK_MSG(p >= 0 && p < LXD_KIND_COUNT && p != (int)k, "kind %d: parent %d", k, p);
+        CHECK_MSG(depth < 4, "kind %d: no top-level kind above it", k);
     }
+    CHECK(t_kind_parent(LXD_KIND_STORAGE_VOLUME) == LXD_KIND_STORAGE_POOL);
+    CHECK(t_kind_parent(LXD_KIND_STORAGE_VOLUME_SNAPSHOT) == LXD_KIND_STORAGE_VOLUME);
+    CHECK(t_kind_parent(LXD_KIND_STORAGE_VOLUME_BACKUP) == LXD_KIND_STORAGE_VOLUME);
+    CHECK(t_kind_parent(LXD_KIND_NETWORK_ZONE_RECORD) == LXD_KIND_NETWORK_ZONE);
+    CHECK(t_kind_parent(LXD_KIND_SERVER) == -1);
     CHECK(t_kind_parent(LXD_KIND_INSTANCE_SNAPSHOT) == LXD_KIND_INSTANCE);
     CHECK(t_kind_parent(LXD_KIND_INSTANCE_BACKUP) == LXD_KIND_INSTANCE);
     CHECK_STREQ(t_jq(t_kind_info(LXD_KIND_INSTANCE_SNAPSHOT), ".endpoint"),
