@@ -219,8 +219,9 @@ TEST(delete_project_in_use) {
     lxd_status s = lxd_obj_delete(p, true);
     printf("    deleting a project in use: %s: %s\n", lxd_status_name(s), lxd_last_error_message());
     CHECK_MSG(s != LXD_OK && s != LXD_ERR_INTERNAL, "%s", lxd_status_name(s));
-    /* LXD 5.0.2: 400 "Only empty projects can be removed". */
-    CHECK_STATUS(s, LXD_ERR_API);
+    /* LXD 5.0.2 answers HTTP 500 "Only empty projects can be removed":
+     * liblxd makes that LXD_ERR_CONFLICT, with LXD's message. */
+    CHECK_STATUS(s, LXD_ERR_CONFLICT);
     CHECK(t_icontains(lxd_last_error_message(), "only empty projects"));
     CHECK(t_sh("lxc query /1.0/projects/%s >/dev/null 2>&1", proj) == 0);
     /* Empty again, it goes. */
