@@ -359,16 +359,7 @@ pub fn copy_to(src: &Object, target: &Client, opts: &MoveOptions, wait: bool) ->
 /// LXD's answer for a name that is taken (HTTP 500 "… already exists"
 /// from 5.0.2) as `Conflict`.
 fn taken(e: Error) -> Error {
-    if matches!(e.kind, ErrorKind::Api | ErrorKind::OperationFailed)
-        && e.message.contains("already exists")
-    {
-        Error {
-            kind: ErrorKind::Conflict,
-            ..e
-        }
-    } else {
-        e
-    }
+    e.conflict_if_exists(&[ErrorKind::Api, ErrorKind::OperationFailed])
 }
 
 /// After the target's create was accepted: wait (the source's operation
