@@ -42,6 +42,20 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// This error as `Conflict` when it is of one of `kinds` and LXD's
+    /// message says the thing already exists (LXD 5.0.2 answers a taken
+    /// name with a bare HTTP 500 or a failed operation).
+    pub(crate) fn conflict_if_exists(self, kinds: &[ErrorKind]) -> Error {
+        if kinds.contains(&self.kind) && self.message.contains("already exists") {
+            Error {
+                kind: ErrorKind::Conflict,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,

@@ -320,16 +320,9 @@ fn send_upload(
     })
 }
 
-/// Map LXD's failure for an image it already has to `Conflict`.
+/// LXD's failure for an image it already has, as `Conflict`.
 pub(crate) fn conflict_if_exists(e: Error) -> Error {
-    if e.kind == ErrorKind::OperationFailed && e.message.contains("already exists") {
-        Error {
-            kind: ErrorKind::Conflict,
-            ..e
-        }
-    } else {
-        e
-    }
+    e.conflict_if_exists(&[ErrorKind::OperationFailed])
 }
 
 // ----- publish ------------------------------------------------------------
@@ -595,16 +588,17 @@ impl<'a> ExportSink<'a> {
         Ok(())
     }
 
-    fn write_body(&mut self, bytes: &[u8]) -> io::Result<()> {
+    /// Write the first `n` held bytes to the current part's file.
+    fn write_held(&mut self, n: usize) -> io::Result<()> {
         match self.file.as_mut() {
-            Some(f) => f.write_all(bytes),
+            Some(f) => f.write_all(&self.held[..n]),
             None => Ok(()),
         }
     }
 
     /// Take in `data` of a multipart body.
     fn feed(&mut self, data: &[u8]) -> io::Result<()> {
-        let delim = self.delimiter.clone().unwrap_or_default();
+        let delim_len = self.delimiter.as_ref().map_or(0, Vec::len);
         self.held.extend_from_slice(data);
         loop {
             match self.state {
@@ -613,23 +607,22 @@ impl<'a> ExportSink<'a> {
                     return Ok(());
                 }
                 Part::Preamble | Part::Body => {
-                    match find(&self.held, &delim) {
+                    let delim = self.delimiter.as_deref().unwrap_or_default();
+                    match find(&self.held, delim) {
                         Some(i) => {
                             if self.state == Part::Body {
-                                let body: Vec<u8> = self.held[..i].to_vec();
-                                self.write_body(&body)?;
+                                self.write_held(i)?;
                                 self.file = None;
                             }
-                            self.held.drain(..i + delim.len());
+                            self.held.drain(..i + delim_len);
                             self.state = Part::AfterDelimiter;
                         }
                         None => {
                             // Keep what could be the start of a delimiter.
-                            let keep = delim.len().saturating_sub(1).min(self.held.len());
+                            let keep = delim_len.saturating_sub(1).min(self.held.len());
                             let cut = self.held.len() - keep;
                             if self.state == Part::Body {
-                                let body: Vec<u8> = self.held[..cut].to_vec();
-                                self.write_body(&body)?;
+                                self.write_held(cut)?;
                             }
                             self.held.drain(..cut);
                             return Ok(());
@@ -745,7 +738,9 @@ impl Write for ExportSink<'_> {
                     .unwrap_or_else(|| format!("{}.tar", self.fp));
                 self.open(&name)?;
             }
-            self.write_body(buf)?;
+            if let Some(f) = self.file.as_mut() {
+                f.write_all(buf)?;
+            }
         }
         Ok(buf.len())
     }

@@ -423,16 +423,7 @@ impl Transfer<'_> {
 /// LXD's answer for a name that is taken (HTTP 500 "… already exists"
 /// from 5.0.2) as `Conflict`.
 fn taken(e: Error) -> Error {
-    if matches!(e.kind, ErrorKind::Api | ErrorKind::OperationFailed)
-        && e.message.contains("already exists")
-    {
-        Error {
-            kind: ErrorKind::Conflict,
-            ..e
-        }
-    } else {
-        e
-    }
+    e.conflict_if_exists(&[ErrorKind::Api, ErrorKind::OperationFailed])
 }
 
 /// Move instance `src` to the server of `target`: copy it (with its

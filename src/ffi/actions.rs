@@ -5,21 +5,9 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::*;
 use crate::kinds::Kind;
 use crate::model::Object;
-
-/// Optional JSON arguments: NULL is none.
-unsafe fn arg_opt_json(p: *const c_char, what: &str) -> Result<Option<Value>> {
-    match unsafe { arg_opt_str(p, what) }? {
-        None => Ok(None),
-        Some(text) => serde_json::from_str(text)
-            .map(Some)
-            .map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}"))),
-    }
-}
 
 lxd_export! {
     /// Run action `name` of `obj`'s kind: what an object does beyond its

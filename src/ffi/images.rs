@@ -121,14 +121,7 @@ lxd_export! {
         out: *mut *mut lxd_obj,
     ) -> lxd_status {
         let src = unsafe { obj_ref(source) }?;
-        let opts = unsafe { arg_opt_str(options_json, "options_json") }?;
-        let opts: Option<Value> = match opts {
-            None => None,
-            Some(t) => Some(
-                serde_json::from_str(t)
-                    .map_err(|e| Error::invalid(format!("options_json is not valid JSON: {e}")))?,
-            ),
-        };
+        let opts = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { arg_out(out, "out") }?;
         let obj = images::publish(src, opts.as_ref(), wait)?;
         *out = lxd_obj::boxed(obj);

@@ -211,6 +211,16 @@ pub(crate) unsafe fn arg_bytes<'a>(p: *const u8, len: usize, what: &str) -> Resu
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// Optional JSON input (arguments, options): NULL is none.
+pub(crate) unsafe fn arg_opt_json(p: *const c_char, what: &str) -> Result<Option<Value>> {
+    match unsafe { arg_opt_str(p, what) }? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}"))),
+    }
+}
+
 /// A local path: any bytes but NUL (Linux paths need not be UTF-8).
 pub(crate) unsafe fn arg_path<'a>(p: *const c_char, what: &str) -> Result<&'a Path> {
     if p.is_null() {
