@@ -131,7 +131,9 @@ fn key_doc(info: &kinds::KindInfo) -> &'static str {
         "uuid" => "uuid",
         "listen_address" => "listen address",
         "" => "nothing (there is one)",
-        _ if info.key_prefix.is_some() => "type/name (`custom/vol1`)",
+        _ if info.key_prefix.is_some() => {
+            "type/name (`custom/vol1`; a bare name is a custom volume)"
+        }
         _ => "name",
     }
 }

@@ -345,7 +345,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_IMAGE_ALIAS 12
 
 /**
- * StorageVolume objects, under StoragePool objects (`…/volumes`); keyed by type/name (`custom/vol1`).
+ * StorageVolume objects, under StoragePool objects (`…/volumes`); keyed by type/name (`custom/vol1`; a bare name is a custom volume).
  */
 #define LXD_KIND_STORAGE_VOLUME 13
 
@@ -2322,14 +2322,14 @@ lxd_status lxd_image_alias_create(const struct lxd_client *client,
                                   struct lxd_obj **out);
 
 /**
- * `lxd_child_get` for StorageVolume objects: fetch the one of this StoragePool by type/name (`custom/vol1`).
+ * `lxd_child_get` for StorageVolume objects: fetch the one of this StoragePool by type/name (`custom/vol1`; a bare name is a custom volume).
  */
 lxd_status lxd_storage_volume_get(const struct lxd_obj *parent,
                                   const char *key,
                                   struct lxd_obj **out);
 
 /**
- * `lxd_child_exists` for StorageVolume objects of this StoragePool, by type/name (`custom/vol1`).
+ * `lxd_child_exists` for StorageVolume objects of this StoragePool, by type/name (`custom/vol1`; a bare name is a custom volume).
  */
 lxd_status lxd_storage_volume_exists(const struct lxd_obj *parent,
                                      const char *key,

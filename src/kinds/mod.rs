@@ -264,13 +264,14 @@ impl KindInfo {
     }
 
     /// A key split into its prefix and own part (`custom/vol1` → `custom`,
-    /// `vol1`); for kinds without a prefix, `None` and the key.
+    /// `vol1`; a bare `vol1` takes the default prefix, as a create does);
+    /// for kinds without a prefix, `None` and the key.
     pub fn split_key<'k>(&self, key: &'k str) -> (Option<&'k str>, &'k str) {
         match self.key_prefix {
             None => (None, key),
-            Some(_) => match key.split_once('/') {
+            Some((_, default)) => match key.split_once('/') {
                 Some((p, k)) => (Some(p), k),
-                None => (None, key),
+                None => (Some(default), key),
             },
         }
     }

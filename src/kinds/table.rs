@@ -517,6 +517,8 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
     KindInfo {
         parent: Some(Kind::StoragePool),
         key_prefix: Some(("type", "custom")),
+        // LXD 5.0.2's ETag of a volume covers its name, type and config.
+        etag_blind: &["description"],
         // The pool's volumes of every project; renamed with `name`.
         actions: &[act("state", "GET", "/state")
             .returns(Returns::Document)
@@ -596,6 +598,9 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
     KindInfo {
         parent: Some(Kind::Network),
         key: "listen_address",
+        // LXD 5.0.2 sends an ETag for a forward but its PUT and PATCH
+        // ignore If-Match: every writable attribute is re-read before a save.
+        etag_blind: &["config", "description", "ports"],
         create: Create::Definition {
             field: "listen_address",
             resource: None,

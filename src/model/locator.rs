@@ -174,7 +174,14 @@ mod tests {
                 .unwrap(),
             "/1.0/storage-pools/p1/volumes/custom/v1/snapshots/s0"
         );
-        for bad in ["v1", "custom/", "/v1", "custom/..", "./v1"] {
+        // A bare name is a custom volume's (the type a create defaults to).
+        assert_eq!(
+            Locator::new(vec!["p1".into()], "v1")
+                .path(&c, Kind::StorageVolume, "")
+                .unwrap(),
+            "/1.0/storage-pools/p1/volumes/custom/v1"
+        );
+        for bad in ["custom/", "/v1", "custom/..", "./v1", ".."] {
             assert!(
                 Locator::new(vec!["p1".into()], bad)
                     .path(&c, Kind::StorageVolume, "")

@@ -354,3 +354,160 @@ int t_run(const struct t_case *cases, size_t n, int argc, char **argv) {
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
+
+/* ---- parents ---------------------------------------------------------------- */
+
+static lxd_obj *parents[LXD_KIND_COUNT];
+static const char *parent_paths[LXD_KIND_COUNT];
+static bool parent_tried[LXD_KIND_COUNT];
+static char *parent_teardown_cmds[8];
+static int n_parent_teardown;
+static int bridge_base = -1;
+
+static void parents_teardown(void) {
+    for (int k = 0; k < LXD_KIND_COUNT; k++) {
+        lxd_obj_free(parents[k]);
+        parents[k] = NULL;
+    }
+    /* Children before their parents: the last made goes first. */
+    while (n_parent_teardown > 0) {
+        char *cmd = parent_teardown_cmds[--n_parent_teardown];
+        run_shell(cmd);
+        free(cmd);
+    }
+}
+
+static void parent_made_with(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void parent_made_with(const char *fmt, ...) {
+    if (n_parent_teardown == 0) atexit(parents_teardown);
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = vformat(fmt, ap);
+    va_end(ap);
+    if (n_parent_teardown == 8) abort();
+    parent_teardown_cmds[n_parent_teardown++] = cmd;
+}
+
+const char *t_bridge_addr(int n) {
+    return bridge_base < 0 ? NULL : t_fmt("198.51.100.%d", bridge_base + n);
+}
+
+static lxd_obj *make_parent(lxd_kind kind, char *path, size_t path_len) {
+    lxd_obj *o = NULL;
+    lxd_status s = LXD_OK;
+    char name[96];
+    switch (kind) {
+    case LXD_KIND_INSTANCE:
+        snprintf(name, sizeof name, "%s", t_unique("parent"));
+        parent_made_with("lxc delete -f %s >/dev/null 2>&1", name);
+        s = lxd_container_create(
+            t_client(),
+            t_fmt("{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name),
+            true, &o);
+        snprintf(path, path_len, "/1.0/instances/%s", name);
+        break;
+    case LXD_KIND_STORAGE_POOL:
+        snprintf(name, sizeof name, "%s", t_unique("pool"));
+        /* The volumes tests left in it first (children of the harness's
+         * volume go with it), then the pool. */
+        parent_made_with("for v in $(lxc query /1.0/storage-pools/%s/volumes | jq -r '.[]' | "
+                         "grep /volumes/custom/); do lxc query -X DELETE \"$v\"; done "
+                         ">/dev/null 2>&1; lxc storage delete %s >/dev/null 2>&1",
+                         name, name);
+        s = lxd_storage_pool_create(t_client(),
+                                    t_fmt("{\"name\":\"%s\",\"driver\":\"dir\"}", name), true, &o);
+        snprintf(path, path_len, "/1.0/storage-pools/%s", name);
+        break;
+    case LXD_KIND_STORAGE_VOLUME: {
+        lxd_obj *pool = t_parent(LXD_KIND_STORAGE_POOL);
+        if (!pool) return NULL;
+        snprintf(name, sizeof name, "%s", t_unique("vol"));
+        parent_made_with("lxc query -X DELETE %s/volumes/custom/%s >/dev/null 2>&1",
+                         parent_paths[LXD_KIND_STORAGE_POOL], name);
+        s = lxd_child_create(pool, LXD_KIND_STORAGE_VOLUME, t_fmt("{\"name\":\"%s\"}", name), true,
+                             &o);
+        snprintf(path, path_len, "%s/volumes/custom/%s", parent_paths[LXD_KIND_STORAGE_POOL], name);
+        break;
+    }
+    case LXD_KIND_NETWORK:
+        /* Interface names: at most 15 characters. */
+        snprintf(name, sizeof name, "lxdt%dh", (int)getpid() % 1000000);
+        parent_made_with("for f in $(lxc query /1.0/networks/%s/forwards | jq -r '.[]'); do "
+                         "lxc query -X DELETE \"$f\"; done >/dev/null 2>&1; "
+                         "lxc network delete %s >/dev/null 2>&1",
+                         name, name);
+        /* A /28 of 198.51.100.0/24 no other bridge here holds. */
+        for (int i = 0; i < 16 && !o; i++) {
+            int base = 16 * (((int)getpid() + 7 + i) % 16);
+            if (t_sh("ip -4 -o addr | grep -q ' 198\\.51\\.100\\.%d/'", base + 1) == 0) continue;
+            s = lxd_network_create(
+                t_client(),
+                t_fmt("{\"name\":\"%s\",\"type\":\"bridge\",\"config\":{\"ipv4.address\":"
+                      "\"198.51.100.%d/28\",\"ipv4.nat\":\"false\",\"ipv4.dhcp\":\"false\","
+                      "\"ipv6.address\":\"none\"}}",
+                      name, base + 1),
+                true, &o);
+            if (s == LXD_OK) bridge_base = base;
+        }
+        snprintf(path, path_len, "/1.0/networks/%s", name);
+        break;
+    case LXD_KIND_NETWORK_ZONE:
+        snprintf(name, sizeof name, "%s.example.net", t_unique("zone"));
+        parent_made_with("for r in $(lxc query /1.0/network-zones/%s/records | jq -r '.[]'); do "
+                         "lxc query -X DELETE \"$r\"; done >/dev/null 2>&1; "
+                         "lxc network zone delete %s >/dev/null 2>&1",
+                         name, name);
+        s = lxd_network_zone_create(t_client(), t_fmt("{\"name\":\"%s\"}", name), true, &o);
+        snprintf(path, path_len, "/1.0/network-zones/%s", name);
+        break;
+    default:
+        printf("    the harness makes no parent of kind %d\n", (int)kind);
+        return NULL;
+    }
+    if (s != LXD_OK || !o) {
+        printf("    making a parent of kind %d: %s: %s\n", (int)kind, lxd_status_name(s),
+               lxd_last_error_message());
+        return NULL;
+    }
+    return o;
+}
+
+lxd_obj *t_parent(lxd_kind kind) {
+    if (kind < 0 || kind >= LXD_KIND_COUNT) return NULL;
+    if (parent_tried[kind]) return parents[kind];
+    parent_tried[kind] = true;
+    char path[256];
+    parents[kind] = make_parent(kind, path, sizeof path);
+    if (parents[kind]) parent_paths[kind] = strdup(path);
+    return parents[kind];
+}
+
+const char *t_parent_path(lxd_kind kind) {
+    return kind >= 0 && kind < LXD_KIND_COUNT && t_parent(kind) ? parent_paths[kind] : NULL;
+}
+
+const char *t_child_def(lxd_kind kind, const char *name, int n, const char **key) {
+    *key = name;
+    switch (kind) {
+    case LXD_KIND_INSTANCE_SNAPSHOT:
+    case LXD_KIND_INSTANCE_BACKUP:
+    case LXD_KIND_STORAGE_VOLUME_SNAPSHOT:
+    case LXD_KIND_STORAGE_VOLUME_BACKUP:
+        return t_fmt("{\"name\":\"%s\"}", name);
+    case LXD_KIND_NETWORK_ZONE_RECORD:
+        return t_fmt("{\"name\":\"%s\",\"entries\":[{\"type\":\"A\",\"value\":\"192.0.2.%d\","
+                     "\"ttl\":300}]}",
+                     name, 1 + n % 250);
+    case LXD_KIND_STORAGE_VOLUME:
+        *key = t_fmt("custom/%s", name);
+        return t_fmt("{\"name\":\"%s\",\"type\":\"custom\"}", name);
+    case LXD_KIND_NETWORK_FORWARD:
+        if (!t_parent(LXD_KIND_NETWORK)) return NULL;
+        *key = t_bridge_addr(2 + n % 13);
+        return t_fmt("{\"listen_address\":\"%s\",\"ports\":[{\"protocol\":\"tcp\","
+                     "\"listen_port\":\"80\",\"target_address\":\"%s\"}]}",
+                     *key, t_bridge_addr(14));
+    default:
+        return NULL;
+    }
+}

@@ -99,6 +99,32 @@ lxd_obj *t_find_in(lxd_list *l, const char *attr, const char *value);
  * (waiting). *out is kept (t_keep_obj) once created. */
 lxd_status t_new_container(const char *name, bool start, lxd_obj **out);
 
+/* ---- parents: objects that children live under -------------------------- */
+
+/* An object of `kind` for children to live under, one per program, made on
+ * first use and deleted (with all under it) when the program exits: a
+ * stopped busybox container (instances), a dir pool of its own (pools), a
+ * custom volume in it (volumes), a bridge on a free 198.51.100.x/28 with NAT
+ * and DHCP off (networks: configuration only, no traffic), a DNS zone
+ * (zones). NULL, the reason printed, for a kind it cannot make. Not freed by
+ * the caller. */
+lxd_obj *t_parent(lxd_kind kind);
+
+/* The URL path of t_parent(kind) ("/1.0/storage-pools/P/volumes/custom/V"),
+ * or NULL. */
+const char *t_parent_path(lxd_kind kind);
+
+/* Host `n` of the t_parent(LXD_KIND_NETWORK) bridge's /28 (1 is the
+ * bridge's own address). */
+const char *t_bridge_addr(int n);
+
+/* A definition that creates an object of child kind `kind` named `name`
+ * under t_parent of its parent kind, *key set to the key it will have (a
+ * network forward is keyed by a listen address the harness picks from
+ * `n`); NULL for a kind the harness cannot make (a network peer needs
+ * OVN). */
+const char *t_child_def(lxd_kind kind, const char *name, int n, const char **key);
+
 int t_run(const struct t_case *cases, size_t n, int argc, char **argv);
 
 #define TEST(name) static void name(void)
