@@ -731,7 +731,8 @@ lxd_status lxd_child_create(const struct lxd_obj *parent,
  * @param endpoint NULL for the local daemon (`$LXD_DIR/unix.socket`, else
  *   `/var/snap/lxd/common/lxd/unix.socket` if present, else
  *   `/var/lib/lxd/unix.socket`); a unix socket path (optionally `unix:`-prefixed);
- *   or `https://host[:port]` (port 8443 by default).
+ *   or `https://host[:port]` (port 8443 by default); or the members of one
+ *   cluster separated by commas (`"https://10.0.0.1:8443,https://10.0.0.2:8443"`).
  * @param options_json NULL, or a JSON object with any of: `"cert"` and `"key"`
  *   (PEM file paths of a client certificate), `"verify"` (bool, default true;
  *   false accepts any server certificate), `"server_cert"` (PEM path: trust
@@ -741,7 +742,32 @@ lxd_status lxd_child_create(const struct lxd_obj *parent,
  *   whole call may take, start to end, waits and transfers included; default
  *   none), `"max_response_bytes"` (the largest response read into memory,
  *   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
- *   and the raw API). Numbers are positive integers. Unknown keys are rejected.
+ *   and the raw API), `"target"` (a cluster member's name, or `"@group"`:
+ *   where new instances are placed, and whose member-specific state —
+ *   storage volumes and pools, networks, the server's config, resources —
+ *   calls read and change; see `lxd_client_derive`), `"endpoints"` (an
+ *   array of more member URLs of the same cluster, after those of
+ *   `endpoint`; with NULL `endpoint`, only these), `"failover"` (true or
+ *   `"on"`, the default, / false or `"off"`; see below). Numbers are
+ *   positive integers. Unknown keys are rejected.
+ *
+ * Several endpoints (one cluster: every member serves the same API and
+ * certificate, so `server_cert` pins `cluster.crt`): requests go to the
+ * first member, in the order given, that has not failed lately. When it
+ * stops answering (connection refused or reset, `timeout_ms` passed) it
+ * is left alone for a back-off (0.5 s, doubling up to 8 s, reset when it
+ * answers again) and the request goes to the next member — when that is
+ * safe: always if no connection carried it; once sent, only GET/HEAD,
+ * and PUT/PATCH/DELETE guarded by an ETag (`lxd_obj_save` sends one).
+ * Any other request that may have reached the member (a POST: a create,
+ * a rename, an exec) is never resent: it fails with `LXD_ERR_CONNECTION`
+ * and a message saying it may have been applied; the next call goes to
+ * the next member. Once its back-off is over a member is first choice
+ * again. Operations live on the member that runs them: a wait moves on
+ * with the client and goes on as long as that member runs; if it is the
+ * member that went down, the wait ends with `LXD_ERR_OPERATION_LOST` (or
+ * `LXD_ERR_TIMEOUT` at the caller's limit). With `"failover": "off"` only
+ * the first endpoint is used. `lxd_client_endpoint` names the one in use.
  * @param out receives the new client; free it with `lxd_client_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
  *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
@@ -753,6 +779,34 @@ lxd_status lxd_child_create(const struct lxd_obj *parent,
 lxd_status lxd_client_new(const char *endpoint,
                           const char *options_json,
                           struct lxd_client **out);
+
+/**
+ * A client on the same connections, members and options as `client`,
+ * with another project or cluster target: what the Go client's
+ * `UseProject`/`UseTarget` and pylxd's per-project clients do, without
+ * a parameter on every call. Objects fetched through the new client
+ * keep its project and target.
+ *
+ * @param options_json a JSON object with `"project"` and/or `"target"`:
+ *   a string (a project; a member's name or `"@group"`), or null to drop
+ *   `client`'s; keys left out keep `client`'s. Other keys are rejected.
+ * @param out receives the new client; free it with `lxd_client_free`
+ *   (independently of `client`).
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT`. No request is made.
+ */
+lxd_status lxd_client_derive(const struct lxd_client *client,
+                             const char *options_json,
+                             struct lxd_client **out);
+
+/**
+ * The endpoint requests of `client` go to now: with several members,
+ * the one in use (see `lxd_client_new`), e.g. `"https://10.0.0.2:8443"`;
+ * a socket path for a unix socket. No request is made.
+ * @param out receives the text; free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL arguments).
+ */
+lxd_status lxd_client_endpoint(const struct lxd_client *client,
+                               char **out);
 
 /**
  * Free a client. NULL is a no-op. Objects and lists made from it stay valid.
@@ -1758,8 +1812,41 @@ lxd_status lxd_certificate_token_revoke(const struct lxd_client *client,
                                         const char *id_or_name);
 
 /**
+ * Make a one-time join token for a new cluster member (`lxc cluster
+ * add NAME`): the new server hands it to `lxd_cluster_join` (as
+ * `cluster_password`) and becomes member NAME.
+ * @param options_json `{"server_name": NAME}` (needed).
+ * @param token_json receives `{"id", "token", "server_name",
+ *   "fingerprint", "addresses", "expires_at", "created_at"}`: `token`
+ *   is LXD's token string (as `lxc cluster add` prints it), `id` the
+ *   pending operation; free with `lxd_string_free`.
+ * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no server_name;
+ *   unknown option); LXD's errors (not clustered; a name in use).
+ */
+lxd_status lxd_cluster_join_token_create(const struct lxd_client *client,
+                                         const char *options_json,
+                                         char **token_json);
+
+/**
+ * The pending cluster join tokens (`lxc cluster list-tokens`), as a
+ * JSON array of what `lxd_cluster_join_token_create` returns.
+ * @param json_out receives the array; free with `lxd_string_free`.
+ */
+lxd_status lxd_cluster_join_tokens(const struct lxd_client *client,
+                                   char **json_out);
+
+/**
+ * Revoke a pending cluster join token, named by its `id` or its
+ * member's name (`lxc cluster revoke-token`).
+ * @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such pending token).
+ */
+lxd_status lxd_cluster_join_token_revoke(const struct lxd_client *client,
+                                         const char *id_or_name);
+
+/**
  * The server's hardware (`GET /1.0/resources`: CPU, memory, GPUs,
- * network cards, storage, USB, PCI, system) as JSON.
+ * network cards, storage, USB, PCI, system) as JSON; in a cluster,
+ * the client's target member's (see `lxd_client_derive`).
  * @param json_out receives the document; free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_EXTENSION_MISSING` (no `resources`);
  *   LXD's errors.
@@ -2661,14 +2748,6 @@ lxd_status lxd_cluster_member_restore(const struct lxd_obj *obj,
                                       const char *args_json,
                                       bool wait,
                                       char **result_json);
-
-/**
- * A join token for a new member (the operation's metadata holds it). The action `join_token` of ClusterMember objects, as `lxd_collection_action`; arguments: server_name (the member to be).
- */
-lxd_status lxd_cluster_member_join_token(const struct lxd_client *client,
-                                         const char *args_json,
-                                         bool wait,
-                                         char **result_json);
 
 /**
  * `lxd_get` for ClusterGroup objects: fetch one by name.

@@ -24,6 +24,14 @@ pub struct Options {
     pub deadline: Option<Duration>,
     pub max_response_bytes: Option<u64>,
     pub project: Option<String>,
+    /// More endpoints: the members of one cluster.
+    pub endpoints: Vec<String>,
+    /// Move to the next member when the one in use stops answering
+    /// (default: on when there are several endpoints).
+    pub failover: Option<bool>,
+    /// The cluster member (or `@group`) that creations and member-specific
+    /// requests are for.
+    pub target: Option<String>,
 }
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,7 +44,8 @@ const WAIT_GRACE: Duration = Duration::from_millis(900);
 
 impl Options {
     /// Parse `{"cert":…, "key":…, "verify":…, "server_cert":…, "timeout_ms":…,
-    /// "deadline_ms":…, "max_response_bytes":…, "project":…}`.
+    /// "deadline_ms":…, "max_response_bytes":…, "project":…, "endpoints":[…],
+    /// "failover":…, "target":…}`.
     /// Unknown keys and wrong types are errors, so a typo never goes unnoticed.
     pub fn from_json(text: Option<&str>) -> Result<Options> {
         let Some(text) = text else {
@@ -70,15 +79,36 @@ impl Options {
                 "timeout_ms" => o.timeout = Some(Duration::from_millis(positive(&k, &v)?)),
                 "deadline_ms" => o.deadline = Some(Duration::from_millis(positive(&k, &v)?)),
                 "max_response_bytes" => o.max_response_bytes = Some(positive(&k, &v)?),
-                "project" => {
-                    o.project = Some(
-                        v.as_str()
-                            .filter(|s| !s.is_empty())
-                            .ok_or_else(|| {
-                                Error::invalid("option \"project\" must be a non-empty string")
-                            })?
-                            .to_string(),
-                    )
+                "project" => o.project = Some(non_empty(&k, &v)?),
+                "target" => o.target = Some(non_empty(&k, &v)?),
+                "endpoints" => {
+                    let list = v.as_array().ok_or_else(|| {
+                        Error::invalid("option \"endpoints\" must be an array of URLs")
+                    })?;
+                    for e in list {
+                        o.endpoints.push(
+                            e.as_str()
+                                .filter(|s| !s.is_empty())
+                                .ok_or_else(|| {
+                                    Error::invalid(
+                                        "option \"endpoints\" must hold non-empty strings",
+                                    )
+                                })?
+                                .to_string(),
+                        );
+                    }
+                }
+                "failover" => {
+                    o.failover = Some(match &v {
+                        Value::Bool(b) => *b,
+                        Value::String(s) if s == "on" => true,
+                        Value::String(s) if s == "off" => false,
+                        _ => {
+                            return Err(Error::invalid(
+                                "option \"failover\" must be true/false or \"on\"/\"off\"",
+                            ));
+                        }
+                    })
                 }
                 other => return Err(Error::invalid(format!("unknown option {other:?}"))),
             }
@@ -100,6 +130,14 @@ impl Options {
             trust,
         }
     }
+}
+
+/// A non-empty string option.
+fn non_empty(name: &str, v: &Value) -> Result<String> {
+    v.as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Error::invalid(format!("option {name:?} must be a non-empty string")))
 }
 
 /// A positive integer option (at most 2^53, what JSON numbers hold exactly).
@@ -225,7 +263,8 @@ pub fn encode_component(s: &str) -> String {
 }
 
 struct Inner {
-    transport: Transport,
+    /// Shared by the clients derived from this one.
+    transport: Arc<Transport>,
     timeout: Duration,
     /// Bound of one whole call (`deadline_ms`).
     deadline: Option<Duration>,
@@ -234,6 +273,7 @@ struct Inner {
     /// found closed or failed when it was read (see [`Client::server_pid`]).
     server: RwLock<(Option<u64>, u64)>,
     project: Option<String>,
+    target: Option<String>,
     /// PEM file of the client certificate (HTTPS), for `authenticate`.
     client_cert: Option<PathBuf>,
     host: RwLock<Value>,
@@ -252,6 +292,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("endpoint", self.inner.transport.endpoint())
             .field("project", &self.inner.project)
+            .field("target", &self.inner.target)
             .finish()
     }
 }
@@ -259,22 +300,84 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Open a client and fetch `GET /1.0`, as pylxd does, so an unreachable
     /// or non-LXD endpoint fails here.
+    ///
+    /// `endpoint` may list the members of one cluster, separated by
+    /// commas, and `options.endpoints` adds more; with several, requests
+    /// go to the first member that answers (see [`Transport::send`]).
     pub fn new(endpoint: Option<&str>, options: &Options) -> Result<Client> {
-        let endpoint = Endpoint::parse(endpoint)?;
-        let tls = match endpoint {
-            Endpoint::Https { .. } => Some(tls::client_config(&options.tls())?),
-            Endpoint::Unix(_) => None,
+        let mut endpoints: Vec<Endpoint> = Vec::new();
+        let named: Vec<&str> = endpoint
+            .map(|e| e.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        if named.iter().any(|e| e.is_empty()) && endpoint != Some("") {
+            return Err(Error::invalid(format!(
+                "endpoint {:?}: an empty member in the list",
+                endpoint.unwrap_or("")
+            )));
+        }
+        for text in named
+            .iter()
+            .copied()
+            .chain(options.endpoints.iter().map(String::as_str))
+        {
+            let e = Endpoint::parse(Some(text))?;
+            if !endpoints.contains(&e) {
+                endpoints.push(e);
+            }
+        }
+        if endpoints.is_empty() {
+            endpoints.push(Endpoint::parse(endpoint)?);
+        }
+        let tls = if endpoints
+            .iter()
+            .any(|e| matches!(e, Endpoint::Https { .. }))
+        {
+            Some(tls::client_config(&options.tls())?)
+        } else {
+            None
         };
         let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let client = Client::unconnected(Transport::new(endpoint, tls, Some(timeout)), options);
+        let failover = options.failover.unwrap_or(true);
+        let transport = Transport::with_members(endpoints, tls, Some(timeout), failover);
+        let client = Client::unconnected(transport, options);
         client.refresh_host_info()?;
         Ok(client)
+    }
+
+    /// A client on the same connections (and members) with another
+    /// project and target: `None` keeps this client's, `Some(None)`
+    /// drops it.
+    pub fn derive(
+        &self,
+        project: Option<Option<String>>,
+        target: Option<Option<String>>,
+    ) -> Client {
+        let i = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                transport: i.transport.clone(),
+                timeout: i.timeout,
+                deadline: i.deadline,
+                max_body: i.max_body,
+                server: RwLock::new(*i.server.read().unwrap_or_else(|p| p.into_inner())),
+                project: project.unwrap_or_else(|| i.project.clone()),
+                target: target.unwrap_or_else(|| i.target.clone()),
+                client_cert: i.client_cert.clone(),
+                host: RwLock::new(self.host_info()),
+                extensions: RwLock::new(
+                    i.extensions
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone(),
+                ),
+            }),
+        }
     }
 
     fn unconnected(transport: Transport, options: &Options) -> Client {
         Client {
             inner: Arc::new(Inner {
-                transport,
+                transport: Arc::new(transport),
                 timeout: options.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 deadline: options.deadline,
                 max_body: options
@@ -282,6 +385,7 @@ impl Client {
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 server: RwLock::new((None, 0)),
                 project: options.project.clone(),
+                target: options.target.clone(),
                 client_cert: options.cert.clone(),
                 host: RwLock::new(Value::Null),
                 extensions: RwLock::new(HashSet::new()),
@@ -461,6 +565,22 @@ impl Client {
         self.inner.project.as_deref()
     }
 
+    pub fn target(&self) -> Option<&str> {
+        self.inner.target.as_deref()
+    }
+
+    /// Add `target=` to a path unless it already names one (or the
+    /// client has no target).
+    pub fn with_target(&self, path: &str) -> String {
+        match &self.inner.target {
+            Some(t) if !has_query_param(path, "target") => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{sep}target={}", encode_component(t))
+            }
+            _ => path.to_string(),
+        }
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         self.inner.transport.endpoint()
     }
@@ -525,6 +645,17 @@ impl Client {
                 format!("the server lacks the API extension {name:?}"),
             ))
         }
+    }
+
+    /// Whether the server is a cluster member (`environment.server_clustered`).
+    pub fn clustered(&self) -> bool {
+        self.inner
+            .host
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .pointer("/environment/server_clustered")
+            .and_then(Value::as_bool)
+            == Some(true)
     }
 
     /// Whether the server trusts this client (`auth` is `trusted`).
@@ -743,6 +874,20 @@ impl Client {
                     return Err(Error::new(
                         ErrorKind::Timeout,
                         format!("waiting for operation {id}: timed out: {why}"),
+                    ));
+                }
+                // In a cluster, the member a wait reaches forwards it to the
+                // member running the operation; when that one is down, LXD
+                // 5.0.2 answers 500 ("Missing event connection with target
+                // cluster member") after 10 s.
+                Err(e) if e.http_status >= 500 && self.clustered() => {
+                    return Err(Error::new(
+                        ErrorKind::OperationLost,
+                        format!(
+                            "operation {id}: the cluster member running it does not answer, so \
+                             whether it took effect is unknown (LXD: {})",
+                            e.message
+                        ),
                     ));
                 }
                 Err(e) => return Err(e),

@@ -1,9 +1,10 @@
-//! Trust tokens: one-time tokens with which a client gets its certificate
+//! One-time tokens: trust tokens, with which a client gets its certificate
 //! trusted (`lxc config trust add` without a certificate, then `lxc remote
-//! add NAME TOKEN`). A token is a pending operation of the server; the
-//! string handed to the new client is LXD's: base64 of a JSON document
-//! with the client's name, the server's fingerprint and addresses, the
-//! secret and the expiry.
+//! add NAME TOKEN`), and cluster join tokens, with which a new member joins
+//! (`lxc cluster add NAME`). A token is a pending operation of the server;
+//! the string handed over is LXD's: base64 of a JSON document with whom it
+//! is for, the server's fingerprint and addresses, the secret and the
+//! expiry.
 
 use serde_json::{Map, Value, json};
 
@@ -32,99 +33,171 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// The client's name and expiry in a token operation's metadata (LXD
-/// 5.0.2 keeps the request, and `expiresAt` when tokens expire).
-fn name_and_expiry(meta: &Map<String, Value>) -> (Value, Value) {
-    let name = meta
-        .get("client_name")
-        .or_else(|| meta.get("request").and_then(|r| r.get("name")))
+/// The two kinds of one-time tokens LXD hands out as pending operations
+/// of class "token".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A trust token for a new client (`POST /1.0/certificates` with
+    /// `token: true`; its metadata keeps the request).
+    Client,
+    /// A join token for a new cluster member (`POST /1.0/cluster/members`;
+    /// its metadata names the member to be, `serverName`).
+    Join,
+}
+
+impl TokenKind {
+    /// The attribute naming whom the token is for, in what callers get
+    /// and in the token string.
+    fn name_field(self) -> &'static str {
+        match self {
+            TokenKind::Client => "client_name",
+            TokenKind::Join => "server_name",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            TokenKind::Client => "trust token",
+            TokenKind::Join => "cluster join token",
+        }
+    }
+
+    /// Whether a token operation's metadata is one of this kind.
+    fn is(self, meta: &Map<String, Value>) -> bool {
+        meta.contains_key("secret")
+            && match self {
+                TokenKind::Client => meta.contains_key("request"),
+                TokenKind::Join => meta.contains_key("serverName"),
+            }
+    }
+
+    /// Whom the token is for and its expiry, from a token operation's
+    /// metadata (LXD 5.0.2 keeps a client token's request, and
+    /// `expiresAt` when tokens expire).
+    fn name_and_expiry(self, meta: &Map<String, Value>) -> (Value, Value) {
+        let name = match self {
+            TokenKind::Client => meta
+                .get("client_name")
+                .or_else(|| meta.get("request").and_then(|r| r.get("name"))),
+            TokenKind::Join => meta.get("server_name").or_else(|| meta.get("serverName")),
+        }
         .cloned()
         .unwrap_or(Value::Null);
-    let expiry = meta
-        .get("expires_at")
-        .or_else(|| meta.get("expiresAt"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    (name, expiry)
+        let expiry = meta
+            .get("expires_at")
+            .or_else(|| meta.get("expiresAt"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        (name, expiry)
+    }
+
+    /// The token string of a token operation's metadata.
+    fn token_string(self, meta: &Map<String, Value>) -> Option<String> {
+        let (name, expiry) = self.name_and_expiry(meta);
+        // The fields of LXD's CertificateAddToken / ClusterMemberJoinToken,
+        // in its order; a token that does not expire carries Go's zero
+        // time, as lxc's do.
+        let mut doc = Map::new();
+        doc.insert(self.name_field().into(), name);
+        doc.insert("fingerprint".into(), meta.get("fingerprint")?.clone());
+        doc.insert("addresses".into(), meta.get("addresses")?.clone());
+        doc.insert("secret".into(), meta.get("secret")?.clone());
+        doc.insert(
+            "expires_at".into(),
+            if expiry.is_null() {
+                json!("0001-01-01T00:00:00Z")
+            } else {
+                expiry
+            },
+        );
+        Some(base64(Value::Object(doc).to_string().as_bytes()))
+    }
+
+    /// What callers get for a token: the token string and what it says.
+    fn describe(self, op: &Map<String, Value>) -> Option<Value> {
+        let meta = op.get("metadata")?.as_object()?;
+        let (name, expiry) = self.name_and_expiry(meta);
+        let mut out = Map::new();
+        out.insert("id".into(), op.get("id")?.clone());
+        out.insert("token".into(), Value::String(self.token_string(meta)?));
+        out.insert(self.name_field().into(), name);
+        out.insert(
+            "fingerprint".into(),
+            meta.get("fingerprint").cloned().unwrap_or_default(),
+        );
+        out.insert(
+            "addresses".into(),
+            meta.get("addresses").cloned().unwrap_or_default(),
+        );
+        out.insert("expires_at".into(), expiry);
+        out.insert(
+            "created_at".into(),
+            op.get("created_at").cloned().unwrap_or_default(),
+        );
+        Some(Value::Object(out))
+    }
 }
 
-/// The token string of a token operation's metadata.
-fn token_string(meta: &Map<String, Value>) -> Option<String> {
-    let (name, expiry) = name_and_expiry(meta);
-    // The fields of LXD's CertificateAddToken, in its order; a token that
-    // does not expire carries Go's zero time, as lxc's do.
-    let doc = json!({
-        "client_name": name,
-        "fingerprint": meta.get("fingerprint")?,
-        "addresses": meta.get("addresses")?,
-        "secret": meta.get("secret")?,
-        "expires_at": if expiry.is_null() { json!("0001-01-01T00:00:00Z") } else { expiry },
-    });
-    Some(base64(doc.to_string().as_bytes()))
-}
-
-/// What callers get for a token: the token string and what it says.
-fn describe(op: &Map<String, Value>) -> Option<Value> {
-    let meta = op.get("metadata")?.as_object()?;
-    let (name, expiry) = name_and_expiry(meta);
-    Some(json!({
-        "id": op.get("id")?,
-        "token": token_string(meta)?,
-        "client_name": name,
-        "fingerprint": meta.get("fingerprint"),
-        "addresses": meta.get("addresses"),
-        "expires_at": expiry,
-        "created_at": op.get("created_at"),
-    }))
-}
-
-/// Make a token for a client named `options.name` (and optionally
-/// `projects`, `restricted`, `type`).
-pub fn create_token(client: &Client, options: &Value) -> Result<Value> {
+/// Make a token: for a client named `options.name` (and optionally
+/// `projects`, `restricted`, `type`), or for a member `options.server_name`.
+pub fn create_token(client: &Client, kind: TokenKind, options: &Value) -> Result<Value> {
     let Value::Object(opts) = options else {
         return Err(Error::invalid("token options must be a JSON object"));
     };
-    const KNOWN: [&str; 4] = ["name", "projects", "restricted", "type"];
-    if let Some(k) = opts.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+    let (known, needed, path): (&[&str], &str, &str) = match kind {
+        TokenKind::Client => (
+            &["name", "projects", "restricted", "type"],
+            "name",
+            "/1.0/certificates",
+        ),
+        TokenKind::Join => (&["server_name"], "server_name", "/1.0/cluster/members"),
+    };
+    if let Some(k) = opts.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(Error::invalid(format!(
             "unknown token option {k:?} (known: {})",
-            KNOWN.join(", ")
+            known.join(", ")
         )));
     }
     if opts
-        .get("name")
+        .get(needed)
         .and_then(Value::as_str)
         .is_none_or(str::is_empty)
     {
-        return Err(Error::invalid(
-            "a token needs the \"name\" of the client it is for",
-        ));
+        return Err(Error::invalid(format!(
+            "a {} needs the {needed:?} it is for",
+            kind.what()
+        )));
     }
     let mut body = opts.clone();
-    body.insert("token".into(), Value::Bool(true));
-    body.entry("type").or_insert(json!("client"));
-    let resp = client.request("POST", "/1.0/certificates", Some(&Value::Object(body)), &[])?;
+    if kind == TokenKind::Client {
+        body.insert("token".into(), Value::Bool(true));
+        body.entry("type").or_insert(json!("client"));
+    }
+    let resp = client.request("POST", path, Some(&Value::Object(body)), &[])?;
     match resp.metadata() {
-        Value::Object(op) => describe(op),
+        Value::Object(op) => kind.describe(op),
         _ => None,
     }
-    .ok_or_else(|| Error::protocol("the server's token operation did not describe a token"))
+    .ok_or_else(|| {
+        Error::protocol(format!(
+            "the server's token operation did not describe a {}",
+            kind.what()
+        ))
+    })
 }
 
-/// The pending tokens (not used yet, not expired, not revoked).
-pub fn tokens(client: &Client) -> Result<Value> {
+/// The pending tokens of a kind (not used yet, not expired, not revoked).
+pub fn tokens(client: &Client, kind: TokenKind) -> Result<Value> {
     let resp = client.request("GET", "/1.0/operations?recursion=1", None, &[])?;
     let mut out = Vec::new();
     if let Value::Object(groups) = resp.into_metadata() {
         for op in groups.values().filter_map(Value::as_array).flatten() {
             let Some(op) = op.as_object() else { continue };
-            // A certificate token: class "token" with a secret and the
-            // certificate request (cluster join tokens name no request).
             let meta = op.get("metadata").and_then(Value::as_object);
             let is_token = op.get("class").and_then(Value::as_str) == Some("token")
                 && op.get("status").and_then(Value::as_str) == Some("Running")
-                && meta.is_some_and(|m| m.contains_key("secret") && m.contains_key("request"));
-            if let Some(t) = is_token.then(|| describe(op)).flatten() {
+                && meta.is_some_and(|m| kind.is(m));
+            if let Some(t) = is_token.then(|| kind.describe(op)).flatten() {
                 out.push(t);
             }
         }
@@ -132,22 +205,22 @@ pub fn tokens(client: &Client) -> Result<Value> {
     Ok(Value::Array(out))
 }
 
-/// Revoke a pending token, by its operation id or its client's name.
-pub fn revoke_token(client: &Client, id_or_name: &str) -> Result<()> {
-    let Value::Array(list) = tokens(client)? else {
+/// Revoke a pending token, by its operation id or whom it is for.
+pub fn revoke_token(client: &Client, kind: TokenKind, id_or_name: &str) -> Result<()> {
+    let Value::Array(list) = tokens(client, kind)? else {
         return Err(Error::protocol("no token list"));
     };
     let id = list
         .iter()
         .find(|t| {
             t.get("id").and_then(Value::as_str) == Some(id_or_name)
-                || t.get("client_name").and_then(Value::as_str) == Some(id_or_name)
+                || t.get(kind.name_field()).and_then(Value::as_str) == Some(id_or_name)
         })
         .and_then(|t| t.get("id").and_then(Value::as_str))
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
-                format!("no pending trust token {id_or_name:?}"),
+                format!("no pending {} {id_or_name:?}", kind.what()),
             )
         })?;
     let path = format!("/1.0/operations/{}", encode_component(id));

@@ -139,7 +139,7 @@ impl Client {
             path.split('?').next().unwrap_or(path)
         );
         let step = self.step_timeout(&what)?;
-        let mut stream = self.transport().dialer().dial_within(Some(step))?;
+        let (mut stream, host) = self.transport().dial_within(Some(step))?;
         stream
             .set_timeout(Some(step))
             .map_err(|e| Error::from_io(&what, &e))?;
@@ -147,8 +147,7 @@ impl Client {
             return Err(Error::invalid(format!("{what}: not a valid request")));
         }
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: liblxd/{}\r\nConnection: Upgrade\r\nUpgrade: {protocol}\r\n\r\n",
-            self.transport().host_header(),
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: liblxd/{}\r\nConnection: Upgrade\r\nUpgrade: {protocol}\r\n\r\n",
             env!("CARGO_PKG_VERSION"),
         );
         stream

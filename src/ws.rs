@@ -91,11 +91,11 @@ impl Client {
     pub fn websocket(&self, path: &str) -> Result<Ws> {
         let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
         let step = self.step_timeout(&what)?;
-        let stream = self.transport().dialer().dial_within(Some(step))?;
+        let (stream, host) = self.transport().dial_within(Some(step))?;
         stream
             .set_timeout(Some(step))
             .map_err(|e| Error::from_io(&what, &e))?;
-        let url = format!("ws://{}{}", self.transport().host_header(), path);
+        let url = format!("ws://{host}{path}");
         Ws::handshake(stream, &url, what)
     }
 }

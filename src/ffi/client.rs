@@ -33,7 +33,8 @@ lxd_export! {
     /// @param endpoint NULL for the local daemon (`$LXD_DIR/unix.socket`, else
     ///   `/var/snap/lxd/common/lxd/unix.socket` if present, else
     ///   `/var/lib/lxd/unix.socket`); a unix socket path (optionally `unix:`-prefixed);
-    ///   or `https://host[:port]` (port 8443 by default).
+    ///   or `https://host[:port]` (port 8443 by default); or the members of one
+    ///   cluster separated by commas (`"https://10.0.0.1:8443,https://10.0.0.2:8443"`).
     /// @param options_json NULL, or a JSON object with any of: `"cert"` and `"key"`
     ///   (PEM file paths of a client certificate), `"verify"` (bool, default true;
     ///   false accepts any server certificate), `"server_cert"` (PEM path: trust
@@ -43,7 +44,32 @@ lxd_export! {
     ///   whole call may take, start to end, waits and transfers included; default
     ///   none), `"max_response_bytes"` (the largest response read into memory,
     ///   default 67108864 = 64 MiB), `"project"` (project for project-scoped calls
-    ///   and the raw API). Numbers are positive integers. Unknown keys are rejected.
+    ///   and the raw API), `"target"` (a cluster member's name, or `"@group"`:
+    ///   where new instances are placed, and whose member-specific state —
+    ///   storage volumes and pools, networks, the server's config, resources —
+    ///   calls read and change; see `lxd_client_derive`), `"endpoints"` (an
+    ///   array of more member URLs of the same cluster, after those of
+    ///   `endpoint`; with NULL `endpoint`, only these), `"failover"` (true or
+    ///   `"on"`, the default, / false or `"off"`; see below). Numbers are
+    ///   positive integers. Unknown keys are rejected.
+    ///
+    /// Several endpoints (one cluster: every member serves the same API and
+    /// certificate, so `server_cert` pins `cluster.crt`): requests go to the
+    /// first member, in the order given, that has not failed lately. When it
+    /// stops answering (connection refused or reset, `timeout_ms` passed) it
+    /// is left alone for a back-off (0.5 s, doubling up to 8 s, reset when it
+    /// answers again) and the request goes to the next member — when that is
+    /// safe: always if no connection carried it; once sent, only GET/HEAD,
+    /// and PUT/PATCH/DELETE guarded by an ETag (`lxd_obj_save` sends one).
+    /// Any other request that may have reached the member (a POST: a create,
+    /// a rename, an exec) is never resent: it fails with `LXD_ERR_CONNECTION`
+    /// and a message saying it may have been applied; the next call goes to
+    /// the next member. Once its back-off is over a member is first choice
+    /// again. Operations live on the member that runs them: a wait moves on
+    /// with the client and goes on as long as that member runs; if it is the
+    /// member that went down, the wait ends with `LXD_ERR_OPERATION_LOST` (or
+    /// `LXD_ERR_TIMEOUT` at the caller's limit). With `"failover": "off"` only
+    /// the first endpoint is used. `lxd_client_endpoint` names the one in use.
     /// @param out receives the new client; free it with `lxd_client_free`.
     /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
     ///   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
@@ -61,6 +87,81 @@ lxd_export! {
         let options = Options::from_json(unsafe { arg_opt_str(options_json, "options_json") }?)?;
         let client = Client::new(endpoint, &options)?;
         *out = Box::into_raw(Box::new(lxd_client { client }));
+        Ok(())
+    }
+}
+
+lxd_export! {
+    /// A client on the same connections, members and options as `client`,
+    /// with another project or cluster target: what the Go client's
+    /// `UseProject`/`UseTarget` and pylxd's per-project clients do, without
+    /// a parameter on every call. Objects fetched through the new client
+    /// keep its project and target.
+    ///
+    /// @param options_json a JSON object with `"project"` and/or `"target"`:
+    ///   a string (a project; a member's name or `"@group"`), or null to drop
+    ///   `client`'s; keys left out keep `client`'s. Other keys are rejected.
+    /// @param out receives the new client; free it with `lxd_client_free`
+    ///   (independently of `client`).
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT`. No request is made.
+    fn lxd_client_derive(
+        client: *const lxd_client,
+        options_json: *const c_char,
+        out: *mut *mut lxd_client,
+    ) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let text = unsafe { arg_str(options_json, "options_json") }?;
+        let (project, target) = derive_options(text)?;
+        *out = Box::into_raw(Box::new(lxd_client { client: c.client.derive(project, target) }));
+        Ok(())
+    }
+}
+
+/// `{"project": …, "target": …}` of `lxd_client_derive`: for each, None
+/// (left out), Some(None) (null) or Some(Some(name)).
+type Derived = (Option<Option<String>>, Option<Option<String>>);
+
+fn derive_options(text: &str) -> crate::error::Result<Derived> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("options are not valid JSON: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(Error::invalid("options must be a JSON object"));
+    };
+    let (mut project, mut target) = (None, None);
+    for (k, v) in map {
+        let val = match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) if !s.is_empty() => Some(s),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "option {k:?} must be a non-empty string or null"
+                )));
+            }
+        };
+        match k.as_str() {
+            "project" => project = Some(val),
+            "target" => target = Some(val),
+            other => return Err(Error::invalid(format!("unknown option {other:?}"))),
+        }
+    }
+    Ok((project, target))
+}
+
+lxd_export! {
+    /// The endpoint requests of `client` go to now: with several members,
+    /// the one in use (see `lxd_client_new`), e.g. `"https://10.0.0.2:8443"`;
+    /// a socket path for a unix socket. No request is made.
+    /// @param out receives the text; free with `lxd_string_free`.
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL arguments).
+    fn lxd_client_endpoint(client: *const lxd_client, out: *mut *mut c_char) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let out = unsafe { arg_out(out, "out") }?;
+        let text = match c.client.endpoint() {
+            crate::transport::Endpoint::Unix(p) => p.display().to_string(),
+            e @ crate::transport::Endpoint::Https { .. } => format!("https://{}", e.host_header()),
+        };
+        *out = c_string(text);
         Ok(())
     }
 }

@@ -28,7 +28,7 @@ lxd_export! {
         let c = unsafe { arg_ref(client, "client") }?;
         let opts = unsafe { arg_json(options_json, "options_json") }?;
         let out = unsafe { arg_out(token_json, "token_json") }?;
-        let t = trust::create_token(&c.client, &opts)?;
+        let t = trust::create_token(&c.client, trust::TokenKind::Client, &opts)?;
         *out = c_json(&t);
         Ok(())
     }
@@ -39,7 +39,7 @@ lxd_export! {
     fn lxd_certificate_tokens(client: *const lxd_client, json_out: *mut *mut c_char) -> lxd_status {
         let c = unsafe { arg_ref(client, "client") }?;
         let out = unsafe { arg_out(json_out, "json_out") }?;
-        *out = c_json(&trust::tokens(&c.client)?);
+        *out = c_json(&trust::tokens(&c.client, trust::TokenKind::Client)?);
         Ok(())
     }
 
@@ -49,11 +49,54 @@ lxd_export! {
     fn lxd_certificate_token_revoke(client: *const lxd_client, id_or_name: *const c_char) -> lxd_status {
         let c = unsafe { arg_ref(client, "client") }?;
         let which = unsafe { arg_str(id_or_name, "id_or_name") }?;
-        trust::revoke_token(&c.client, which)
+        trust::revoke_token(&c.client, trust::TokenKind::Client, which)
+    }
+
+    /// Make a one-time join token for a new cluster member (`lxc cluster
+    /// add NAME`): the new server hands it to `lxd_cluster_join` (as
+    /// `cluster_password`) and becomes member NAME.
+    /// @param options_json `{"server_name": NAME}` (needed).
+    /// @param token_json receives `{"id", "token", "server_name",
+    ///   "fingerprint", "addresses", "expires_at", "created_at"}`: `token`
+    ///   is LXD's token string (as `lxc cluster add` prints it), `id` the
+    ///   pending operation; free with `lxd_string_free`.
+    /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no server_name;
+    ///   unknown option); LXD's errors (not clustered; a name in use).
+    fn lxd_cluster_join_token_create(
+        client: *const lxd_client,
+        options_json: *const c_char,
+        token_json: *mut *mut c_char,
+    ) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let opts = unsafe { arg_json(options_json, "options_json") }?;
+        let out = unsafe { arg_out(token_json, "token_json") }?;
+        let t = trust::create_token(&c.client, trust::TokenKind::Join, &opts)?;
+        *out = c_json(&t);
+        Ok(())
+    }
+
+    /// The pending cluster join tokens (`lxc cluster list-tokens`), as a
+    /// JSON array of what `lxd_cluster_join_token_create` returns.
+    /// @param json_out receives the array; free with `lxd_string_free`.
+    fn lxd_cluster_join_tokens(client: *const lxd_client, json_out: *mut *mut c_char) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let out = unsafe { arg_out(json_out, "json_out") }?;
+        *out = c_json(&trust::tokens(&c.client, trust::TokenKind::Join)?);
+        Ok(())
+    }
+
+    /// Revoke a pending cluster join token, named by its `id` or its
+    /// member's name (`lxc cluster revoke-token`).
+    /// @return `LXD_OK`; `LXD_ERR_NOT_FOUND` (no such pending token).
+    fn lxd_cluster_join_token_revoke(client: *const lxd_client, id_or_name: *const c_char) -> lxd_status {
+        let c = unsafe { arg_ref(client, "client") }?;
+        let which = unsafe { arg_str(id_or_name, "id_or_name") }?;
+        trust::revoke_token(&c.client, trust::TokenKind::Join, which)
     }
 
     /// The server's hardware (`GET /1.0/resources`: CPU, memory, GPUs,
-    /// network cards, storage, USB, PCI, system) as JSON.
+    /// network cards, storage, USB, PCI, system) as JSON; in a cluster,
+    /// the client's target member's (see `lxd_client_derive`).
     /// @param json_out receives the document; free with `lxd_string_free`.
     /// @return `LXD_OK`; `LXD_ERR_EXTENSION_MISSING` (no `resources`);
     ///   LXD's errors.
@@ -61,7 +104,8 @@ lxd_export! {
         let c = unsafe { arg_ref(client, "client") }?;
         let out = unsafe { arg_out(json_out, "json_out") }?;
         c.client.require_extension("resources")?;
-        let resp = c.client.request("GET", "/1.0/resources", None, &[])?;
+        let path = c.client.with_target("/1.0/resources");
+        let resp = c.client.request("GET", &path, None, &[])?;
         *out = c_json(&resp.into_metadata());
         Ok(())
     }

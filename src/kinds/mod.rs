@@ -51,6 +51,20 @@ pub enum Scope {
     Project,
 }
 
+/// Which requests for a kind carry the client's cluster target
+/// (`?target=member` or `@group`, see `Client::with_target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Targeted {
+    /// None: the kind is cluster-wide.
+    Never,
+    /// Only a create places the new object on the target (instances;
+    /// a rename or an update of an instance never moves it).
+    Create,
+    /// Every request: the object is member-specific (a volume of a local
+    /// pool, a pool's or network's per-member config, the server's).
+    Always,
+}
+
 /// How objects of a kind are created, and how the key of a new one is
 /// learned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +214,7 @@ pub struct KindInfo {
     /// sends their value on the server along.
     pub patch_resets: &'static [&'static str],
     pub scope: Scope,
+    pub targeted: Targeted,
     pub create: Create,
     /// `PUT` of the writable attributes saves an object.
     pub put: bool,

@@ -1,6 +1,8 @@
 //! The one table of kinds. A row per kind, in `lxd_kind` order.
 
-use super::{Action, Attr, Body, Create, Kind, KindInfo, ListShape, On, Returns, Scope, Variant};
+use super::{
+    Action, Attr, Body, Create, Kind, KindInfo, ListShape, On, Returns, Scope, Targeted, Variant,
+};
 
 const fn rw(name: &'static str) -> Attr {
     Attr {
@@ -192,6 +194,7 @@ const fn instance_like(
         // patch names it.
         patch_resets: &["description"],
         scope: Scope::Project,
+        targeted: Targeted::Create,
         create: Create::Definition {
             field: "name",
             resource: None,
@@ -228,6 +231,7 @@ const fn plain(
         etag_blind: &[],
         patch_resets: &[],
         scope: Scope::Project,
+        targeted: Targeted::Never,
         create: Create::Definition {
             field: "name",
             resource: None,
@@ -318,6 +322,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         ],
     ),
     KindInfo {
+        targeted: Targeted::Always,
         // LXD 5.0.2's network PATCH sets the description to "" unless the
         // patch names it.
         patch_resets: &["description"],
@@ -349,6 +354,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         )
     },
     KindInfo {
+        targeted: Targeted::Always,
         scope: Scope::Global,
         rename: None,
         // So does its storage pool PATCH.
@@ -515,6 +521,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         )
     },
     KindInfo {
+        targeted: Targeted::Always,
         parent: Some(Kind::StoragePool),
         key_prefix: Some(("type", "custom")),
         // LXD 5.0.2's ETag of a volume covers its name, type and config.
@@ -544,6 +551,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         )
     },
     KindInfo {
+        targeted: Targeted::Always,
         parent: Some(Kind::StorageVolume),
         create: Create::Definition {
             field: "name",
@@ -570,6 +578,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         )
     },
     KindInfo {
+        targeted: Targeted::Always,
         parent: Some(Kind::StorageVolume),
         create: Create::Definition {
             field: "name",
@@ -691,6 +700,7 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
         )
     },
     KindInfo {
+        targeted: Targeted::Always,
         key: "",
         singleton: true,
         scope: Scope::Global,
@@ -785,13 +795,6 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
                 .returns(Returns::Operation)
                 .needs("clustering_evacuation")
                 .doc("Bring an evacuated member's instances back."),
-            act("join_token", "POST", "")
-                .on(On::Collection)
-                .body(Body::Args("{}"))
-                .returns(Returns::Operation)
-                .needs("clustering_join_token")
-                .args("server_name (the member to be)")
-                .doc("A join token for a new member (the operation's metadata holds it)."),
         ],
         ..plain(
             Kind::ClusterMember,

@@ -3,7 +3,7 @@
 
 use crate::client::{Client, encode_component};
 use crate::error::{Error, Result};
-use crate::kinds::{Kind, Scope};
+use crate::kinds::{Kind, Scope, Targeted};
 
 /// An object's address: its kind, the keys of its parents (outermost
 /// first: a snapshot's instance), and its own key.
@@ -39,10 +39,24 @@ fn segment(kind: Kind, key: &str) -> Result<String> {
 }
 
 fn scoped(client: &Client, kind: Kind, path: String) -> String {
-    match kind.info().scope {
+    let path = match kind.info().scope {
         Scope::Project => client.with_project(&path),
         Scope::Global => path,
+    };
+    match kind.info().targeted {
+        Targeted::Always => client.with_target(&path),
+        Targeted::Create | Targeted::Never => path,
     }
+}
+
+/// The path a create of `kind` below `parents` is POSTed to: the
+/// collection's, with the client's target for kinds placed on a member.
+pub fn create_path(client: &Client, kind: Kind, parents: &[String]) -> Result<String> {
+    let path = collection_path(client, kind, parents, "")?;
+    Ok(match kind.info().targeted {
+        Targeted::Create => client.with_target(&path),
+        Targeted::Always | Targeted::Never => path,
+    })
 }
 
 /// `/1.0/...` of the collection of `kind` below `parents`, without a query.

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::locator::{Locator, collection_path};
+use super::locator::{Locator, collection_path, create_path};
 use super::{Object, as_object, json_type_name};
 use crate::client::{ApiResponse, Client, Finished};
 use crate::error::{Error, ErrorKind, Result};
@@ -350,7 +350,7 @@ impl Object {
         } else {
             None
         };
-        let path = collection_path(client, kind, &parents, "")?;
+        let path = create_path(client, kind, &parents)?;
         let resp = client.request("POST", &path, Some(&Value::Object(def)), &[])?;
         if info.create == Create::Location {
             key = location_key(&resp).ok_or_else(|| {
@@ -487,7 +487,7 @@ impl Object {
         if let Some(p) = &pool {
             headers.push(("X-LXD-pool", p));
         }
-        let path = collection_path(client, Kind::Instance, &[], "")?;
+        let path = create_path(client, Kind::Instance, &[])?;
         let resp = crate::files::upload_from(client, &path, local, &headers, progress)?;
         let key_of = |op: &Map<String, Value>| -> Result<String> {
             op.get("resources")

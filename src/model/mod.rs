@@ -21,7 +21,7 @@ use crate::kinds::{Create, Kind, KindInfo};
 use crate::unknown_attrs;
 
 pub use actions::ActionOutput;
-pub use locator::{Locator, collection_path};
+pub use locator::{Locator, collection_path, create_path};
 #[cfg(fuzzing)]
 pub(crate) use managers::{fetched, key_from_operation, location_key};
 

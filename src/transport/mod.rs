@@ -20,8 +20,8 @@ use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
@@ -349,18 +349,48 @@ impl Read for LocalReader<'_> {
     }
 }
 
-/// The requests of one client to one daemon. Thread-safe.
+/// The requests of one client to one daemon, or to the members of one
+/// cluster (several endpoints). Thread-safe.
 pub struct Transport {
+    members: Vec<Member>,
+    /// Move to another member when the one in use stops answering.
+    failover: bool,
+    io_timeout: Option<Duration>,
+}
+
+/// One endpoint of a transport: its connections, and whether it answers.
+struct Member {
     dialer: Arc<Dialer>,
     base: String,
     agent: ureq::Agent,
-    io_timeout: Option<Duration>,
+    health: Mutex<Health>,
 }
+
+/// A member that failed is left alone until `down_until`; each failure in
+/// a row doubles the back-off, from [`BACKOFF_FIRST`] up to [`BACKOFF_MAX`].
+#[derive(Debug, Default, Clone, Copy)]
+struct Health {
+    down_until: Option<Instant>,
+    backoff: Duration,
+}
+
+/// How long a member that stopped answering is left alone at first.
+pub(crate) const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+/// The longest a member is left alone before it is tried again.
+pub(crate) const BACKOFF_MAX: Duration = Duration::from_secs(8);
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
-            .field("endpoint", &self.dialer.endpoint)
+            .field(
+                "endpoints",
+                &self
+                    .members
+                    .iter()
+                    .map(|m| &m.dialer.endpoint)
+                    .collect::<Vec<_>>(),
+            )
+            .field("failover", &self.failover)
             .finish()
     }
 }
@@ -374,13 +404,12 @@ enum Failure {
     Final(Error),
 }
 
-impl Transport {
-    /// `io_timeout` bounds each read, write and connect by default.
-    pub fn new(
+impl Member {
+    fn new(
         endpoint: Endpoint,
         tls: Option<Arc<ClientConfig>>,
         io_timeout: Option<Duration>,
-    ) -> Transport {
+    ) -> Member {
         let base = match &endpoint {
             Endpoint::Unix(_) => "http://lxd".to_string(),
             Endpoint::Https { .. } => format!("https://{}", endpoint.host_header()),
@@ -412,26 +441,151 @@ impl Transport {
             input_buffer: INPUT_BUFFER,
             output_buffer: OUTPUT_BUFFER,
         };
-        Transport {
+        Member {
             agent: ureq::Agent::with_parts(config, connector, NoResolver),
             dialer,
             base,
+            health: Mutex::new(Health::default()),
+        }
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn mark_down(&self) {
+        let mut h = self.health();
+        let now = Instant::now();
+        h.backoff = if h.backoff.is_zero() {
+            BACKOFF_FIRST
+        } else {
+            (h.backoff * 2).min(BACKOFF_MAX)
+        };
+        h.down_until = Some(now + h.backoff);
+    }
+
+    fn mark_up(&self) {
+        let mut h = self.health();
+        if h.down_until.is_some() || !h.backoff.is_zero() {
+            *h = Health::default();
+        }
+    }
+}
+
+/// Whether a failure says the member is not answering (refused, reset,
+/// timed out), as opposed to an answer or a problem of the request.
+fn member_failed(e: &Error) -> bool {
+    matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
+}
+
+impl Transport {
+    /// `io_timeout` bounds each read, write and connect by default.
+    pub fn new(
+        endpoint: Endpoint,
+        tls: Option<Arc<ClientConfig>>,
+        io_timeout: Option<Duration>,
+    ) -> Transport {
+        Transport::with_members(vec![endpoint], tls, io_timeout, false)
+    }
+
+    /// A transport to the members of one cluster, in order of preference:
+    /// with `failover`, a request goes to the first member that is not
+    /// left alone after a failure, and moves on to the next when the
+    /// member stops answering (see [`Transport::send`]); without, only
+    /// the first member is used.
+    pub fn with_members(
+        endpoints: Vec<Endpoint>,
+        tls: Option<Arc<ClientConfig>>,
+        io_timeout: Option<Duration>,
+        failover: bool,
+    ) -> Transport {
+        assert!(!endpoints.is_empty(), "a transport needs an endpoint");
+        Transport {
+            members: endpoints
+                .into_iter()
+                .map(|e| Member::new(e, tls.clone(), io_timeout))
+                .collect(),
+            failover,
             io_timeout,
         }
     }
 
+    /// The member requests go to now: the first one (in the order given)
+    /// that is not left alone after a failure; if all are, the one whose
+    /// back-off ends first.
+    pub fn current(&self) -> usize {
+        self.pick(&[])
+    }
+
+    /// `current`, skipping the members of `tried`.
+    fn pick(&self, tried: &[usize]) -> usize {
+        if !self.failover || self.members.len() == 1 {
+            return 0;
+        }
+        let now = Instant::now();
+        let mut soonest: Option<(Instant, usize)> = None;
+        for (i, m) in self.members.iter().enumerate() {
+            if tried.contains(&i) {
+                continue;
+            }
+            match m.health().down_until {
+                None => return i,
+                Some(t) if t <= now => return i,
+                Some(t) => {
+                    if soonest.is_none_or(|(s, _)| t < s) {
+                        soonest = Some((t, i));
+                    }
+                }
+            }
+        }
+        soonest.map_or(0, |(_, i)| i)
+    }
+
+    /// The endpoints, in order of preference.
+    pub fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {
+        self.members.iter().map(|m| &m.dialer.endpoint)
+    }
+
+    /// The endpoint requests go to now.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.dialer.endpoint
+        &self.members[self.current()].dialer.endpoint
     }
 
-    /// The Host header for this endpoint.
+    /// The Host header for the endpoint in use.
     pub fn host_header(&self) -> &str {
-        &self.dialer.host_header
+        &self.members[self.current()].dialer.host_header
     }
 
-    /// Opens the connections of websockets and protocol upgrades.
+    /// Opens the connections of websockets and protocol upgrades, to the
+    /// member in use.
     pub fn dialer(&self) -> &Dialer {
-        &self.dialer
+        &self.members[self.current()].dialer
+    }
+
+    /// A new connection for a websocket or a protocol upgrade, with the
+    /// Host header of its member: to the member in use, or with failover
+    /// to the next one that answers (nothing was sent on a connection that
+    /// could not be opened).
+    pub fn dial_within(&self, limit: Option<Duration>) -> Result<(Stream, &str)> {
+        let mut tried = Vec::new();
+        loop {
+            let i = self.pick(&tried);
+            let m = &self.members[i];
+            match m.dialer.dial_within(limit) {
+                Ok(s) => {
+                    m.mark_up();
+                    return Ok((s, &m.dialer.host_header));
+                }
+                Err(e) if member_failed(&e) && self.failover && self.members.len() > 1 => {
+                    m.mark_down();
+                    tried.push(i);
+                    if tried.len() == self.members.len() {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// How many connections were found closed or failed so far: pooled
@@ -441,7 +595,10 @@ impl Transport {
     /// doing then (it also grows when the daemon merely closes an idle
     /// connection or is slow).
     pub fn broken_connections(&self) -> u64 {
-        self.dialer.broken.load(Ordering::Relaxed)
+        self.members
+            .iter()
+            .map(|m| m.dialer.broken.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Send one request and read its response: the body into memory (at
@@ -452,6 +609,14 @@ impl Transport {
     /// idempotent (GET, HEAD; PUT, PATCH, DELETE guarded by If-Match; no
     /// streamed upload) and the kept-alive connection it went out on
     /// failed before any byte of the answer: the server had closed it.
+    ///
+    /// With several members and failover, a member that stops answering
+    /// (connection refused or reset, timeout) is left alone for a back-off
+    /// and the request goes to the next member when that is safe: always
+    /// when no connection carried it; when it was sent, only if it is
+    /// idempotent and nothing of the answer went to a download sink. A
+    /// POST that may have reached the member is never resent: it fails
+    /// with a connection error saying it may have been applied.
     pub fn send(
         &self,
         req: &Request<'_>,
@@ -459,7 +624,6 @@ impl Transport {
         mut download: Option<Download<'_>>,
         limits: &Limits,
     ) -> Result<Response> {
-        let ctx = || format!("{} {}", req.method, req.target);
         let guarded = req
             .headers
             .iter()
@@ -469,19 +633,69 @@ impl Transport {
             "PUT" | "PATCH" | "DELETE" => guarded,
             _ => false,
         };
+        let mut tried = Vec::new();
+        loop {
+            let i = self.pick(&tried);
+            let m = &self.members[i];
+            let mut written = false;
+            let result = match download.as_mut() {
+                Some(d) => {
+                    let mut sink = Written {
+                        inner: &mut *d.sink,
+                        written: &mut written,
+                    };
+                    let d = Download {
+                        sink: &mut sink,
+                        accept: d.accept,
+                    };
+                    self.send_to(m, req, idempotent, upload.as_mut(), Some(d), limits)
+                }
+                None => self.send_to(m, req, idempotent, upload.as_mut(), None, limits),
+            };
+            let (e, sent) = match result {
+                Ok(resp) => {
+                    m.mark_up();
+                    return Ok(resp);
+                }
+                Err((e, sent)) => (e, sent),
+            };
+            let deadline_gone = limits.deadline.is_some_and(|d| Instant::now() >= d);
+            if !member_failed(&e) || deadline_gone || self.members.len() == 1 || !self.failover {
+                return Err(e);
+            }
+            m.mark_down();
+            tried.push(i);
+            let resend = !sent || (idempotent && upload.is_none() && !written);
+            if !resend || tried.len() == self.members.len() {
+                return Err(e);
+            }
+        }
+    }
+
+    /// `send` to one member, with the resends of stale kept-alive
+    /// connections; on failure, the error and whether the request may
+    /// have reached the member.
+    fn send_to(
+        &self,
+        m: &Member,
+        req: &Request<'_>,
+        idempotent: bool,
+        mut upload: Option<&mut Upload<'_>>,
+        mut download: Option<Download<'_>>,
+        limits: &Limits,
+    ) -> std::result::Result<Response, (Error, bool)> {
+        let ctx = || format!("{} {}", req.method, req.target);
         let resend = idempotent && upload.is_none();
         let mut attempts = 0;
         loop {
-            let result = self.attempt(req, upload.as_mut(), download.as_mut(), limits);
+            let result = self.attempt(m, req, upload.as_deref_mut(), download.as_mut(), limits);
             let broke = match &result {
                 Err(Failure::Stale) => true,
-                Err(Failure::Final(e) | Failure::Unsent(e)) => {
-                    matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
-                }
+                Err(Failure::Final(e) | Failure::Unsent(e)) => member_failed(e),
                 Ok(_) => false,
             };
             if broke {
-                self.dialer.broken.fetch_add(1, Ordering::Relaxed);
+                m.dialer.broken.fetch_add(1, Ordering::Relaxed);
             }
             match result {
                 Ok(resp) => return Ok(resp),
@@ -494,15 +708,15 @@ impl Transport {
                     if !idempotent {
                         msg.push_str(" (the request may have been applied)");
                     }
-                    return Err(Error::new(ErrorKind::Connection, msg));
+                    return Err((Error::new(ErrorKind::Connection, msg), true));
                 }
                 // No connection carried it: nothing was applied.
-                Err(Failure::Unsent(e)) => return Err(e),
+                Err(Failure::Unsent(e)) => return Err((e, false)),
                 Err(Failure::Final(mut e)) => {
-                    if !idempotent && matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout) {
+                    if !idempotent && member_failed(&e) {
                         e.message.push_str(" (the request may have been applied)");
                     }
-                    return Err(e);
+                    return Err((e, true));
                 }
             }
         }
@@ -510,6 +724,7 @@ impl Transport {
 
     fn attempt(
         &self,
+        m: &Member,
         req: &Request<'_>,
         upload: Option<&mut Upload<'_>>,
         download: Option<&mut Download<'_>>,
@@ -518,7 +733,7 @@ impl Transport {
         let ctx = || format!("{} {}", req.method, req.target);
         let mut builder = http::Request::builder()
             .method(req.method)
-            .uri(format!("{}{}", self.base, req.target));
+            .uri(format!("{}{}", m.base, req.target));
         for (k, v) in req.headers {
             builder = builder.header(*k, *v);
         }
@@ -531,13 +746,13 @@ impl Transport {
                 let built = builder
                     .header("Content-Length", u.len.to_string())
                     .body(SendBody::from_reader(&mut reader));
-                self.run(&ctx, built, limits)?
+                self.run(m, &ctx, built, limits)?
             }
-            (None, Some(bytes)) => self.run(&ctx, builder.body(bytes), limits)?,
+            (None, Some(bytes)) => self.run(m, &ctx, builder.body(bytes), limits)?,
             (None, None) if matches!(req.method, "POST" | "PUT" | "PATCH") => {
-                self.run(&ctx, builder.body(&b""[..]), limits)?
+                self.run(m, &ctx, builder.body(&b""[..]), limits)?
             }
-            (None, None) => self.run(&ctx, builder.body(()), limits)?,
+            (None, None) => self.run(m, &ctx, builder.body(()), limits)?,
         };
         let mut out = Response {
             status: resp.status().as_u16(),
@@ -584,6 +799,7 @@ impl Transport {
 impl Transport {
     fn run<S: ureq::AsSendBody>(
         &self,
+        m: &Member,
         ctx: &dyn Fn() -> String,
         built: std::result::Result<http::Request<S>, http::Error>,
         limits: &Limits,
@@ -607,18 +823,36 @@ impl Transport {
                 }
                 None => None,
             };
-            let request = self
+            let request = m
                 .agent
                 .configure_request(request)
                 .timeout_global(global)
                 .timeout_per_read(limits.io_timeout)
                 .timeout_per_write(limits.io_timeout)
                 .build();
-            self.agent.run(request)
+            m.agent.run(request)
         } else {
-            self.agent.run(request)
+            m.agent.run(request)
         };
         result.map_err(|e| failure(&ctx(), e))
+    }
+}
+
+/// A sink that notes whether anything was written to it.
+struct Written<'a, 'b> {
+    inner: &'a mut dyn Write,
+    written: &'b mut bool,
+}
+
+impl Write for Written<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !buf.is_empty() {
+            *self.written = true;
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# A real 3-member LXD cluster on this machine, for the cluster tests
+# (tests/c/test_cluster.c and the bindings' cluster tests).
+#
+#   bash scripts/lxd-cluster.sh up        bring the cluster up (idempotent:
+#                                         quick when it already answers)
+#   bash scripts/lxd-cluster.sh down      stop every member (a fourth one a
+#                                         test joined too) and delete their
+#                                         state: the next "up" starts afresh
+#   bash scripts/lxd-cluster.sh pid N     member N's daemon process id
+#   bash scripts/lxd-cluster.sh start N   start member N again (after a test
+#                                         killed it) and wait until it is ready
+#   bash scripts/lxd-cluster.sh env       the settings below, as shell lines
+#
+# Member N (1..3; 4 is the spare a test joins and removes) is an LXD daemon
+# of scripts/lxd-private.sh named cluster-N: LXD_DIR=/var/lib/lxd-liblxd-cluster-N,
+# log /var/log/lxd-liblxd-cluster-N.log, named mN, HTTPS on 127.0.0.1N:8443
+# (loopback only). The members share a "dir" pool "local" (the default
+# profile's root disk; no network) and the busybox image (alias "busybox").
+# The cluster trusts one client certificate, made here:
+#   $STATE/client.crt, $STATE/client.key   (STATE=/var/lib/lxd-liblxd-cluster)
+# and serves the certificate to pin: $STATE/cluster.crt (every member's
+# port 8443 serves it, not its own server.crt).
+set -euo pipefail
+
+say() { echo "lxd-cluster: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE=/var/lib/lxd-liblxd-cluster
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+
+member_dir() { echo "/var/lib/lxd-liblxd-cluster-$1"; }
+member_addr() { echo "127.0.0.1$1:8443"; }
+private() { # N CMD
+    LXD_PRIVATE_HTTPS="$(member_addr "$1")" bash "$HERE/lxd-private.sh" "cluster-$1" "$2"
+}
+on() { # N lxc ARGS...: lxc on member N's unix socket
+    local n=$1
+    shift
+    LXD_DIR="$(member_dir "$n")" "$@"
+}
+clustered() { # N: member N answers and is a cluster member
+    [ -S "$(member_dir "$1")/unix.socket" ] &&
+        [ "$(on "$1" lxc query /1.0/cluster 2>/dev/null | jq -r .enabled 2>/dev/null)" = true ]
+}
+online_members() {
+    on 1 lxc query '/1.0/cluster/members?recursion=1' 2>/dev/null |
+        jq -r '[.[] | select(.status == "Online") | .server_name] | sort | join(",")' 2>/dev/null || true
+}
+
+print_env() {
+    echo "LIBLXD_CLUSTER_ENDPOINTS=https://$(member_addr 1),https://$(member_addr 2),https://$(member_addr 3)"
+    echo "LIBLXD_CLUSTER_CERT=$STATE/cluster.crt"
+    echo "LIBLXD_CLUSTER_CLIENT_CERT=$STATE/client.crt"
+    echo "LIBLXD_CLUSTER_CLIENT_KEY=$STATE/client.key"
+}
+
+# Join member N (2, 3, …) to the cluster of member 1.
+join() {
+    local n=$1 token
+    private "$n" start >/dev/null
+    clustered "$n" && return 0
+    token="$(on 1 lxc cluster add "m$n" --quiet)"
+    say "joining m$n ..."
+    on "$n" lxd init --preseed <<EOF
+cluster:
+  enabled: true
+  server_name: m$n
+  server_address: "$(member_addr "$n")"
+  cluster_address: "$(member_addr 1)"
+  cluster_certificate: "$(sed 's/$/\\n/' "$(member_dir 1)/cluster.crt" | tr -d '\n')"
+  cluster_password: "$token"
+  member_config:
+  - entity: storage-pool
+    name: local
+    key: source
+    value: ""
+EOF
+}
+
+up() {
+    [ "$(id -u)" -eq 0 ] || die "must run as root"
+    mkdir -p /run/lock "$STATE"
+    exec 8>/run/lock/lxd-liblxd-cluster.lock
+    flock 8
+    if [ "$(online_members)" = "m1,m2,m3" ] && [ -s "$STATE/client.crt" ]; then
+        say "the cluster answers (m1, m2, m3 online)"
+        return 0
+    fi
+    private 1 start >/dev/null
+    if ! clustered 1; then
+        say "m1: enabling clustering ..."
+        on 1 lxd init --preseed <<EOF
+config:
+  core.https_address: "$(member_addr 1)"
+cluster:
+  server_name: m1
+  enabled: true
+EOF
+    fi
+    on 1 lxc storage show local >/dev/null 2>&1 || on 1 lxc storage create local dir >/dev/null
+    if [ "$(on 1 lxc profile device get default root pool 2>/dev/null || true)" != local ]; then
+        on 1 lxc profile device add default root disk path=/ pool=local >/dev/null
+    fi
+    join 2
+    join 3
+    # The members a crashed run left stopped (a test kills them).
+    for n in 2 3; do private "$n" start >/dev/null; done
+    cp "$(member_dir 1)/cluster.crt" "$STATE/cluster.crt"
+    if [ ! -s "$STATE/client.crt" ]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes -days 30 \
+            -subj /CN=liblxd-cluster-tests -keyout "$STATE/client.key" -out "$STATE/client.crt" \
+            >/dev/null 2>&1
+    fi
+    local fp
+    fp="$(openssl x509 -in "$STATE/client.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr A-F a-f)"
+    if ! on 1 lxc config trust list --format csv | grep -q "${fp:0:12}"; then
+        on 1 lxc config trust add "$STATE/client.crt" --name liblxd-cluster-tests >/dev/null
+    fi
+    if ! on 1 lxc image alias list --format csv 2>/dev/null | cut -d, -f1 | grep -qxF busybox; then
+        say "importing the busybox image ..."
+        # shellcheck source=scripts/busybox-image.sh
+        . "$HERE/busybox-image.sh"
+        LXD_DIR="$(member_dir 1)" busybox_image_import busybox
+    fi
+    for _ in $(seq 60); do
+        [ "$(online_members)" = "m1,m2,m3" ] && break
+        sleep 1
+    done
+    [ "$(online_members)" = "m1,m2,m3" ] || die "members online: $(online_members) (want m1,m2,m3)"
+    say "cluster ready: m1, m2, m3 on $(member_addr 1), $(member_addr 2), $(member_addr 3)"
+}
+
+down() {
+    local n pid
+    for n in 4 3 2 1; do
+        [ -d "$(member_dir "$n")" ] || continue
+        pid="$(private "$n" pid 2>/dev/null || true)"
+        if [ -n "$pid" ]; then
+            # A cluster being taken apart: no orderly shutdown to wait for.
+            kill -CONT "$pid" 2>/dev/null || true
+            on "$n" lxd shutdown --timeout 20 >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        # Instances' monitors and mounts that outlived the daemon.
+        pkill -KILL -f "lxc monitor.*$(member_dir "$n")" 2>/dev/null || true
+        grep -o " $(member_dir "$n")/[^ ]*" /proc/mounts | sort -r | while read -r m; do
+            umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf "$(member_dir "$n")"
+    done
+    rm -rf "$STATE"
+    say "cluster down, state removed"
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    env) print_env ;;
+    pid) private "${2:?member number}" pid ;;
+    start) private "${2:?member number}" start ;;
+    *) die "usage: $0 up|down|env|pid N|start N" ;;
+esac
