@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# A real 3-member LXD cluster on this machine, for the cluster tests
-# (tests/c/test_cluster.c and the bindings' cluster tests).
+# Real 3-member LXD clusters on this machine, for the cluster tests.
 #
-#   bash scripts/lxd-cluster.sh up        bring the cluster up (idempotent:
-#                                         quick when it already answers)
-#   bash scripts/lxd-cluster.sh down      stop every member (a fourth one a
-#                                         test joined too) and delete their
-#                                         state: the next "up" starts afresh
-#   bash scripts/lxd-cluster.sh pid N     member N's daemon process id
-#   bash scripts/lxd-cluster.sh start N   start member N again (after a test
-#                                         killed it) and wait until it is ready
-#   bash scripts/lxd-cluster.sh env       the settings below, as shell lines
+#   bash scripts/lxd-cluster.sh NAME up       bring cluster NAME up (idempotent:
+#                                             quick when it already answers)
+#   bash scripts/lxd-cluster.sh NAME down     stop every member (a fourth one a
+#                                             test joined too) and delete their
+#                                             state: the next "up" starts afresh
+#   bash scripts/lxd-cluster.sh NAME pid N    member N's daemon process id
+#   bash scripts/lxd-cluster.sh NAME start N  start member N again (after a test
+#                                             killed it), wait until it is ready
+#   bash scripts/lxd-cluster.sh NAME env      the settings below, as shell lines
+#
+# NAME is "cluster" (HTTPS on 127.0.0.1N:8443), which the cluster tests of
+# C and the bindings share, or "failover" (127.0.0.3N:8443), whose members
+# tests/c/test_failover.c kills and restarts: each suite that kills a
+# daemon has its own.
 #
 # Member N (1..3; 4 is the spare a test joins and removes) is an LXD daemon
-# of scripts/lxd-private.sh named cluster-N: LXD_DIR=/var/lib/lxd-liblxd-cluster-N,
-# log /var/log/lxd-liblxd-cluster-N.log, named mN, HTTPS on 127.0.0.1N:8443
+# of scripts/lxd-private.sh named NAME-N: LXD_DIR=/var/lib/lxd-liblxd-NAME-N,
+# log /var/log/lxd-liblxd-NAME-N.log, named mN, HTTPS on its address above
 # (loopback only). The members share a "dir" pool "local" (the default
 # profile's root disk; no network) and the busybox image (alias "busybox").
 # The cluster trusts one client certificate, made here:
-#   $STATE/client.crt, $STATE/client.key   (STATE=/var/lib/lxd-liblxd-cluster)
+#   $STATE/client.crt, $STATE/client.key   (STATE=/var/lib/lxd-liblxd-NAME)
 # and serves the certificate to pin: $STATE/cluster.crt (every member's
 # port 8443 serves it, not its own server.crt).
 set -euo pipefail
@@ -27,13 +31,20 @@ say() { echo "lxd-cluster: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-STATE=/var/lib/lxd-liblxd-cluster
+NAME="${1:-}"
+case "$NAME" in
+    cluster) NET=1 ;;
+    failover) NET=3 ;;
+    *) die "usage: $0 cluster|failover up|down|env|pid N|start N" ;;
+esac
+shift
+STATE="/var/lib/lxd-liblxd-$NAME"
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
-member_dir() { echo "/var/lib/lxd-liblxd-cluster-$1"; }
-member_addr() { echo "127.0.0.1$1:8443"; }
-private() { # N CMD
-    LXD_PRIVATE_HTTPS="$(member_addr "$1")" bash "$HERE/lxd-private.sh" "cluster-$1" "$2"
+member_dir() { echo "/var/lib/lxd-liblxd-$NAME-$1"; }
+member_addr() { echo "127.0.0.$NET$1:8443"; }
+private() { # N CMD (the lock's fd 8 closed: a daemon started must not hold it)
+    LXD_PRIVATE_HTTPS="$(member_addr "$1")" bash "$HERE/lxd-private.sh" "$NAME-$1" "$2" 8>&-
 }
 on() { # N lxc ARGS...: lxc on member N's unix socket
     local n=$1
@@ -82,7 +93,7 @@ EOF
 up() {
     [ "$(id -u)" -eq 0 ] || die "must run as root"
     mkdir -p /run/lock "$STATE"
-    exec 8>/run/lock/lxd-liblxd-cluster.lock
+    exec 8>"/run/lock/lxd-liblxd-$NAME.lock"
     flock 8
     if [ "$(online_members)" = "m1,m2,m3" ] && [ -s "$STATE/client.crt" ]; then
         say "the cluster answers (m1, m2, m3 online)"
@@ -134,25 +145,30 @@ EOF
 
 down() {
     local n pid
+    # The instances first (a running member stops them cluster-wide), then
+    # the daemons: the state is deleted, so there is nothing to hand over.
+    for n in 1 2 3 4; do
+        if [ -S "$(member_dir "$n")/unix.socket" ] &&
+            timeout 60 env LXD_DIR="$(member_dir "$n")" lxc stop --all --force >/dev/null 2>&1; then
+            break
+        fi
+    done
     for n in 4 3 2 1; do
         [ -d "$(member_dir "$n")" ] || continue
         pid="$(private "$n" pid 2>/dev/null || true)"
         if [ -n "$pid" ]; then
-            # A cluster being taken apart: no orderly shutdown to wait for.
-            kill -CONT "$pid" 2>/dev/null || true
-            on "$n" lxd shutdown --timeout 20 >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -KILL "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         fi
         # Instances' monitors and mounts that outlived the daemon.
         pkill -KILL -f "lxc monitor.*$(member_dir "$n")" 2>/dev/null || true
-        grep -o " $(member_dir "$n")/[^ ]*" /proc/mounts | sort -r | while read -r m; do
+        { grep -o " $(member_dir "$n")/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do
             umount -l "$m" 2>/dev/null || true
         done
         rm -rf "$(member_dir "$n")"
     done
     rm -rf "$STATE"
-    say "cluster down, state removed"
+    say "$NAME down, state removed"
 }
 
 case "${1:-}" in
@@ -161,5 +177,5 @@ case "${1:-}" in
     env) print_env ;;
     pid) private "${2:?member number}" pid ;;
     start) private "${2:?member number}" start ;;
-    *) die "usage: $0 up|down|env|pid N|start N" ;;
+    *) die "usage: $0 cluster|failover up|down|env|pid N|start N" ;;
 esac
