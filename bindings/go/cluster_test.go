@@ -2,8 +2,10 @@ package lxd_test
 
 // The cluster kinds on the test daemon, a standalone server (issue 13 adds
 // a real cluster and its tests): the Cluster singleton is read and matches
-// `lxc query /1.0/cluster`; LXD refuses the members and the groups ("not
-// clustered"). Nothing here changes the daemon.
+// `lxc query /1.0/cluster`; LXD refuses the members, the groups and a join
+// token ("not clustered"), and a certificate that is not PEM; Join,
+// Evacuate and Restore are refused before any request when they cannot
+// apply. Nothing here changes the daemon: Join is never sent to it.
 
 import (
 	"encoding/json"
@@ -89,9 +91,10 @@ func TestClusterSingleton(t *testing.T) {
 	wantErr(t, err, lxd.ErrInvalidArgument)
 }
 
-// The members' and groups' managers surface LXD's refusal as an
-// *lxd.Error with the API status: 500 for members ("Server is not
-// clustered"), 400 for groups ("This server is not clustered").
+// The members' and groups' managers and the join token surface LXD's
+// refusal as an *lxd.Error with the API status: 500 for members ("Server is
+// not clustered"), 400 for groups and a token ("This server is not
+// clustered").
 func TestClusterMembersAndGroupsRefusedStandalone(t *testing.T) {
 	standalone(t)
 	members, groups := client.ClusterMembers(), client.ClusterGroups()
@@ -116,4 +119,64 @@ func TestClusterMembersAndGroupsRefusedStandalone(t *testing.T) {
 	// Members are not created (they join): liblxd refuses before any request.
 	_, err = members.Create(map[string]any{"server_name": uniq("m")}, true)
 	wantErr(t, err, lxd.ErrInvalidArgument)
+
+	member := uniq("member")
+	_, err = client.JoinToken(member, false)
+	notClustered(t, "JoinToken", err, 400)
+	if ops := lxc(t, "query", "/1.0/operations?recursion=1"); strings.Contains(ops, member) {
+		t.Errorf("an operation names the refused member: %s", ops)
+	}
+	_, err = client.JoinToken("", false)
+	wantErr(t, err, lxd.ErrInvalidArgument)
+}
+
+// The Cluster object's actions: a certificate that is not PEM is LXD's
+// refusal (HTTP 400) and leaves the server's certificate as it was; Join
+// and the members' actions are refused before any request where they
+// cannot apply (Join is never sent to this daemon: it would cluster it).
+func TestClusterActionsRefused(t *testing.T) {
+	standalone(t)
+	certOf := func() string {
+		var host struct {
+			Environment struct {
+				Certificate string `json:"certificate"`
+			} `json:"environment"`
+		}
+		must(t, json.Unmarshal([]byte(lxc(t, "query", "/1.0")), &host))
+		if host.Environment.Certificate == "" {
+			t.Fatal("lxc query /1.0 shows no certificate")
+		}
+		return host.Environment.Certificate
+	}
+	before := certOf()
+	cl, err := client.Cluster()
+	must(t, err)
+	defer cl.Close()
+	err = cl.UpdateCertificate(map[string]string{"cluster_certificate": "not PEM", "cluster_certificate_key": "not PEM"}, true)
+	if e := wantErr(t, err, lxd.ErrAPI); e.HTTPStatus != 400 || !strings.Contains(e.Message, "PEM") {
+		t.Errorf("a certificate that is not PEM: %+v", e)
+	}
+	if certOf() != before {
+		t.Fatal("the server's certificate changed")
+	}
+	wantErr(t, cl.UpdateCertificate(nil, true), lxd.ErrInvalidArgument)
+
+	// Join: arguments that are no object, none, or an object of another
+	// kind are refused by the binding or liblxd.
+	wantErr(t, cl.Join(`["server_name"]`, false), lxd.ErrInvalidArgument)
+	wantErr(t, cl.Join(nil, false), lxd.ErrInvalidArgument)
+	srv, err := client.Server()
+	must(t, err)
+	defer srv.Close()
+	wantErr(t, srv.Join(map[string]string{"server_name": "x"}, false), lxd.ErrInvalidArgument)
+	// A member's actions on the cluster object: it has none of them.
+	wantErr(t, cl.Evacuate(false), lxd.ErrInvalidArgument)
+	wantErr(t, cl.Restore(false), lxd.ErrInvalidArgument)
+	closed, err := client.Cluster()
+	must(t, err)
+	closed.Close()
+	wantErr(t, closed.Join(map[string]string{"server_name": "x"}, false), lxd.ErrClosed)
+	if clustered(t) {
+		t.Fatal("the daemon is a cluster member now")
+	}
 }
