@@ -65,9 +65,10 @@ func (o *Object) Evacuate(wait bool) error {
 
 // JoinToken asks the cluster for a join token for the member to be named
 // serverName (POST /1.0/cluster/members; `lxc cluster add`), and returns
-// the operation, as LXD's JSON: its metadata holds the token (and the
-// addresses and fingerprint it encodes), to pass as cluster_password to
-// Join on the new server. LXD keeps the token's operation running until
+// the operation, as LXD's JSON: its metadata holds the token's parts
+// (serverName, secret, fingerprint, addresses, expiresAt), which `lxc
+// cluster add` prints as one string (their JSON in base64) for the new
+// server's Join (cluster_password). LXD keeps the token's operation running until
 // the token is used (or expires): with wait, JoinToken returns only then,
 // so pass false to get the token at once. A standalone server refuses
 // (ErrAPI, HTTP 400, "This server is not clustered").
