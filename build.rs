@@ -298,6 +298,10 @@ pub unsafe extern "C" fn {f}(client: *const lxd_client, args_json: *const c_char
 /// {doc} The action `{name}` of {class} objects, as `lxd_obj_action_bytes`; arguments: {args}.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn {f}(obj: *const lxd_obj, args_json: *const c_char, data: *mut *mut u8, len: *mut usize) -> lxd_status {{
+    let checked = unsafe {{ super::actions::check_kind(obj, {k}, "{f}") }};
+    if checked != 0 {{
+        return checked;
+    }}
     unsafe {{ lxd_obj_action_bytes(obj, c"{name}".as_ptr(), args_json, data, len) }}
 }}
 "#
@@ -308,6 +312,10 @@ pub unsafe extern "C" fn {f}(obj: *const lxd_obj, args_json: *const c_char, data
 /// {doc} The action `{name}` of {class} objects, as `lxd_obj_action_to_file`; arguments: {args}.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn {f}(obj: *const lxd_obj, args_json: *const c_char, local_path: *const c_char, progress: lxd_progress_cb, user_data: *mut c_void) -> lxd_status {{
+    let checked = unsafe {{ super::actions::check_kind(obj, {k}, "{f}") }};
+    if checked != 0 {{
+        return checked;
+    }}
     unsafe {{ lxd_obj_action_to_file(obj, c"{name}".as_ptr(), args_json, local_path, progress, user_data) }}
 }}
 "#
@@ -318,6 +326,10 @@ pub unsafe extern "C" fn {f}(obj: *const lxd_obj, args_json: *const c_char, loca
 /// {doc} The action `{name}` of {class} objects, as `lxd_obj_action`; arguments: {args}.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn {f}(obj: *const lxd_obj, args_json: *const c_char, wait: bool, result_json: *mut *mut c_char) -> lxd_status {{
+    let checked = unsafe {{ super::actions::check_kind(obj, {k}, "{f}") }};
+    if checked != 0 {{
+        return checked;
+    }}
     unsafe {{ lxd_obj_action(obj, c"{name}".as_ptr(), args_json, wait, result_json) }}
 }}
 "#

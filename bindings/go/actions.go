@@ -466,10 +466,17 @@ func (o *Object) DeleteTemplate(path string) error {
 
 // Restore restores the snapshot's instance (or storage volume) to it: the
 // instance's files and configuration (the volume's contents) go back to
-// the snapshot's. With wait it returns once done; without, once accepted
-// (Object.Operation gives the operation).
+// the snapshot's. For a cluster member it brings back the instances that
+// Evacuate moved or stopped. With wait it returns once done; without, once
+// accepted (Object.Operation gives the operation).
 func (o *Object) Restore(wait bool) error {
-	if o.Kind() == KindStorageVolumeSnapshot {
+	switch o.Kind() {
+	case KindClusterMember:
+		_, err := o.docCall("ClusterMember.Restore", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+			return C.lxd_cluster_member_restore(p, a, C.bool(wait), out)
+		})
+		return err
+	case KindStorageVolumeSnapshot:
 		_, err := o.docCall("StorageVolumeSnapshot.Restore", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
 			return C.lxd_storage_volume_snapshot_restore(p, a, C.bool(wait), out)
 		})

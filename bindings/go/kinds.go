@@ -74,9 +74,17 @@ type KindInfo struct {
 	Class    string `json:"class"`    // pylxd's class name, as in warnings: "Container"
 	CName    string `json:"c_name"`   // as in the C functions lxd_<c_name>_get: "container"
 	Endpoint string `json:"endpoint"` // e.g. "/1.0/containers"
-	Key      string `json:"key"`      // the attribute that names objects: "name", "fingerprint" or "id"
+	Key      string `json:"key"`      // the attribute that names objects: "name", "fingerprint" or "id"; "" for a singleton
 	// Endpoint names the parents' keys as {c_name} for a child kind:
 	// "/1.0/instances/{instance}/snapshots".
+
+	// KeyPrefix is the attribute whose value comes first in the key
+	// ("type" for storage volumes: "custom/vol1"), else "".
+	KeyPrefix string `json:"key_prefix"`
+	// Singleton: the kind has one object, with no key and no list (the
+	// Server, the Cluster): Client.Server and Client.Cluster read it.
+	Singleton bool `json:"singleton"`
+
 	ProjectScoped bool `json:"project_scoped"` // objects live in the client's project
 	Creatable     bool `json:"creatable"`      // Manager.Create (ChildManager.Create) works
 	Savable       bool `json:"savable"`        // Object.Save works

@@ -45,6 +45,11 @@ func TestKindsGenRefusesBadTables(t *testing.T) {
 		t.Errorf("clashing accessors: %v", err)
 	}
 	bad = append([]kindgen.Info(nil), infos...)
+	bad[0].Singleton = true // a singleton with a key
+	if _, err := kindgen.Render(bad); err == nil || !strings.Contains(err.Error(), "singleton") {
+		t.Errorf("a singleton with a key: %v", err)
+	}
+	bad = append([]kindgen.Info(nil), infos...)
 	bad[0].Parent = lxd.Ptr(len(bad))
 	if _, err := kindgen.Render(bad); err == nil {
 		t.Error("a parent that is no kind was accepted")

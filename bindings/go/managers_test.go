@@ -26,6 +26,7 @@ func TestEveryManagerKind(t *testing.T) {
 		lxd.KindCertificate: client.Certificates(), lxd.KindOperation: client.Operations(),
 		lxd.KindImageAlias: client.ImageAliases(), lxd.KindNetworkAcl: client.NetworkAcls(),
 		lxd.KindNetworkZone: client.NetworkZones(), lxd.KindWarning: client.Warnings(),
+		lxd.KindClusterMember: client.ClusterMembers(), lxd.KindClusterGroup: client.ClusterGroups(),
 	}
 	// What each kind must include (checked with lxc where it has names).
 	mustHave := map[lxd.Kind]string{
@@ -41,8 +42,12 @@ func TestEveryManagerKind(t *testing.T) {
 	mustHave[lxd.KindImage] = alias.Target
 	var topLevel []lxd.Kind
 	for i := 0; i < lxd.KindCount(); i++ {
-		// The Server is a singleton, with no list (storage_test.go: Client.Server).
-		if kind := lxd.Kind(i); !isChild(kind) && kind != lxd.KindServer {
+		// The singletons have no list (TestKindInfo; Client.Server and
+		// Client.Cluster: storage_test.go, cluster_test.go).
+		kind := lxd.Kind(i)
+		info, err := kind.Info()
+		must(t, err)
+		if !isChild(kind) && !info.Singleton {
 			topLevel = append(topLevel, kind)
 		}
 	}
@@ -55,6 +60,21 @@ func TestEveryManagerKind(t *testing.T) {
 			m := managers[kind]
 			if m.Kind() != kind {
 				t.Fatalf("manager kind %v", m.Kind())
+			}
+			info, err := m.Info()
+			must(t, err)
+			if isClusterKind(info) && !clustered(t) {
+				// A standalone server refuses the lists and the objects of
+				// the cluster kinds (cluster_test.go checks the statuses).
+				_, errAll := m.All()
+				_, errGet := m.Get(uniq("absent"))
+				_, errExists := m.Exists(uniq("absent"))
+				for _, err := range []error{errAll, errGet, errExists} {
+					if e := wantErr(t, err, lxd.ErrAPI); !strings.Contains(e.Message, "not clustered") {
+						t.Errorf("%+v", e)
+					}
+				}
+				return
 			}
 			objs, err := m.All()
 			must(t, err)

@@ -10,13 +10,32 @@ import (
 	"strings"
 )
 
-// singleton reads the one object of a singleton kind (KindServer).
+// singleton reads the one object of a singleton kind (KindInfo.Singleton:
+// KindServer, KindCluster), with the kind's own C function where it has
+// one, else lxd_get with the key "".
 func (c *Client) singleton(kind Kind) (*Object, error) {
-	if kind != KindServer {
+	info := cachedKindInfo(kind)
+	if info == nil || !info.Singleton {
 		return nil, argError("Client.Singleton", kind.String()+" is no singleton kind")
 	}
+	op := info.Class + ".Get"
+	cs := cstrings{op: op}
+	defer cs.free()
+	noKey, err := cs.str("key", "")
+	if err != nil {
+		return nil, err
+	}
 	var out *C.lxd_obj
-	if err := c.do("Server.Get", func(p *C.lxd_client) C.lxd_status { return C.lxd_server_get(p, &out) }); err != nil {
+	err = c.do(op, func(p *C.lxd_client) C.lxd_status {
+		switch kind {
+		case KindServer:
+			return C.lxd_server_get(p, &out)
+		case KindCluster:
+			return C.lxd_cluster_get(p, &out)
+		}
+		return C.lxd_get(p, C.lxd_kind(kind), noKey, &out)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return newObject(out, nil), nil

@@ -153,8 +153,21 @@ fn prepare(
             let mut m: Map<String, Value> = serde_json::from_str(fixed)
                 .map_err(|e| Error::new(ErrorKind::Internal, format!("action body: {e}")))?;
             for (k, v) in args {
-                if !used.contains(&k) {
-                    m.insert(k, v);
+                if used.contains(&k) {
+                    continue;
+                }
+                // What the action is (`{"action": "start"}`) is not the
+                // caller's to change.
+                match m.get(&k) {
+                    Some(fixed) if *fixed != v => {
+                        return Err(Error::invalid(format!(
+                            "action {:?}: argument {k:?} is fixed to {fixed}",
+                            action.name
+                        )));
+                    }
+                    _ => {
+                        m.insert(k, v);
+                    }
                 }
             }
             body = Some(Value::Object(m));

@@ -518,6 +518,10 @@ TEST(errors_instance_actions_in_wrong_state_report_lxd_message) {
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", other), "");
     /* The object did not follow a rename that did not happen. */
     CHECK_STREQ(t_get(c, "name"), t_fmt("\"%s\"", name));
+    /* What an action is cannot be changed by its arguments. */
+    EXPECT_INVALID(lxd_obj_action(c, "stop", "{\"action\":\"freeze\"}", true, NULL));
+    CHECK(t_contains(lxd_last_error_message(), "fixed"));
+    CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "RUNNING");
     CHECK_OK(lxd_instance_stop(c, -1, true, true));
     CHECK_STREQ(t_sh_out("lxc list '^%s$' -c s --format csv", name), "STOPPED");
 }
@@ -536,6 +540,12 @@ TEST(errors_instance_and_operation_calls_on_other_kinds) {
     EXPECT_INVALID(lxd_instance_rename(p, "lxdt-never", true));
     EXPECT_INVALID(lxd_operation_wait(p, 1));
     EXPECT_INVALID(lxd_operation_cancel(p));
+    /* The generated action functions act on their kind only (a snapshot's
+     * restore is not a cluster member's, nor a profile's). */
+    EXPECT_INVALID(lxd_instance_snapshot_restore(p, NULL, true, NULL));
+    CHECK(t_contains(lxd_last_error_message(), "lxd_instance_snapshot_restore"));
+    EXPECT_INVALID(lxd_cluster_member_restore(p, NULL, true, NULL));
+    EXPECT_INVALID(lxd_storage_volume_state(p, NULL, true, NULL));
     CHECK(s == BAD_STR);
     CHECK(t_sh("lxc profile show lxdt-never >/dev/null 2>&1") != 0);
     CHECK_STREQ(t_get(p, "name"), "\"default\"");

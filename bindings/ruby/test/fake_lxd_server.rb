@@ -7,7 +7,9 @@ require "tmpdir"
 # A FAKE LXD server, NOT LXD: a few canned HTTP/1.1 answers on a unix socket
 # in a temporary folder, served by Ruby threads of the test process. The
 # real LXD 5.0.2 never sends attributes that liblxd's schema lacks, so the
-# warning tests need this to make liblxd see unknown attributes.
+# warning tests need this to make liblxd see unknown attributes; and the
+# suite's daemon is no cluster (and must not become one), so the cluster
+# actions' requests are checked here, on a fake member of a fake cluster.
 class FakeLXDServer
   HOST_INFO = {
     "api_extensions" => ["instances"], "api_status" => "stable", "api_version" => "1.0",
@@ -15,17 +17,24 @@ class FakeLXDServer
     "environment" => { "server_version" => "5.0.2" }
   }.freeze
 
+  # The fake cluster's one member, and the id of every operation.
+  MEMBER = "lxdt-fake-m1"
+  OPERATION = "lxdt-fake-op"
+
   attr_reader :path, :extra_attrs
 
   # `extra_attrs`: the unknown attributes every profile and instance carries
   # (unique per server, since warnings are issued once per process).
-  def initialize
+  # `extensions`: the API extensions it announces.
+  def initialize(extensions: HOST_INFO["api_extensions"])
     @dir = Dir.mktmpdir("lxdt-rb-fake-lxd-")
     @path = File.join(@dir, "unix.socket")
     token = format("%06x", rand(0xffffff))
     @extra_attrs = { "shiny_#{token}" => 42, "another_#{token}" => "x" }
+    @host_info = HOST_INFO.merge("api_extensions" => extensions)
     @server = UNIXServer.new(@path)
     @requests = 0
+    @log = []
     @lock = Mutex.new
     @conns = []
     @thread = Thread.new { accept_loop }
@@ -33,6 +42,12 @@ class FakeLXDServer
 
   def requests
     @lock.synchronize { @requests }
+  end
+
+  # Every request received so far, as [method, target, body] (the body
+  # parsed; nil for none).
+  def log
+    @lock.synchronize { @log.dup }
   end
 
   def stop
@@ -63,8 +78,11 @@ class FakeLXDServer
       while (h = sock.gets("\r\n")) && h != "\r\n"
         length = h.split(":", 2)[1].to_i if h.downcase.start_with?("content-length:")
       end
-      sock.read(length) if length.positive?
-      @lock.synchronize { @requests += 1 }
+      sent = length.positive? ? sock.read(length) : nil
+      @lock.synchronize do
+        @requests += 1
+        @log << [method, target, sent && (JSON.parse(sent) rescue sent)]
+      end
       status, body = answer(method, target)
       sock.write("HTTP/1.1 #{status} X\r\nContent-Type: application/json\r\n" \
                  "Content-Length: #{body.bytesize}\r\nConnection: keep-alive\r\n\r\n#{body}")
@@ -93,11 +111,37 @@ class FakeLXDServer
       "status" => "Stopped", "status_code" => 102, "type" => "container" }.merge(@extra_attrs)
   end
 
+  def operation(status, code)
+    { "id" => OPERATION, "class" => "task", "description" => "fake", "created_at" => "2024-01-01T00:00:00Z",
+      "updated_at" => "2024-01-01T00:00:00Z", "status" => status, "status_code" => code, "resources" => {},
+      "metadata" => { "serverName" => "lxdt-fake-m2", "secret" => "lxdt-fake-secret" }, "may_cancel" => false,
+      "err" => "", "location" => MEMBER }
+  end
+
+  # An async answer: operation OPERATION, running.
+  def async
+    [202, JSON.generate("type" => "async", "status" => "Operation created", "status_code" => 100,
+                        "operation" => "/1.0/operations/#{OPERATION}", "metadata" => operation("Running", 103))]
+  end
+
+  def member
+    { "architecture" => "x86_64", "config" => {}, "database" => true, "description" => "",
+      "failure_domain" => "default", "groups" => ["default"], "message" => "Fully operational",
+      "roles" => ["database"], "server_name" => MEMBER, "status" => "Online", "url" => "https://192.0.2.1:8443" }
+  end
+
   def answer(method, target)
+    case [method, target]
+    when ["PUT", "/1.0/cluster"], ["POST", "/1.0/cluster/members"], ["POST", "/1.0/cluster/members/#{MEMBER}/state"]
+      return async
+    end
     return sync("method" => method) unless method == "GET"
 
     case target
-    when "/1.0" then sync(HOST_INFO)
+    when "/1.0" then sync(@host_info)
+    when "/1.0/cluster" then sync("enabled" => true, "server_name" => MEMBER, "member_config" => [])
+    when "/1.0/cluster/members/#{MEMBER}" then sync(member)
+    when %r{\A/1\.0/operations/#{OPERATION}/wait\?timeout=\d+\z} then sync(operation("Success", 200))
     when "/1.0/profiles/p1" then sync(profile("p1"))
     when "/1.0/profiles?recursion=1" then sync([profile("p1"), profile("p2")])
     when "/1.0/instances/c1" then sync(instance("c1"))

@@ -76,6 +76,17 @@ module LXDTest
         rootfs: File.join(dir, "rootfs.squashfs") }
     end
 
+    # Whether the daemon is a member of a cluster: `lxc query /1.0/cluster`'s
+    # `enabled`, read once (the suite's daemon is a standalone server).
+    def clustered?
+      return @clustered unless @clustered.nil?
+
+      out, ok = sh("lxc query /1.0/cluster")
+      raise "lxc query /1.0/cluster failed" unless ok
+
+      @clustered = JSON.parse(out)["enabled"] == true
+    end
+
     # Run a shell command; [stdout, success].
     def sh(cmd)
       out, _err, st = Open3.capture3(cmd)
@@ -149,6 +160,27 @@ module LXDTest
 
       i = args.index("--")
       !i.nil? && READERS.include?(args[i + 1])
+    end
+
+    # The HTTP status with which a standalone LXD 5.0.2 refuses the
+    # endpoints of a kind that needs a cluster ("Server is not clustered",
+    # 500, for members; "This server is not clustered", 400, for groups).
+    NOT_CLUSTERED = { cluster_member: 500, cluster_group: 400 }.freeze
+
+    # Whether the daemon refuses kind `name` for not being a cluster.
+    def refused_unclustered?(name)
+      NOT_CLUSTERED.key?(name) && !LXDTest.clustered?
+    end
+
+    # Assert that the block raises LXD's refusal of a standalone server:
+    # LXD::APIError with HTTP status `status` (one of {NOT_CLUSTERED}) and
+    # "not clustered" in the message. Returns the error.
+    def assert_not_clustered(status, what)
+      e = assert_raises(LXD::APIError, what) { yield }
+      assert_equal status, e.http_status, what
+      assert_equal LXD::Native::STATUS[:api], e.code, what
+      assert_match(/not clustered/, e.message, what)
+      e
     end
 
     # `lxc ARGS` on the second server (LXD_DIR set), as {#lxc}.

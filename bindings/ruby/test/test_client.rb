@@ -53,7 +53,9 @@ class TestClient < LXDTest::Case
   end
 
   # Every kind, top-level ones through the client's managers, child kinds
-  # through the managers on a parent object.
+  # through the managers on a parent object. A standalone server refuses
+  # the kinds of a cluster (members, groups) for that reason, not as "not
+  # found".
   def test_not_found_for_every_kind_carries_the_server_message
     parents = Hash.new do |h, name|
       h[name] = case name
@@ -69,10 +71,10 @@ class TestClient < LXDTest::Case
                   client.network_zones.create({ name: zname })
                 end
     end
-    checked = 0
+    checked = refused = 0
     (0...LXD::KIND_COUNT).each do |value|
       kind = LXD.kind(value)
-      next if kind.singleton? # no key: client.server
+      next if kind.singleton? # no key: client.server, client.cluster
 
       key = case kind.name
             when :storage_volume then "custom/#{unique('nf')}"
@@ -87,13 +89,23 @@ class TestClient < LXDTest::Case
       else
         mgr = client.public_send(kind.manager)
       end
+      if refused_unclustered?(kind.name)
+        status = NOT_CLUSTERED[kind.name]
+        e = assert_not_clustered(status, "#{kind.name}.exists?") { mgr.exists?(key) }
+        assert_includes e.message, "GET #{kind.endpoint}/#{key}: "
+        assert_not_clustered(status, "#{kind.name}.get") { mgr.get(key) }
+        refused += 1
+        next
+      end
       refute mgr.exists?(key), "#{kind.name} #{key} exists?"
       e = assert_raises(LXD::NotFound, kind.name.to_s) { mgr.get(key) }
       assert_equal 404, e.http_status
       refute_empty e.message
       checked += 1
     end
-    assert_equal LXD::KIND_COUNT - 3, checked
+    # All but the two singletons and the network's two child kinds.
+    assert_equal LXD::KIND_COUNT - 4, checked + refused
+    assert_equal LXDTest.clustered? ? 0 : 2, refused
   end
 
   def test_every_manager_lists_its_kind
@@ -101,6 +113,13 @@ class TestClient < LXDTest::Case
       mgr = client.public_send(kind.manager)
       assert_same mgr, client.manager(kind.name)
       assert_equal kind, mgr.kind
+      if refused_unclustered?(kind.name)
+        status = NOT_CLUSTERED[kind.name]
+        e = assert_not_clustered(status, "#{kind.name}.all") { mgr.all }
+        assert_includes e.message, "GET #{kind.endpoint}?recursion=1: "
+        assert_not_clustered(status, "lxd_all #{kind.name}") { client.all(kind.name) }
+        next
+      end
       list = mgr.all
       assert_kind_of Array, list, kind.name.to_s
       list.each { |o| assert_equal kind.name, o.kind }
@@ -314,9 +333,11 @@ class TestClient < LXDTest::Case
     typed = LXD::Native::TYPED.keys.map(&:to_s)
     assert_empty typed - functions, "attached but not in the header"
     LXD::KINDS.each do |kind|
-      # A singleton (the Server) has only its get (`lxd_server_get(client, &out)`).
+      # A singleton (the Server, the Cluster) has only its get
+      # (`lxd_server_get(client, &out)`), and its actions.
       verbs = kind.singleton? ? %w[get] : %w[get exists all]
       verbs << "create" if kind.creatable
+      (%w[get exists all create] - verbs).each { |op| refute_includes functions, "lxd_#{kind.c_name}_#{op}" }
       verbs.each do |op|
         assert_includes functions, "lxd_#{kind.c_name}_#{op}"
         assert_includes typed, "lxd_#{kind.c_name}_#{op}"

@@ -6,7 +6,7 @@ require_relative "helper"
 # methods built on it, checked against real objects.
 class TestKindInfo < LXDTest::Case
   def test_every_kind_is_described_by_liblxd
-    assert_equal 23, LXD::KIND_COUNT
+    assert_equal 26, LXD::KIND_COUNT
     assert_equal LXD::KIND_COUNT, LXD::KINDS.size
     (0...LXD::KIND_COUNT).each do |value|
       kind = LXD::KINDS[value]
@@ -20,9 +20,14 @@ class TestKindInfo < LXDTest::Case
       assert_equal kind.c_name, info["c_name"]
       assert_equal kind.class_name, info["class"]
       assert_equal kind.key_attr, info["key"]
-      # The one Server is keyed by "" (no attribute); every other kind by one.
+      # The one Server and the one Cluster are keyed by "" (no attribute),
+      # top-level; every other kind by an attribute.
+      assert_equal info["singleton"], kind.singleton?, kind.name
       if kind.singleton?
         assert_equal "", kind.key_attr
+        refute kind.child?
+        refute kind.creatable
+        refute kind.deletable?
       else
         assert_includes kind.attribute_names, kind.key_attr
       end
@@ -39,8 +44,14 @@ class TestKindInfo < LXDTest::Case
       assert_same kind, LXD.kind(value)
       assert_same kind, LXD.kind(kind.name)
       assert_equal kind.attribute_names.uniq, kind.attribute_names
-      assert_operator kind.writable_attributes.size, :<, kind.attribute_names.size
+      if kind.name == :cluster
+        # GET /1.0/cluster gives exactly the fields its PUT takes.
+        assert_equal kind.attribute_names, kind.writable_attributes
+      else
+        assert_operator kind.writable_attributes.size, :<, kind.attribute_names.size
+      end
     end
+    assert_equal %i[server cluster], LXD::KINDS.select(&:singleton?).map(&:name)
     container = LXD.kind(:container)
     assert_equal "/1.0/containers", container.endpoint
     assert container.project_scoped?

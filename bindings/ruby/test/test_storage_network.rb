@@ -31,7 +31,7 @@ class TestStorageNetwork < LXDTest::Case
   def test_new_kinds_have_their_managers_and_the_server_is_one_object
     %i[storage_volume storage_volume_snapshot storage_volume_backup network_forward network_acl
        network_zone network_zone_record warning server network_peer].each { |k| assert LXD.kind(k) }
-    assert_equal 23, LXD::KIND_COUNT
+    assert_equal 26, LXD::KIND_COUNT
     assert_equal :storage_volumes, LXD.kind(:storage_volume).manager
     assert_equal %i[snapshots backups], LXD.kind(:storage_volume).children.map(&:manager)
     assert_equal %i[forwards peers], LXD.kind(:network).children.map(&:manager).grep(/forwards|peers/)

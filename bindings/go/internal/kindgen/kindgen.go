@@ -29,6 +29,10 @@ type Info struct {
 	Endpoint      string `json:"endpoint"`
 	Key           string `json:"key"`
 	ProjectScoped bool   `json:"project_scoped"`
+	// Singleton: a kind of one object per server, keyed by nothing (the
+	// Server, the Cluster): its Client accessor returns that object, not a
+	// manager.
+	Singleton bool `json:"singleton"`
 }
 
 // Count is LXD_KIND_COUNT of the header the binding is built with.
@@ -75,9 +79,6 @@ type row struct {
 	ParentC  string // the parent's Go constant, or ""
 	VariantC string // the Go constant of the kind it is a variant of, or ""
 	Desc     string // "Container objects (/1.0/containers, keyed by name)"
-	// Singleton: a kind of one object per server, keyed by nothing (the
-	// Server): its Client accessor returns that object, not a manager.
-	Singleton bool
 	// Kinds are the child kinds one Object accessor reaches, by the
 	// parent's kind (Snapshots: an instance's or a volume's), set on the
 	// accessor's first row only; Dup marks the others.
@@ -128,8 +129,10 @@ func Render(infos []Info) ([]byte, error) {
 			key = "operation id"
 		}
 		r.Desc = fmt.Sprintf("%s objects (%s, keyed by %s)", r.Class, r.Endpoint, key)
-		if r.Key == "" && r.Parent == nil {
-			r.Singleton = true
+		if r.Singleton != (r.Key == "") || (r.Singleton && r.Parent != nil) {
+			return nil, fmt.Errorf("%s: singleton %v with the key %q and parent %v", r.Class, r.Singleton, r.Key, r.Parent)
+		}
+		if r.Singleton {
 			r.Accessor = r.Class
 			r.Desc = fmt.Sprintf("the %s object (%s)", r.Class, r.Endpoint)
 		}

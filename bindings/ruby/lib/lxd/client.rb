@@ -103,8 +103,9 @@ module LXD
     # One manager method per top-level kind, made from the kind table
     # (lib/lxd/generated.rb): instances, containers, virtual_machines,
     # images, profiles, networks, storage_pools, projects, certificates,
-    # operations, network_acls, network_zones, warnings; and `server`, the
-    # one Server object.
+    # operations, image_aliases, network_acls, network_zones, warnings,
+    # cluster_members, cluster_groups; and `server` and `cluster`, the one
+    # Server and the one Cluster object.
 
     # Fetch one object of any kind (`lxd_get`).
     # @return [LXD::Object]

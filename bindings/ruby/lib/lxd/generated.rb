@@ -113,9 +113,11 @@ module LXD
         return if kind.child? || kind.collection_actions.empty?
 
         mod = Module.new
+        hand = kind.manager_extension
         kind.collection_actions.each do |action|
           name = action["name"]
           next unless free_name?(Manager, name)
+          next if hand&.method_defined?(name)
 
           mod.define_method(name) do |args = nil, wait: true, **kw|
             @client.run_collection_action(kind, name, Call.action_args(args, kw), wait: wait)
@@ -125,7 +127,7 @@ module LXD
       end
 
       # client.containers, client.images, … for the top-level kinds; for a
-      # singleton kind, its one object (client.server).
+      # singleton kind, its one object (client.server, client.cluster).
       def build_client_managers
         KINDS.reject(&:child?).each do |kind|
           if kind.singleton?

@@ -217,9 +217,12 @@ module LXD
     end
 
     # Extra hand-written manager methods of this kind (a module), or nil:
-    # those of liblxd functions that are not in the kind table.
+    # those of liblxd functions that are not in the kind table, and
+    # collection actions that need more than the generated method (a
+    # generated method of the same name is then not made).
     def manager_extension
-      { image: ImageManagerMethods, certificate: CertificateManagerMethods }[name]
+      { image: ImageManagerMethods, certificate: CertificateManagerMethods,
+        cluster_member: ClusterMemberManagerMethods }[name]
     end
 
     def inspect

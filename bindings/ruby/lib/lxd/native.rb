@@ -203,22 +203,23 @@ module LXD
     # `lxd_<c_name>_<action>` per action, of the signature of the entry
     # point for what it returns. Functions attached above by hand (the
     # typed instance actions of their own signature) are left as they are.
-    # A singleton kind (the Server: top-level, keyed by `""`) has only
-    # `lxd_<c_name>_get(client, &out)`.
+    # A singleton kind (the Server, the Cluster: one object, no key) has
+    # `lxd_<c_name>_get(client, &out)` instead of the four, and its actions
+    # as any other kind (`lxd_cluster_join(obj, args, wait, &result)`).
     # @param info [Hash] the kind's `lxd_kind_info`
     def self.attach_kind(info)
       c_name = info["c_name"]
       if singleton?(info)
         attach_typed(:"lxd_#{c_name}_get", %i[pointer pointer], :singleton, nil)
-        return
+      else
+        verbs = {
+          "get" => [%i[pointer string pointer], :manager],
+          "exists" => [%i[pointer string pointer], :manager],
+          "all" => [%i[pointer pointer], :manager]
+        }
+        verbs["create"] = [%i[pointer string bool pointer], :manager] if info["creatable"]
+        verbs.each { |verb, (args, role)| attach_typed(:"lxd_#{c_name}_#{verb}", args, role, nil) }
       end
-      verbs = {
-        "get" => [%i[pointer string pointer], :manager],
-        "exists" => [%i[pointer string pointer], :manager],
-        "all" => [%i[pointer pointer], :manager]
-      }
-      verbs["create"] = [%i[pointer string bool pointer], :manager] if info["creatable"]
-      verbs.each { |verb, (args, role)| attach_typed(:"lxd_#{c_name}_#{verb}", args, role, nil) }
       return unless info["variant_of"].nil?
 
       info["actions"].each do |action|
@@ -234,11 +235,11 @@ module LXD
       end
     end
 
-    # Whether a kind's `lxd_kind_info` describes a singleton: a top-level
-    # kind keyed by `""` (the one Server). lxd_kind_info has no field of
-    # its own for it.
+    # Whether a kind's `lxd_kind_info` describes a singleton (its
+    # `singleton` field: the Server, the Cluster), fetched with the key
+    # `""` and never listed.
     def self.singleton?(info)
-      info["parent"].nil? && info["key"] == ""
+      info["singleton"] == true
     end
 
     # @!visibility private

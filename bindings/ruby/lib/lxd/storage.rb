@@ -3,8 +3,10 @@
 module LXD
   class Kind
     # Whether the kind has exactly one object, made and kept by the server
-    # (the Server): top-level and keyed by `""`. Its object comes from a
-    # method of the {Client} of its name (`client.server`), not a manager.
+    # (the Server, the Cluster; `singleton` in `lxd_kind_info`): top-level,
+    # keyed by `""`, never listed. Its object comes from a method of the
+    # {Client} of its name (`client.server`, `client.cluster`), not a
+    # manager.
     def singleton?
       Native.singleton?(info)
     end
@@ -162,7 +164,7 @@ module LXD
     end
 
     # @!visibility private
-    # The one object of a singleton kind (`lxd_server_get`).
+    # The one object of a singleton kind (`lxd_server_get`, `lxd_cluster_get`).
     def singleton(kind)
       kind = LXD.kind(kind)
       raise InvalidArgument, "#{kind.class_name} is not a singleton kind" unless kind.singleton?
