@@ -1032,10 +1032,51 @@ mod tests {
             r#"{"cert":"/c"}"#,
             r#"{"porject":"x"}"#,
             r#"{"project":""}"#,
+            r#"{"target":""}"#,
+            r#"{"endpoints":"https://a"}"#,
+            r#"{"endpoints":[""]}"#,
+            r#"{"endpoints":[1]}"#,
+            r#"{"failover":"sometimes"}"#,
         ] {
             let e = Options::from_json(Some(bad)).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad}");
         }
+        let c = Options::from_json(Some(
+            r#"{"endpoints":["https://a:8443","https://b"],"failover":"off","target":"@g"}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.endpoints, ["https://a:8443", "https://b"]);
+        assert_eq!(c.failover, Some(false));
+        assert_eq!(c.target.as_deref(), Some("@g"));
+        assert_eq!(
+            Options::from_json(Some(r#"{"failover":true}"#))
+                .unwrap()
+                .failover,
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn a_derived_client_shares_connections_with_its_own_project_and_target() {
+        let c = Client::offline();
+        let d = c.derive(Some(Some("p".into())), Some(Some("m2".into())));
+        assert!(Arc::ptr_eq(&c.inner.transport, &d.inner.transport));
+        assert_eq!(d.with_project("/1.0/instances"), "/1.0/instances?project=p");
+        assert_eq!(
+            d.with_target("/1.0/instances?project=p"),
+            "/1.0/instances?project=p&target=m2"
+        );
+        assert_eq!(d.with_target("/1.0/x?target=m1"), "/1.0/x?target=m1");
+        let back = d.derive(None, Some(None));
+        assert_eq!(back.project(), Some("p"));
+        assert_eq!(back.target(), None);
+        assert_eq!(back.with_target("/1.0/instances"), "/1.0/instances");
+        // Group targets keep their @ (encoded).
+        let g = c.derive(None, Some(Some("@g1".into())));
+        assert_eq!(
+            g.with_target("/1.0/instances"),
+            "/1.0/instances?target=%40g1"
+        );
     }
 
     #[test]

@@ -203,6 +203,29 @@ mod tests {
                 "{bad}"
             );
         }
+        // A client's target: on an instance's create only; on every
+        // request for what lives on a member.
+        let t = c.derive(None, Some(Some("m2".into())));
+        assert_eq!(
+            create_path(&t, Kind::Instance, &[]).unwrap(),
+            "/1.0/instances?target=m2"
+        );
+        assert_eq!(
+            Locator::new(vec![], "c1")
+                .path(&t, Kind::Instance, "")
+                .unwrap(),
+            "/1.0/instances/c1"
+        );
+        assert_eq!(
+            Locator::new(vec!["p1".into()], "v1")
+                .path(&t, Kind::StorageVolume, "")
+                .unwrap(),
+            "/1.0/storage-pools/p1/volumes/custom/v1?target=m2"
+        );
+        assert_eq!(
+            create_path(&t, Kind::Profile, &[]).unwrap(),
+            "/1.0/profiles"
+        );
         // A slash in a key without a prefix stays one segment.
         assert_eq!(
             Locator::new(vec![], "a/b")

@@ -443,16 +443,40 @@ impl Object {
             // cannot see change between the re-read and the PUT.
             st.etag.clone().or(fresh_etag)
         };
-        let body = put_body(info, &st);
+        let body = Value::Object(put_body(info, &st));
         let path = loc.path(&self.client, self.kind, "")?;
-        let resp = self.client.request(
+        let sent = self.client.request(
             "PUT",
             &path,
-            Some(&Value::Object(body)),
+            Some(&body),
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
-        )?;
+        );
         // Whatever the outcome, the server's ETag has moved on or is unknown.
         st.etag = None;
+        let resp = match sent {
+            // The ETag moved on, but the server may hold exactly what this
+            // save writes: a PUT resent to another cluster member after
+            // its first attempt was applied (the ETag moved because of
+            // it), or another writer who wrote the same. Nothing would be
+            // overwritten: the save is done.
+            Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+                let (fresh, _) =
+                    managers::fetch(&self.client, self.kind, &loc).map_err(|_| e.clone())?;
+                let Value::Object(mine) = &body else {
+                    return Err(e);
+                };
+                if !mine.iter().all(|(k, v)| fresh.get(k) == Some(v)) {
+                    return Err(e);
+                }
+                let dirty = std::mem::take(&mut st.dirty);
+                st.server.extend(dirty);
+                if wait {
+                    self.sync_locked(&mut st)?;
+                }
+                return Ok(());
+            }
+            r => r?,
+        };
         // A failed operation leaves the local changes dirty, to fix and retry.
         self.record(&mut st, &resp, wait)?;
         // The server has the new values now (what it stores may differ in

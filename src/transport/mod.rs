@@ -1465,6 +1465,128 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
     }
 
+    /// FAKE members of a cluster: one serving each connection with `first`,
+    /// the other echoing; a transport with failover over both (the first
+    /// preferred).
+    fn two_members(
+        first: impl Fn(usize, BufReader<UnixStream>, Seen) + Send + Sync + 'static,
+        failover: bool,
+    ) -> (Vec<tempfile::TempDir>, Transport, Seen, Seen) {
+        let (d1, t1, seen1) = fake(first);
+        let (d2, t2, seen2) = fake(echo);
+        let endpoints = vec![t1.endpoint().clone(), t2.endpoint().clone()];
+        let t = Transport::with_members(endpoints, None, Some(Duration::from_secs(5)), failover);
+        (vec![d1, d2], t, seen1, seen2)
+    }
+
+    fn count(seen: &Seen, prefix: &str) -> usize {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.starts_with(prefix))
+            .count()
+    }
+
+    #[test]
+    fn a_member_that_drops_requests_is_left_for_the_next_one() {
+        let (_d, t, seen1, seen2) = two_members(drop_after_reading, true);
+        assert_eq!(t.current(), 0);
+        get(&t, "/warm-up").unwrap();
+        // GET, and PUT guarded by an ETag: resent to the other member.
+        let r = get(&t, "/1.0/a").unwrap();
+        assert_eq!(r.body, b"/1.0/a");
+        assert_eq!(t.current(), 1, "the failed member is left alone");
+        assert_eq!(count(&seen2, "GET /1.0/a"), 1);
+        assert!(count(&seen1, "GET /1.0/a") >= 1);
+        call(&t, "PUT", "/1.0/b", &[("If-Match", "\"x\"")]).unwrap();
+        assert_eq!(count(&seen2, "PUT /1.0/b"), 1);
+    }
+
+    #[test]
+    fn a_post_that_may_have_reached_a_member_is_never_resent_to_another() {
+        let (_d, t, seen1, seen2) = two_members(drop_after_reading, true);
+        get(&t, "/warm-up").unwrap();
+        let e = call(&t, "POST", "/1.0/instances", &[]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection, "{}", e.message);
+        assert!(e.message.contains("may have been applied"), "{}", e.message);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(count(&seen1, "POST"), 1);
+        assert_eq!(
+            count(&seen2, "POST"),
+            0,
+            "the POST went to the other member too"
+        );
+        // A PUT without an ETag is not resent either.
+        let (_d, t, _seen1, seen2) = two_members(drop_after_reading, true);
+        get(&t, "/warm-up").unwrap();
+        assert!(call(&t, "PUT", "/1.0/c", &[]).is_err());
+        assert_eq!(count(&seen2, "PUT"), 0);
+        // The next call goes to the member that answers.
+        assert_eq!(get(&t, "/1.0/d").unwrap().body, b"/1.0/d");
+        assert_eq!(count(&seen2, "GET /1.0/d"), 1);
+    }
+
+    #[test]
+    fn an_unreachable_member_is_skipped_for_every_method_then_tried_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = Endpoint::Unix(dir.path().join("later"));
+        let (_d2, t2, seen2) = fake(echo);
+        let t = Transport::with_members(
+            vec![gone, t2.endpoint().clone()],
+            None,
+            Some(Duration::from_secs(5)),
+            true,
+        );
+        // Nothing was sent to the first: even a POST goes to the second.
+        assert_eq!(call(&t, "POST", "/1.0/x", &[]).unwrap().body, b"/1.0/x");
+        assert_eq!(count(&seen2, "POST /1.0/x"), 1);
+        assert_eq!(t.current(), 1);
+        // The first member comes up; after its back-off it is used again.
+        let listener = UnixListener::bind(dir.path().join("later")).unwrap();
+        let seen1: Seen = Arc::default();
+        let log = seen1.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let log = log.clone();
+                std::thread::spawn(move || echo(0, BufReader::new(stream), log));
+            }
+        });
+        std::thread::sleep(BACKOFF_FIRST + Duration::from_millis(50));
+        assert_eq!(t.current(), 0);
+        assert_eq!(get(&t, "/1.0/y").unwrap().body, b"/1.0/y");
+        assert_eq!(count(&seen1, "GET /1.0/y"), 1);
+        // Websocket and upgrade connections follow the same rule.
+        let (_, host) = t.dial_within(None).unwrap();
+        assert_eq!(host, "lxd");
+    }
+
+    #[test]
+    fn failover_off_stays_on_the_first_member() {
+        let (_d, t, _seen1, seen2) = two_members(drop_after_reading, false);
+        get(&t, "/warm-up").unwrap();
+        assert!(get(&t, "/1.0/a").is_err());
+        assert_eq!(t.current(), 0);
+        assert!(seen2.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn back_off_doubles_up_to_its_limit_and_resets_on_an_answer() {
+        let m = Member::new(Endpoint::Unix("/nonexistent/x".into()), None, None);
+        let mut last = Duration::ZERO;
+        for _ in 0..10 {
+            m.mark_down();
+            let b = m.health().backoff;
+            assert!(b >= last && b <= BACKOFF_MAX);
+            last = b;
+        }
+        assert_eq!(last, BACKOFF_MAX);
+        m.mark_up();
+        assert!(m.health().down_until.is_none());
+        m.mark_down();
+        assert_eq!(m.health().backoff, BACKOFF_FIRST);
+    }
+
     #[test]
     fn unreachable_socket_is_a_connection_error() {
         let t = Transport::new(
