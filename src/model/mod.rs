@@ -453,32 +453,40 @@ impl Object {
         );
         // Whatever the outcome, the server's ETag has moved on or is unknown.
         st.etag = None;
-        let resp = match sent {
-            // The ETag moved on, but the server may hold exactly what this
-            // save writes: a PUT resent to another cluster member after
-            // its first attempt was applied (the ETag moved because of
-            // it), or another writer who wrote the same. Nothing would be
+        // A failed operation leaves the local changes dirty, to fix and retry.
+        let outcome = sent.and_then(|resp| self.record(&mut st, &resp, wait));
+        match outcome {
+            Ok(_) => {}
+            // Refused, failed or lost on the way, but the server may hold
+            // exactly what this save writes: a PUT resent to another
+            // cluster member after its first attempt was applied (LXD then
+            // answers 412, as the ETag moved because of it, or fails the
+            // new operation as "a matching non-reusable operation has now
+            // succeeded"), one whose answer was lost with its member, or
+            // another writer who wrote the same. Nothing would be
             // overwritten: the save is done.
-            Err(e) if e.kind == ErrorKind::PreconditionFailed => {
-                let (fresh, _) =
-                    managers::fetch(&self.client, self.kind, &loc).map_err(|_| e.clone())?;
+            Err(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::PreconditionFailed
+                        | ErrorKind::OperationFailed
+                        | ErrorKind::Api
+                        | ErrorKind::Connection
+                ) =>
+            {
+                let Ok((fresh, _)) = managers::fetch(&self.client, self.kind, &loc) else {
+                    return Err(e);
+                };
                 let Value::Object(mine) = &body else {
                     return Err(e);
                 };
                 if !mine.iter().all(|(k, v)| fresh.get(k) == Some(v)) {
                     return Err(e);
                 }
-                let dirty = std::mem::take(&mut st.dirty);
-                st.server.extend(dirty);
-                if wait {
-                    self.sync_locked(&mut st)?;
-                }
-                return Ok(());
+                st.pending = None;
             }
-            r => r?,
-        };
-        // A failed operation leaves the local changes dirty, to fix and retry.
-        self.record(&mut st, &resp, wait)?;
+            Err(e) => return Err(e),
+        }
         // The server has the new values now (what it stores may differ in
         // detail: the sync below, or the next save's re-read, sees that).
         let dirty = std::mem::take(&mut st.dirty);
