@@ -1738,9 +1738,12 @@ lxd_status lxd_obj_delete(struct lxd_obj *obj,
                           bool wait);
 
 /**
- * Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
- * for other kinds). The object follows the new name at once; with `wait`
- * false, wait on `lxd_obj_operation` before using it further.
+ * Rename the object: any kind whose `lxd_kind_info` says `renamable`
+ * (instances and their snapshots and backups, profiles, networks,
+ * network ACLs, projects, image aliases, custom storage volumes and
+ * their snapshots and backups, cluster members and groups;
+ * `LXD_ERR_INVALID_ARGUMENT` for the others). The object follows the new name at once; with
+ * `wait` false, wait on `lxd_obj_operation` before using it further.
  */
 lxd_status lxd_obj_rename(struct lxd_obj *obj,
                           const char *new_name,
@@ -2734,7 +2737,7 @@ lxd_status lxd_cluster_member_all(const struct lxd_client *client,
                                   struct lxd_list **out);
 
 /**
- * Move or stop the member's instances and mark it evacuated. The action `evacuate` of ClusterMember objects, as `lxd_obj_action`; arguments: mode (stop, migrate, live-migrate).
+ * Move or stop the member's instances and mark it evacuated. The action `evacuate` of ClusterMember objects, as `lxd_obj_action`; arguments: mode (stop, migrate, live-migrate; needs the API extension clustering_evacuation_mode, which LXD 5.0.2 lacks: there each instance's cluster.evacuate config decides).
  */
 lxd_status lxd_cluster_member_evacuate(const struct lxd_obj *obj,
                                        const char *args_json,

@@ -74,6 +74,40 @@ second_ready() {
     fi
     echo "!!! scripts/lxd-private.sh second failed:"; cat build/lxd-second.log
 }
+# The two 3-member clusters of scripts/lxd-cluster.sh (members on
+# 127.0.0.11-13 and 127.0.0.31-33): "cluster", which tests/c/test_cluster.c
+# and the bindings' cluster tests share, and "failover", whose members
+# tests/c/test_failover.c kills. Brought up in the background now, ready
+# before any lane runs, and taken down (their state deleted) at the end.
+CLUSTER_PROGRAMS=" test_cluster test_failover "
+export LIBLXD_CLUSTER_SCRIPT="$ROOT/scripts/lxd-cluster.sh"
+clusters=()
+if [ -z "$FILTER" ] || [[ " $BINDINGS " == *" $FILTER "* ]] || [[ "$CLUSTER_PROGRAMS" == *"$FILTER"* ]]; then
+    clusters=(cluster failover)
+fi
+for cl in "${clusters[@]}"; do
+    rm -f "build/lxd-$cl.rc"
+    { bash scripts/lxd-cluster.sh "$cl" up >"build/lxd-$cl.log" 2>&1; echo $? >"build/lxd-$cl.rc"; } &
+done
+clusters_ready() {
+    local cl
+    for cl in "${clusters[@]}"; do
+        while [ ! -s "build/lxd-$cl.rc" ]; do sleep 0.2; done
+        if [ "$(cat "build/lxd-$cl.rc")" = 0 ]; then
+            tail -n 1 "build/lxd-$cl.log"
+        else
+            echo "!!! scripts/lxd-cluster.sh $cl up failed:"; cat "build/lxd-$cl.log"
+        fi
+    done
+}
+# LIBLXD_KEEP_CLUSTERS=1 leaves them up (quicker runs while working on them).
+clusters_down() {
+    local cl
+    [ "${LIBLXD_KEEP_CLUSTERS:-0}" = 1 ] && return 0
+    for cl in "${clusters[@]}"; do bash scripts/lxd-cluster.sh "$cl" down >>"build/lxd-$cl.log" 2>&1 || true; done
+}
+trap clusters_down EXIT
+
 # Wait for the private daemon's start (from any lane); its log on failure.
 private_ready() {
     while [ ! -s build/lxd-private.rc ]; do sleep 0.2; done
@@ -162,7 +196,7 @@ if [ "${LIBLXD_VALGRIND:-1}" != 0 ]; then
               --errors-for-leak-kinds=definite,indirect --error-exitcode=99
               --suppressions="$ROOT/tests/c/valgrind.supp")
 fi
-c_runs=(); private_runs=()
+c_runs=(); private_runs=(); cluster_runs=()
 if [ "$run_c" = 1 ]; then
     step "C integration tests: build"
     if [ "${#VALGRIND[@]}" -gt 0 ]; then
@@ -188,7 +222,9 @@ if [ "$run_c" = 1 ]; then
         name=$(basename "$src" .c)
         for transport in unix https; do
             [ "$transport" = https ] && [[ "$BOTH_TRANSPORTS" != *" $name "* ]] && continue
-            if [[ "$PRIVATE_PROGRAMS" == *" $name "* ]]; then
+            if [[ "$CLUSTER_PROGRAMS" == *" $name "* ]]; then
+                [ "$transport" = unix ] && cluster_runs+=("$name:$transport")
+            elif [[ "$PRIVATE_PROGRAMS" == *" $name "* ]]; then
                 private_runs+=("$name:$transport")
             else
                 c_runs+=("$name:$transport")
@@ -197,12 +233,14 @@ if [ "$run_c" = 1 ]; then
     done
 fi
 
-# The suites run in three lanes at once, each against a daemon of its own
+# The suites run in four lanes at once, each against a daemon of its own
 # or on objects of its own: (1) the C programs on the main daemon, (2) the
 # C++, Go and Ruby suites (each builds against the installed library) on
-# the main daemon, (3) the programs that crash and freeze the private
-# daemon. Every test names its objects lxdt-<program>-<pid>-…, so lanes 1
-# and 2 never touch each other's. Each lane writes its own log (shown
+# the main daemon and the "cluster" cluster, (3) the programs that crash
+# and freeze the private daemon, (4) the C cluster programs (test_cluster
+# on the "cluster" cluster, test_failover killing members of "failover").
+# Every test names its objects lxdt-<program>-<pid>-…, so lanes never
+# touch each other's. Each lane writes its own log (shown
 # whole when all are done) and one result line per program or suite.
 rm -rf build/lanes; mkdir -p build/lanes
 # Record one run: label, exit status, its summary line.
@@ -239,6 +277,10 @@ lane_private() {
         grep -vE '^ +Compiling|^ +Finished' build/fuzz.log | tail -n 25
         record private "fuzz" "$rc" "$(tail -n 1 build/fuzz.log | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
     fi
+}
+lane_cluster() {
+    local run
+    for run in "${cluster_runs[@]}"; do run_c_program cluster "$run"; done
 }
 lane_bindings() {
     local b log rc
@@ -282,11 +324,13 @@ all_test_objects() {
 }
 private_ready >/dev/null
 second_ready
+clusters_ready
 all_test_objects >build/objects-before.txt
 
 lanes=()
 [ "${#c_runs[@]}" -gt 0 ] && lanes+=(c)
 { [ "${#private_runs[@]}" -gt 0 ] || [ -z "$FILTER" ] || [ "$FILTER" = fuzz ]; } && lanes+=(private)
+[ "${#cluster_runs[@]}" -gt 0 ] && lanes+=(cluster)
 [ "$run_bindings" = 1 ] && lanes+=(bindings)
 step "running ${lanes[*]} in parallel (logs: build/lanes/)"
 lane_started=$(date +%s)

@@ -183,6 +183,7 @@ impl ApiResponse {
             .doc
             .get("operation")
             .and_then(Value::as_str)
+            .and_then(|p| p.split('?').next())
             .and_then(|p| p.rsplit('/').next())
             .filter(|s| !s.is_empty());
         let from_meta = self

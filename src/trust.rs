@@ -97,20 +97,22 @@ impl TokenKind {
         // The fields of LXD's CertificateAddToken / ClusterMemberJoinToken,
         // in its order; a token that does not expire carries Go's zero
         // time, as lxc's do.
-        let mut doc = Map::new();
-        doc.insert(self.name_field().into(), name);
-        doc.insert("fingerprint".into(), meta.get("fingerprint")?.clone());
-        doc.insert("addresses".into(), meta.get("addresses")?.clone());
-        doc.insert("secret".into(), meta.get("secret")?.clone());
-        doc.insert(
-            "expires_at".into(),
-            if expiry.is_null() {
-                json!("0001-01-01T00:00:00Z")
-            } else {
-                expiry
-            },
+        // Written by hand: a serde_json Map sorts its keys.
+        let expiry = if expiry.is_null() {
+            json!("0001-01-01T00:00:00Z")
+        } else {
+            expiry
+        };
+        let field = |k: &str, v: &Value| format!("{}:{}", Value::String(k.into()), v);
+        let doc = format!(
+            "{{{},{},{},{},{}}}",
+            field(self.name_field(), &name),
+            field("fingerprint", meta.get("fingerprint")?),
+            field("addresses", meta.get("addresses")?),
+            field("secret", meta.get("secret")?),
+            field("expires_at", &expiry)
         );
-        Some(base64(Value::Object(doc).to_string().as_bytes()))
+        Some(base64(doc.as_bytes()))
     }
 
     /// What callers get for a token: the token string and what it says.

@@ -209,9 +209,12 @@ lxd_export! {
 }
 
 lxd_export! {
-    /// Rename an instance, profile, network or project (`LXD_ERR_INVALID_ARGUMENT`
-    /// for other kinds). The object follows the new name at once; with `wait`
-    /// false, wait on `lxd_obj_operation` before using it further.
+    /// Rename the object: any kind whose `lxd_kind_info` says `renamable`
+    /// (instances and their snapshots and backups, profiles, networks,
+    /// network ACLs, projects, image aliases, custom storage volumes and
+    /// their snapshots and backups, cluster members and groups;
+    /// `LXD_ERR_INVALID_ARGUMENT` for the others). The object follows the new name at once; with
+    /// `wait` false, wait on `lxd_obj_operation` before using it further.
     fn lxd_obj_rename(
         obj: *mut lxd_obj,
         new_name: *const c_char,

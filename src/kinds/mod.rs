@@ -164,6 +164,10 @@ pub struct Action {
     pub sync: bool,
     /// The API extension the action needs beyond its kind's.
     pub extension: Option<&'static str>,
+    /// Arguments that need an API extension of their own: LXD ignores an
+    /// argument it does not know, so one passed to a server without the
+    /// extension is refused (`ExtensionMissing`) rather than dropped.
+    pub arg_extensions: &'static [(&'static str, &'static str)],
     /// The arguments it takes, for `lxd_kind_info` and the header.
     pub args: &'static str,
     /// One line for humans.

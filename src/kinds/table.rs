@@ -28,6 +28,7 @@ const fn act(name: &'static str, method: &'static str, path: &'static str) -> Ac
         returns: Returns::Nothing,
         sync: false,
         extension: None,
+        arg_extensions: &[],
         args: "",
         doc: "",
     }
@@ -56,6 +57,10 @@ impl Action {
     }
     const fn needs(mut self, extension: &'static str) -> Action {
         self.extension = Some(extension);
+        self
+    }
+    const fn arg_needs(mut self, args: &'static [(&'static str, &'static str)]) -> Action {
+        self.arg_extensions = args;
         self
     }
     const fn doc(mut self, doc: &'static str) -> Action {
@@ -788,7 +793,8 @@ pub static KINDS: [KindInfo; Kind::COUNT] = [
                 .body(Body::Args(r#"{"action":"evacuate"}"#))
                 .returns(Returns::Operation)
                 .needs("clustering_evacuation")
-                .args("mode (stop, migrate, live-migrate)")
+                .arg_needs(&[("mode", "clustering_evacuation_mode")])
+                .args("mode (stop, migrate, live-migrate; needs the API extension clustering_evacuation_mode, which LXD 5.0.2 lacks: there each instance's cluster.evacuate config decides)")
                 .doc("Move or stop the member's instances and mark it evacuated."),
             act("restore", "POST", "/state")
                 .body(Body::Args(r#"{"action":"restore"}"#))

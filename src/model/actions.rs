@@ -124,6 +124,16 @@ fn prepare(
     if let Some(ext) = action.extension {
         client.require_extension(ext)?;
     }
+    for (arg, ext) in action.arg_extensions {
+        if args.contains_key(*arg) {
+            client.require_extension(ext).map_err(|e| {
+                Error::new(
+                    e.kind,
+                    format!("action {:?}, argument {arg:?}: {}", action.name, e.message),
+                )
+            })?;
+        }
+    }
     let (suffix, used) = fill_path(action, &args)?;
     let path = match target {
         Target::Object(loc) => match action.on {
@@ -362,6 +372,41 @@ impl Object {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_argument_the_server_would_ignore_is_refused() {
+        let c = Client::offline_knowing(&["clustering", "clustering_evacuation"]);
+        let m = Locator::new(vec![], "m2");
+        let evacuate = find_action(Kind::ClusterMember, "evacuate").unwrap();
+        let p = prepare(&c, Kind::ClusterMember, evacuate, Target::Object(&m), None).unwrap();
+        assert_eq!(p.path, "/1.0/cluster/members/m2/state");
+        let e = prepare(
+            &c,
+            Kind::ClusterMember,
+            evacuate,
+            Target::Object(&m),
+            Some(&json!({"mode": "stop"})),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.kind, ErrorKind::ExtensionMissing);
+        assert!(
+            e.message.contains("clustering_evacuation_mode"),
+            "{}",
+            e.message
+        );
+        // What the action is cannot be changed by an argument.
+        let e = prepare(
+            &c,
+            Kind::ClusterMember,
+            evacuate,
+            Target::Object(&m),
+            Some(&json!({"action": "restore"})),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+    }
 
     #[test]
     fn action_requests_are_built_from_the_table() {

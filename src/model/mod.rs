@@ -92,7 +92,11 @@ pub(crate) fn key_of(info: &KindInfo, doc: &Map<String, Value>) -> Option<String
 /// objects, a profile, network or volume something uses) with a bare HTTP
 /// 400 or 500: that is `Conflict`, with LXD's message.
 fn in_use(e: Error) -> Error {
-    const IN_USE: [&str; 2] = ["Only empty projects can be removed", "in use"];
+    const IN_USE: [&str; 3] = [
+        "Only empty projects can be removed",
+        "Only empty cluster groups can be removed",
+        "in use",
+    ];
     if e.kind == ErrorKind::Api && IN_USE.iter().any(|m| e.message.contains(m)) {
         Error {
             kind: ErrorKind::Conflict,
