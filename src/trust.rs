@@ -53,14 +53,23 @@ fn token_string(meta: &Map<String, Value>) -> Option<String> {
     let (name, expiry) = name_and_expiry(meta);
     // The fields of LXD's CertificateAddToken, in its order; a token that
     // does not expire carries Go's zero time, as lxc's do.
-    let doc = json!({
-        "client_name": name,
-        "fingerprint": meta.get("fingerprint")?,
-        "addresses": meta.get("addresses")?,
-        "secret": meta.get("secret")?,
-        "expires_at": if expiry.is_null() { json!("0001-01-01T00:00:00Z") } else { expiry },
-    });
-    Some(base64(doc.to_string().as_bytes()))
+    // Written by hand: a serde_json Map sorts its keys, and the token is
+    // then not the string lxc prints (it still works).
+    let expiry = if expiry.is_null() {
+        json!("0001-01-01T00:00:00Z")
+    } else {
+        expiry
+    };
+    let field = |k: &str, v: &Value| format!("{}:{}", Value::String(k.into()), v);
+    let doc = format!(
+        "{{{},{},{},{},{}}}",
+        field("client_name", &name),
+        field("fingerprint", meta.get("fingerprint")?),
+        field("addresses", meta.get("addresses")?),
+        field("secret", meta.get("secret")?),
+        field("expires_at", &expiry)
+    );
+    Some(base64(doc.as_bytes()))
 }
 
 /// What callers get for a token: the token string and what it says.
