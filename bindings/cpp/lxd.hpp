@@ -2290,16 +2290,19 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
     /// The manager of any kind.
     [[nodiscard]] Manager manager(Kind kind) const noexcept { return Manager(*this, kind); }
 
-    /// The one object of a singleton kind (Kind::Server: server() calls
-    /// this), fully loaded with its ETag: its "config" is set()/save()d,
-    /// patch()ed, rollback()ed as any object's. Throws
-    /// lxd::InvalidArgument for a kind that is not a singleton.
+    /// The one object of a singleton kind (lxd::is_singleton: Kind::Server,
+    /// Kind::Cluster; server() and cluster() call this), fully loaded with
+    /// its ETag: its writable attributes are set()/save()d, rollback()ed
+    /// as any object's (and patch()ed where kind_info says `patchable`).
+    /// Throws lxd::InvalidArgument, before any request, for a kind that is
+    /// not a singleton; lxd::ExtensionMissing when the server lacks the
+    /// kind's API extension.
     [[nodiscard]] Object singleton(Kind kind) const {
-        if (kind != Kind::Server) {
+        if (!is_singleton(kind)) {
             throw InvalidArgument(0, std::string(to_string(kind)) + " is not a singleton kind");
         }
         lxd_obj *out = nullptr;
-        lxd_status st = lxd_server_get(h(), &out);
+        lxd_status st = lxd_get(h(), static_cast<lxd_kind>(kind), "", &out);
         Object obj(out);
         detail::check(st);
         return obj;
