@@ -1505,6 +1505,26 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
         return {std::string(path)};
     }
 
+    // ---- networks and storage pools -----------------------------------------
+
+    /// For a network: its DHCP leases, as JSON (an array; a managed
+    /// bridge lists its gateway too). Action `leases`.
+    [[nodiscard]] std::string leases() const {
+        return doc_action(lxd_network_leases, std::nullopt);
+    }
+
+    /// For a network ACL: its log, the bytes LXD sends (action `log`; OVN
+    /// networks only: LXD 5.0.2 refuses others with lxd::ApiError "Only
+    /// OVN log entries may be retrieved at this time"). An instance's log
+    /// files: log(name).
+    [[nodiscard]] std::string log() const { return bytes_action(lxd_network_acl_log, std::nullopt); }
+
+    /// For a storage pool: its space and inodes, used and total, as JSON
+    /// (action `resources`; the host's: Client::resources()).
+    [[nodiscard]] std::string resources() const {
+        return doc_action(lxd_storage_pool_resources, std::nullopt);
+    }
+
     // ---- storage volumes ---------------------------------------------------
 
     /// For a storage pool: create custom volume `name` from a volume
