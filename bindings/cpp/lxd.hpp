@@ -1517,7 +1517,9 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     /// networks only: LXD 5.0.2 refuses others with lxd::ApiError "Only
     /// OVN log entries may be retrieved at this time"). An instance's log
     /// files: log(name).
-    [[nodiscard]] std::string log() const { return bytes_action(lxd_network_acl_log, std::nullopt); }
+    [[nodiscard]] std::string log() const {
+        return bytes_action(lxd_network_acl_log, std::nullopt);
+    }
 
     /// For a storage pool: its space and inodes, used and total, as JSON
     /// (action `resources`; the host's: Client::resources()).

@@ -66,7 +66,8 @@ class FakeLxdServer {
 
     FakeLxdServer(std::string api_extensions, Route route)
         : FakeLxdServer(std::move(api_extensions),
-                        Handler([route = std::move(route)](const FakeRequest &r) -> std::optional<FakeReply> {
+                        Handler([route = std::move(route)](
+                                    const FakeRequest &r) -> std::optional<FakeReply> {
                             std::optional<std::string> metadata;
                             if (route) {
                                 metadata = route(r.method, r.target);

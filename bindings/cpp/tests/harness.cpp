@@ -207,7 +207,8 @@ bool clustered() {
     static const bool enabled = [] {
         std::optional<std::string> e = sh_out("lxc query /1.0/cluster | jq -r .enabled");
         if (e != std::optional<std::string>("true") && e != std::optional<std::string>("false")) {
-            throw std::runtime_error("lxc query /1.0/cluster | jq -r .enabled: " + e.value_or("failed"));
+            throw std::runtime_error("lxc query /1.0/cluster | jq -r .enabled: " +
+                                     e.value_or("failed"));
         }
         return *e == "true";
     }();

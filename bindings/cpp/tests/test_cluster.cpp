@@ -67,8 +67,8 @@ TEST(cluster_members_groups_and_join_token_are_refused_by_a_standalone_server) {
         CHECK_EQ(groups->http_status(), 400);
     }
     std::string group = t::unique("group");
-    t::check_not_clustered(THROWS(lxd::ApiError, (void)c.cluster_groups().create(
-                                                     R"({"name":)" + lxd::json_string(group) + "}")),
+    std::string group_def = R"({"name":)" + lxd::json_string(group) + "}";
+    t::check_not_clustered(THROWS(lxd::ApiError, (void)c.cluster_groups().create(group_def)),
                            "group create");
     std::string member = t::unique("member");
     auto token = THROWS(lxd::ApiError, (void)c.cluster_members().join_token(member));
@@ -79,7 +79,8 @@ TEST(cluster_members_groups_and_join_token_are_refused_by_a_standalone_server) {
     // join_token is the members' manager's only.
     auto other = THROWS(lxd::InvalidArgument, (void)c.profiles().join_token(member));
     CHECK(other && other->http_status() == 0);
-    CHECK(THROWS(lxd::InvalidArgument, (void)c.cluster_members().join_token(std::string_view("a\0b", 3))).has_value());
+    std::string_view with_nul("a\0b", 3);
+    CHECK(THROWS(lxd::InvalidArgument, (void)c.cluster_members().join_token(with_nul)).has_value());
     // The server is still standalone.
     CHECK_EQ(t::sh_out("lxc query /1.0/cluster | jq -r .enabled"),
              std::optional<std::string>("false"));
@@ -107,8 +108,8 @@ TEST(cluster_actions_refuse_objects_of_other_kinds_and_lxd_refuses_a_non_pem_cer
     // What is not PEM, LXD refuses before it touches any certificate
     // (empty values: it never gets as far as replacing one).
     std::string before = server_fingerprint();
-    auto bad = THROWS(lxd::ApiError, (void)cl.update_certificate(
-                                         R"({"cluster_certificate":"","cluster_certificate_key":""})"));
+    std::string empty_pem = R"({"cluster_certificate":"","cluster_certificate_key":""})";
+    auto bad = THROWS(lxd::ApiError, (void)cl.update_certificate(empty_pem));
     REQUIRE(bad.has_value());
     CHECK_EQ(bad->http_status(), 400);
     CHECK_MSG(t::contains(bad->message(), "PUT /1.0/cluster/certificate: Certificate must be "
@@ -212,7 +213,8 @@ std::string joined(const std::vector<std::string> &lines) {
 
 TEST(cluster_actions_send_lxds_requests_to_a_fake_cluster) {
     t::FakeLxdServer fake(R"(["clustering","clustering_join","clustering_join_token",)"
-                          R"("clustering_update_cert","clustering_evacuation","clustering_groups"])",
+                          R"("clustering_update_cert","clustering_evacuation",)"
+                          R"("clustering_groups"])",
                           clustered_lxd());
     lxd::Client c(fake.path());
     lxd::Object cl = c.cluster();
@@ -260,9 +262,10 @@ TEST(cluster_actions_send_lxds_requests_to_a_fake_cluster) {
 
     // join(args, wait): PUT /1.0/cluster with "enabled" true and the arguments.
     from = fake.log().size();
-    std::string joined_op = cl.join(
-        R"({"server_name":"m4","server_address":"192.0.2.14:8443",)"
-        R"("cluster_address":"192.0.2.11:8443","cluster_certificate":"PEM","cluster_password":"s3cr3t"})");
+    std::string joined_op =
+        cl.join(R"({"server_name":"m4","server_address":"192.0.2.14:8443",)"
+                R"("cluster_address":"192.0.2.11:8443","cluster_certificate":"PEM",)"
+                R"("cluster_password":"s3cr3t"})");
     CHECK_EQ(t::jq(joined_op, ".status"), std::string("Success"));
     sent = joined(requests_since(fake, from));
     CHECK_MSG(t::contains(sent, R"(PUT /1.0/cluster {"cluster_address":"192.0.2.11:8443",)"

@@ -113,7 +113,8 @@ TEST(kind_info_describes_every_kind) {
         // and lxd::is_singleton knows it; any other kind has a key.
         bool singleton = jq1(info, ".singleton") == "true";
         CHECK_MSG(lxd::is_singleton(k) == singleton, name);
-        CHECK_EQ(jq1(info, "(.key == \"\") == .singleton and ((.singleton | not) or .parent == null)"),
+        CHECK_EQ(jq1(info, "(.key == \"\") == .singleton and "
+                           "((.singleton | not) or .parent == null)"),
                  std::string("true"));
         // The key is an attribute, but for a singleton's.
         CHECK_EQ(jq1(info, ".key as $k | [.attributes[] | select(.name == $k)] | length"),
