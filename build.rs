@@ -130,6 +130,7 @@ fn key_doc(info: &kinds::KindInfo) -> &'static str {
         "id" => "operation id",
         "uuid" => "uuid",
         "listen_address" => "listen address",
+        "server_name" => "server_name (the member's name)",
         "" => "nothing (there is one)",
         _ if info.key_prefix.is_some() => {
             "type/name (`custom/vol1`; a bare name is a custom volume)"

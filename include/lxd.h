@@ -400,7 +400,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_KIND_CLUSTER 23
 
 /**
- * ClusterMember objects, `/1.0/cluster/members`; keyed by name.
+ * ClusterMember objects, `/1.0/cluster/members`; keyed by server_name (the member's name).
  */
 #define LXD_KIND_CLUSTER_MEMBER 24
 
@@ -2717,14 +2717,14 @@ lxd_status lxd_cluster_update_certificate(const struct lxd_obj *obj,
                                           char **result_json);
 
 /**
- * `lxd_get` for ClusterMember objects: fetch one by name.
+ * `lxd_get` for ClusterMember objects: fetch one by server_name (the member's name).
  */
 lxd_status lxd_cluster_member_get(const struct lxd_client *client,
                                   const char *key,
                                   struct lxd_obj **out);
 
 /**
- * `lxd_exists` for ClusterMember objects, by name.
+ * `lxd_exists` for ClusterMember objects, by server_name (the member's name).
  */
 lxd_status lxd_cluster_member_exists(const struct lxd_client *client,
                                      const char *key,

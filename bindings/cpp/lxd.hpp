@@ -1458,14 +1458,18 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     // ---- snapshots and backups ---------------------------------------------
 
     /// For a snapshot: restore its instance to it (files and
-    /// configuration), or for a storage volume's snapshot its volume.
-    /// With `wait`, returns once done (see operation()).
-    void restore(bool wait = true) const {
-        char *out = nullptr;
-        lxd_status st = kind() == Kind::StorageVolumeSnapshot
-                            ? lxd_storage_volume_snapshot_restore(h(), nullptr, wait, &out)
-                            : lxd_instance_snapshot_restore(h(), nullptr, wait, &out);
-        (void)detail::take_string(st, out);
+    /// configuration), or for a storage volume's snapshot its volume. For
+    /// a cluster member: bring an evacuated member's instances back (see
+    /// evacuate()). With `wait`, returns once done (else see operation()).
+    /// Returns the operation as JSON.
+    std::string restore(bool wait = true) const {
+        DocActionFn fn = lxd_instance_snapshot_restore;
+        switch (kind()) {
+        case Kind::StorageVolumeSnapshot: fn = lxd_storage_volume_snapshot_restore; break;
+        case Kind::ClusterMember: fn = lxd_cluster_member_restore; break;
+        default: break;
+        }
+        return doc_action(fn, std::nullopt, wait);
     }
 
     /// Export to local files, streamed, reporting progress to `progress`
@@ -1499,6 +1503,28 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
                             : lxd_instance_backup_export(h(), nullptr, l.get(), cb, user);
         detail::check_after_callback(st, ctx.error);
         return {std::string(path)};
+    }
+
+    // ---- networks and storage pools -----------------------------------------
+
+    /// For a network: its DHCP leases, as JSON (an array; a managed
+    /// bridge lists its gateway too). Action `leases`.
+    [[nodiscard]] std::string leases() const {
+        return doc_action(lxd_network_leases, std::nullopt);
+    }
+
+    /// For a network ACL: its log, the bytes LXD sends (action `log`; OVN
+    /// networks only: LXD 5.0.2 refuses others with lxd::ApiError "Only
+    /// OVN log entries may be retrieved at this time"). An instance's log
+    /// files: log(name).
+    [[nodiscard]] std::string log() const {
+        return bytes_action(lxd_network_acl_log, std::nullopt);
+    }
+
+    /// For a storage pool: its space and inodes, used and total, as JSON
+    /// (action `resources`; the host's: Client::resources()).
+    [[nodiscard]] std::string resources() const {
+        return doc_action(lxd_storage_pool_resources, std::nullopt);
     }
 
     // ---- storage volumes ---------------------------------------------------
@@ -1592,6 +1618,45 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
         return detail::take_string(st, out);
     }
 
+    // ---- clusters ----------------------------------------------------------
+
+    /// For the Cluster (client.cluster()): join this standalone server to
+    /// an existing cluster (LXD's PUT /1.0/cluster, "enabled" true).
+    /// `args_json`: a JSON object of server_name, server_address,
+    /// cluster_address, cluster_certificate (PEM), cluster_password (a
+    /// join token: Manager::join_token on a member of that cluster) and
+    /// member_config. Returns the operation as JSON (final with `wait`;
+    /// else see operation()). Throws lxd::InvalidArgument (not the
+    /// Cluster, arguments that are not a JSON object), LXD's errors
+    /// (lxd::OperationFailed: the join failed).
+    std::string join(std::string_view args_json, bool wait = true) const {
+        return doc_action(lxd_cluster_join, args_json, wait);
+    }
+
+    /// For the Cluster: replace the cluster's certificate and key on every
+    /// member. `args_json`: {"cluster_certificate": PEM,
+    /// "cluster_certificate_key": PEM}. Returns "null". Throws
+    /// lxd::InvalidArgument (not the Cluster), lxd::ApiError (LXD refuses
+    /// what is not PEM), lxd::ExtensionMissing (`clustering_update_cert`).
+    std::string update_certificate(std::string_view args_json, bool wait = true) const {
+        return doc_action(lxd_cluster_update_certificate, args_json, wait);
+    }
+
+    /// For a cluster member: move or stop its instances and mark it
+    /// evacuated (`lxc cluster evacuate`); restore() undoes it. `mode`:
+    /// "stop", "migrate" or "live-migrate", or "" for the member's
+    /// `cluster.evacuate` setting. Returns the operation as JSON (final
+    /// with `wait`; else see operation()). Throws lxd::InvalidArgument
+    /// (not a cluster member), lxd::ExtensionMissing
+    /// (`clustering_evacuation`), LXD's errors.
+    std::string evacuate(std::string_view mode = "", bool wait = true) const {
+        std::optional<std::string> args;
+        if (!mode.empty()) {
+            args = detail::one_arg("mode", mode);
+        }
+        return doc_action(lxd_cluster_member_evacuate, args, wait);
+    }
+
     // ---- operations ------------------------------------------------------
 
     /// For an operation object: wait up to `timeout_s` seconds (negative:
@@ -1624,11 +1689,13 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     using BytesActionFn = lxd_status (*)(const lxd_obj *, const char *, std::uint8_t **,
                                          std::size_t *);
 
-    // A generated lxd_<kind>_<action> of lxd_obj_action's shape, waited for.
-    std::string doc_action(DocActionFn fn, std::optional<std::string_view> args_json) const {
+    // A generated lxd_<kind>_<action> of lxd_obj_action's shape (it
+    // refuses an object of another kind), waited for unless `wait` is false.
+    std::string doc_action(DocActionFn fn, std::optional<std::string_view> args_json,
+                           bool wait = true) const {
         detail::OptCStr a(args_json, "arguments");
         char *out = nullptr;
-        lxd_status st = fn(h(), a.get(), true, &out);
+        lxd_status st = fn(h(), a.get(), wait, &out);
         return detail::take_string(st, out);
     }
     // A generated lxd_<kind>_<action> of lxd_obj_action_bytes's shape.
@@ -2213,6 +2280,16 @@ class Manager {
     Object pull(const ImageSource &source, const PullOptions &options = {},
                 bool wait = true) const;
 
+    /// Cluster members only (client.cluster_members()): a join token for
+    /// a new member named `server_name` (LXD's POST /1.0/cluster/members;
+    /// `lxc cluster add`). Returns the operation as JSON: the token is its
+    /// `metadata` (for ObjectRef::join's cluster_password). The operation
+    /// runs until the token is used, cancelled or expires, so `wait`
+    /// (false by default) would wait for that. Throws lxd::InvalidArgument
+    /// (another kind's manager), lxd::ApiError (a standalone server: "This
+    /// server is not clustered"), lxd::ExtensionMissing (`clustering_join_token`).
+    std::string join_token(std::string_view server_name, bool wait = false) const;
+
   private:
     [[nodiscard]] lxd_client *client() const;
     const Client *client_;
@@ -2290,16 +2367,19 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
     /// The manager of any kind.
     [[nodiscard]] Manager manager(Kind kind) const noexcept { return Manager(*this, kind); }
 
-    /// The one object of a singleton kind (Kind::Server: server() calls
-    /// this), fully loaded with its ETag: its "config" is set()/save()d,
-    /// patch()ed, rollback()ed as any object's. Throws
-    /// lxd::InvalidArgument for a kind that is not a singleton.
+    /// The one object of a singleton kind (lxd::is_singleton: Kind::Server,
+    /// Kind::Cluster; server() and cluster() call this), fully loaded with
+    /// its ETag: its writable attributes are set()/save()d, rollback()ed
+    /// as any object's (and patch()ed where kind_info says `patchable`).
+    /// Throws lxd::InvalidArgument, before any request, for a kind that is
+    /// not a singleton; lxd::ExtensionMissing when the server lacks the
+    /// kind's API extension.
     [[nodiscard]] Object singleton(Kind kind) const {
-        if (kind != Kind::Server) {
+        if (!is_singleton(kind)) {
             throw InvalidArgument(0, std::string(to_string(kind)) + " is not a singleton kind");
         }
         lxd_obj *out = nullptr;
-        lxd_status st = lxd_server_get(h(), &out);
+        lxd_status st = lxd_get(h(), static_cast<lxd_kind>(kind), "", &out);
         Object obj(out);
         detail::check(st);
         return obj;
@@ -2550,6 +2630,18 @@ inline Object Manager::pull(const ImageSource &source, const PullOptions &option
     Object obj(out);
     detail::check(st);
     return obj;
+}
+
+inline std::string Manager::join_token(std::string_view server_name, bool wait) const {
+    if (kind_ != Kind::ClusterMember) {
+        throw InvalidArgument(0, std::string("join_token is for cluster members, not ") +
+                                     to_string(kind_));
+    }
+    detail::CStr n(server_name, "server name");
+    std::string args = detail::one_arg("server_name", server_name);
+    char *out = nullptr;
+    lxd_status st = lxd_cluster_member_join_token(client(), args.c_str(), wait, &out);
+    return detail::take_string(st, out);
 }
 
 inline Object ObjectRef::publish(const PublishOptions &options, bool wait) const {

@@ -218,6 +218,17 @@ inline constexpr Kind all_kinds[] = {
     }
 }
 
+/// Whether `kind` has one object and no key (kind_info's `singleton`):
+/// Client::singleton(kind) fetches it; its manager has no list.
+[[nodiscard]] constexpr bool is_singleton(Kind kind) noexcept {
+    switch (kind) {
+    case Kind::Server:
+    case Kind::Cluster:
+        return true;
+    default: return false;
+    }
+}
+
 namespace detail {
 
 /// A kind and the name of its accessor (client.instances(), inst.snapshots()).
@@ -258,8 +269,8 @@ inline constexpr KindAccessor kind_accessors[] = {
 
 /// The managers of the top-level kinds, one accessor each: the base of
 /// lxd::Client (Self), whose manager(kind) they call (M: lxd::Manager).
-/// A singleton kind (Kind::Server) has an accessor that fetches the object
-/// itself (O: lxd::Object) with Self's singleton(kind).
+/// A singleton kind (lxd::is_singleton) has an accessor that fetches the
+/// object itself (O: lxd::Object) with Self's singleton(kind).
 template <typename Self, typename M, typename O> class KindManagers {
   public:
     /// Instance objects: `/1.0/instances`, by name.

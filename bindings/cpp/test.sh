@@ -79,6 +79,39 @@ for std in c++17 c++20; do
     "$CXX" -std=$std "${WARN[@]}" -Wno-unused-variable -Wno-unused-but-set-variable         -Wno-unused-result -I. "${LXD_CFLAGS[@]}" -fsyntax-only "$snip"
 done
 
+# The README's table "C API → C++" names every function of the installed
+# <lxd.h> (so every action of every kind, lxd_<kind>_<action>, has its C++
+# call), and names none that it lacks. In its first column
+# `lxd_x_get/exists/all` stands for lxd_x_get, lxd_x_exists and lxd_x_all,
+# and `lxd_x_…` for a kind's lxd_x_get, _exists, _all and _create.
+echo "==> README: its C API table maps every function of <lxd.h>"
+header="$(pkg-config --variable=includedir liblxd)/lxd.h"
+grep -E '^[a-z]' "$header" | grep -oE '\blxd_[a-z0-9_]+\(' | tr -d "(" | LC_ALL=C sort -u >"$build/exports"
+[ -s "$build/exports" ] || { echo "FAIL no function found in $header"; exit 1; }
+awk '/^## C API → C\+\+$/ { t = 1; next } /^## / { t = 0 } t && /^\| `/' README.md | cut -d'|' -f2 |
+    sed 's/…/*/g' | grep -oE 'lxd_[a-z0-9_/*]+' | while read -r tok; do
+    case "$tok" in
+    *_\*) for op in get exists all create; do echo "${tok%\*}$op wildcard"; done ;;
+    */*)
+        base=${tok%%/*}
+        echo "$base"
+        IFS=/ read -r -a alts <<<"${tok#*/}"
+        for alt in "${alts[@]}"; do echo "${base%_*}_$alt"; done
+        ;;
+    *) echo "$tok" ;;
+    esac
+done >"$build/mapped"
+unmapped=$(cut -d' ' -f1 "$build/mapped" | LC_ALL=C sort -u | LC_ALL=C comm -23 "$build/exports" -)
+if [ -n "$unmapped" ]; then
+    echo "FAIL the README's C API table lacks:" $unmapped
+    exit 1
+fi
+unknown=$(grep -v ' wildcard$' "$build/mapped" | LC_ALL=C sort -u | LC_ALL=C comm -13 "$build/exports" -)
+if [ -n "$unknown" ]; then
+    echo "FAIL the README's C API table names what <lxd.h> lacks:" $unknown
+    exit 1
+fi
+
 echo "==> headers alone, C++17 and C++20, extra warnings"
 for std in c++17 c++20; do
     for h in lxd.hpp lxd_kinds.hpp; do

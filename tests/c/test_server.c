@@ -144,6 +144,9 @@ TEST(trust_tokens) {
     CHECK_STREQ(t_jq(t1, ".client_name"), n1);
     const char *lxc_list = t_dup(t_sh_out("lxc config trust list-tokens --format csv"));
     CHECK(t_contains(lxc_list, n1) && t_contains(lxc_list, n2));
+    /* The very string lxc prints. */
+    CHECK_STREQ(t_sh_out("lxc config trust list-tokens --format csv | grep '^%s,' | cut -d, -f2", n1),
+                t_jq(t1, ".token"));
     CHECK_OK(lxd_certificate_tokens(t_client(), &pending));
     t_keep_str(pending);
     CHECK(t_contains(t_jq(pending, "[.[].client_name] | join(\" \")"), n1));

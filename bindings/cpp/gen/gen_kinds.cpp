@@ -1,7 +1,7 @@
 // gen_kinds: writes lxd_kinds.hpp (to stdout) from liblxd's own table of
 // kinds, as lxd_kind_info describes each kind 0..LXD_KIND_COUNT-1: the
 // lxd::Kind enum, kind_count, all_kinds, to_string, c_name, parent_of,
-// variant_of, and the named manager accessors (client.instances(),
+// variant_of, is_singleton, and the named manager accessors (client.instances(),
 // inst.snapshots(), ...) as two mixins that lxd.hpp's Client and
 // ObjectRef derive from. Run by gen_kinds.sh (which test.sh uses to check
 // that the committed header is not stale). Fails, writing nothing, when
@@ -222,8 +222,8 @@ struct KindDesc {
     std::string endpoint, key, extension;
     long parent = -1, variant_of = -1;
     bool project_scoped = false, creatable = false;
-    bool singleton = false; // no key: one object per server (Server)
-    std::string accessor;   // "instances", "snapshots"; "server" for a singleton
+    bool singleton = false; // kind_info's `singleton`: one object, no key, no list
+    std::string accessor;   // "instances", "snapshots"; "server", "cluster" for a singleton
 };
 
 std::string upper(std::string s) {
@@ -261,15 +261,17 @@ const std::set<std::string> object_members = {
     "action",         "action_bytes",   "action_to_file", "cancel",        "children",
     "copy_to",        "move_to",        "publish",        "refresh",       "secret",
     "clear_console_log", "console",     "console_log",    "delete_log",    "delete_template",
-    "dirty",          "exec",           "exec_interactive", "exec_stream", "export_to",
+    "dirty",          "evacuate",       "exec",           "exec_interactive", "exec_stream",
+    "export_to",
     "files",          "freeze",         "get",            "get_template",  "h",
-    "import_volume",
-    "key",            "kind",           "log",            "logs",          "metadata",
+    "import_volume",  "join",
+    "key",            "kind",           "leases",         "log",           "logs",
+    "metadata",       "resources",
     "native",         "operation",      "patch",          "patch_metadata", "put_template",
     "remove",         "rename",         "restart",        "restore",       "rollback",
     "save",           "set",            "set_metadata",   "start",         "state",
     "stop",           "sync",           "templates",      "to_json",       "unfreeze",
-    "wait",
+    "update_certificate", "wait",
 };
 
 KindDesc describe(long k) {
@@ -296,7 +298,14 @@ KindDesc describe(long k) {
     d.variant_of = j["variant_of"].null() ? -1 : j["variant_of"].number();
     d.project_scoped = j["project_scoped"].boolean();
     d.creatable = j["creatable"].boolean();
-    d.singleton = d.key.empty() && d.parent < 0;
+    d.singleton = j["singleton"].boolean();
+    // A singleton has no key and no parent (Client::singleton fetches it
+    // with the key ""); any other kind has a key.
+    if (d.singleton != d.key.empty() || (d.singleton && d.parent >= 0)) {
+        throw std::runtime_error("kind " + d.cls + ": singleton " + (d.singleton ? "true" : "false") +
+                                 " with key \"" + d.key + "\"" +
+                                 (d.parent >= 0 ? " and a parent" : ""));
+    }
     return d;
 }
 
@@ -347,7 +356,7 @@ void generate(std::ostream &o) {
         kinds.push_back(describe(k));
     }
     // Accessor names: a top-level kind's plural c_name (a singleton's
-    // c_name: client.server() is the object); a child's without its
+    // c_name: client.server(), client.cluster() are the objects); a child's without its
     // parent's prefix (instance_snapshot under instance: snapshots). Children
     // of different parents may share a name (inst.snapshots(),
     // volume.snapshots()): the accessor then picks the kind by the object's
@@ -457,6 +466,16 @@ enum class Kind : lxd_kind {
     }
     o << "    default: return std::nullopt;\n    }\n}\n\n";
 
+    o << "/// Whether `kind` has one object and no key (kind_info's `singleton`):\n"
+         "/// Client::singleton(kind) fetches it; its manager has no list.\n";
+    o << "[[nodiscard]] constexpr bool is_singleton(Kind kind) noexcept {\n    switch (kind) {\n";
+    for (const KindDesc &d : kinds) {
+        if (d.singleton) {
+            o << "    case Kind::" << d.cls << ":\n";
+        }
+    }
+    o << "        return true;\n    default: return false;\n    }\n}\n\n";
+
     o << R"(namespace detail {
 
 /// A kind and the name of its accessor (client.instances(), inst.snapshots()).
@@ -475,8 +494,8 @@ inline constexpr KindAccessor kind_accessors[] = {
 
     o << R"(/// The managers of the top-level kinds, one accessor each: the base of
 /// lxd::Client (Self), whose manager(kind) they call (M: lxd::Manager).
-/// A singleton kind (Kind::Server) has an accessor that fetches the object
-/// itself (O: lxd::Object) with Self's singleton(kind).
+/// A singleton kind (lxd::is_singleton) has an accessor that fetches the
+/// object itself (O: lxd::Object) with Self's singleton(kind).
 template <typename Self, typename M, typename O> class KindManagers {
   public:
 )";

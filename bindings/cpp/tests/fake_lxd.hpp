@@ -1,8 +1,10 @@
 // A FAKE LXD server for the C++ tests that need answers the real LXD 5.0.2
 // never gives (an attribute liblxd's schema lacks, a server without some
-// API extension): a few canned HTTP/1.1 answers on a unix socket in a temp
-// dir, served by a thread of the test program. It is not LXD; everything
-// else in this suite uses the real one.
+// API extension) or cannot give here (a cluster: the test daemon is a
+// standalone server and must stay one): a few canned HTTP/1.1 answers on a
+// unix socket in a temp dir, served by a thread of the test program, which
+// also keeps the requests it got. It is not LXD; everything else in this
+// suite uses the real one.
 
 #ifndef LXD_CPP_TEST_FAKE_LXD_HPP
 #define LXD_CPP_TEST_FAKE_LXD_HPP
@@ -13,8 +15,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -29,22 +34,56 @@ inline std::string sync_body(const std::string &metadata) {
     return R"({"type":"sync","status":"Success","status_code":200,"metadata":)" + metadata + "}";
 }
 
+/// A request the fake server got: its body is "" when it had none.
+struct FakeRequest {
+    std::string method, target, body;
+};
+
+/// A whole answer of the fake server: HTTP status and body.
+struct FakeReply {
+    int status;
+    std::string body;
+};
+
+/// LXD's answer (HTTP 202) that operation `op` (its JSON, with its "id") started.
+inline FakeReply async_reply(const std::string &id, const std::string &op) {
+    return {202, R"({"type":"async","status":"Operation created","status_code":100,)"
+                 R"("operation":"/1.0/operations/)" + id + R"(","metadata":)" + op + "}"};
+}
+
 /// A FAKE LXD server: answers GET /1.0 with host info listing
 /// `api_extensions` (a JSON array), and every other request with what
 /// `route` gives for its method and target (LXD's sync answer around it),
-/// or LXD's 404 when it gives std::nullopt. `route` runs on the server's
-/// own thread. Requests must have no body (a head ends a request).
+/// or LXD's 404 when it gives std::nullopt; or, made with a Handler, with
+/// the whole answer the handler gives for the request. Routes and handlers
+/// run on the server's own thread. A request's body is read by its
+/// Content-Length; requests() keeps them all, in order.
 class FakeLxdServer {
   public:
     using Route =
         std::function<std::optional<std::string>(const std::string &method, const std::string &target)>;
+    using Handler = std::function<std::optional<FakeReply>(const FakeRequest &request)>;
 
     FakeLxdServer(std::string api_extensions, Route route)
+        : FakeLxdServer(std::move(api_extensions),
+                        Handler([route = std::move(route)](
+                                    const FakeRequest &r) -> std::optional<FakeReply> {
+                            std::optional<std::string> metadata;
+                            if (route) {
+                                metadata = route(r.method, r.target);
+                            }
+                            if (!metadata) {
+                                return std::nullopt;
+                            }
+                            return FakeReply{200, sync_body(*metadata)};
+                        })) {}
+
+    FakeLxdServer(std::string api_extensions, Handler handler)
         : host_info_(sync_body(R"({"api_extensions":)" + api_extensions +
                                R"(,"api_status":"stable","api_version":"1.0",)"
                                R"("auth":"trusted","public":false,"auth_methods":["tls"],)"
                                R"("environment":{"server_version":"5.0.2"}})")),
-          route_(std::move(route)) {
+          handler_(std::move(handler)) {
         char tmpl[] = "/tmp/lxdt-cpp-fake-lxd-XXXXXX";
         if (mkdtemp(tmpl) == nullptr) {
             throw std::runtime_error("mkdtemp failed");
@@ -74,7 +113,13 @@ class FakeLxdServer {
     }
 
     const std::string &path() const { return path_; }
+    /// How many requests it answered (GET /1.0 included).
     int requests() const { return requests_.load(); }
+    /// The requests it got but GET /1.0, in order.
+    std::vector<FakeRequest> log() const {
+        std::lock_guard<std::mutex> lock(log_mutex_);
+        return log_;
+    }
 
   private:
     void cleanup() {
@@ -104,18 +149,22 @@ class FakeLxdServer {
                          std::to_string(body.size()) + "\r\nConnection: keep-alive\r\n\r\n" + body);
     }
 
-    void answer(int fd, const std::string &method, const std::string &target) {
+    void answer(int fd, const FakeRequest &request) {
         ++requests_;
-        std::optional<std::string> metadata;
-        if (method == "GET" && target == "/1.0") {
+        if (request.method == "GET" && request.target == "/1.0") {
             respond(fd, 200, "OK", host_info_);
             return;
         }
-        if (route_) {
-            metadata = route_(method, target);
+        {
+            std::lock_guard<std::mutex> lock(log_mutex_);
+            log_.push_back(request);
         }
-        if (metadata) {
-            respond(fd, 200, "OK", sync_body(*metadata));
+        std::optional<FakeReply> reply;
+        if (handler_) {
+            reply = handler_(request);
+        }
+        if (reply) {
+            respond(fd, reply->status, reply->status < 300 ? "OK" : "Error", reply->body);
         } else {
             respond(
                 fd, 404, "Not Found",
@@ -123,7 +172,17 @@ class FakeLxdServer {
         }
     }
 
-    // Requests here have no body (GETs only), so a head ends a request.
+    // The Content-Length of a request head (0 without one).
+    static std::size_t content_length(const std::string &head) {
+        std::string lower;
+        for (char c : head) {
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        std::size_t at = lower.find("\r\ncontent-length:");
+        return at == std::string::npos ? 0 : std::strtoul(head.c_str() + at + 17, nullptr, 10);
+    }
+
+    // A head, then Content-Length bytes of body, make a request.
     void serve() {
         std::vector<std::pair<int, std::string>> conns;
         for (;;) {
@@ -159,13 +218,19 @@ class FakeLxdServer {
                 std::size_t end;
                 while ((end = conn.second.find("\r\n\r\n")) != std::string::npos) {
                     std::string head = conn.second.substr(0, end);
-                    conn.second.erase(0, end + 4);
+                    std::size_t body_len = content_length(head);
+                    if (conn.second.size() < end + 4 + body_len) {
+                        break; // the rest of the body is still to come
+                    }
+                    std::string body = conn.second.substr(end + 4, body_len);
+                    conn.second.erase(0, end + 4 + body_len);
                     std::size_t sp1 = head.find(' ');
                     std::size_t sp2 = head.find(' ', sp1 + 1);
                     if (sp1 == std::string::npos || sp2 == std::string::npos) {
                         break;
                     }
-                    answer(conn.first, head.substr(0, sp1), head.substr(sp1 + 1, sp2 - sp1 - 1));
+                    answer(conn.first, FakeRequest{head.substr(0, sp1),
+                                                   head.substr(sp1 + 1, sp2 - sp1 - 1), body});
                 }
             }
             std::vector<std::pair<int, std::string>> open;
@@ -182,7 +247,9 @@ class FakeLxdServer {
     }
 
     std::string host_info_;
-    Route route_;
+    Handler handler_;
+    mutable std::mutex log_mutex_;
+    std::vector<FakeRequest> log_;
     std::string dir_;
     std::string path_;
     int listen_fd_ = -1;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 namespace t {
@@ -200,6 +201,35 @@ lxd::Object new_zone(const std::string &name) {
 std::string jq(const std::string &json, const std::string &filter) {
     auto o = sh_out("printf '%s' " + shq(json) + " | jq -r " + shq(filter) + " | head -n 1");
     return o ? *o : std::string();
+}
+
+bool clustered() {
+    static const bool enabled = [] {
+        std::optional<std::string> e = sh_out("lxc query /1.0/cluster | jq -r .enabled");
+        if (e != std::optional<std::string>("true") && e != std::optional<std::string>("false")) {
+            throw std::runtime_error("lxc query /1.0/cluster | jq -r .enabled: " +
+                                     e.value_or("failed"));
+        }
+        return *e == "true";
+    }();
+    return enabled;
+}
+
+bool cluster_only(lxd::Kind kind) {
+    return jq(lxd::kind_info(kind), R"(.endpoint | startswith("/1.0/cluster/"))") == "true";
+}
+
+bool check_not_clustered(const std::optional<lxd::ApiError> &e, const std::string &what) {
+    if (!e) {
+        fail(__FILE__, __LINE__, what + ": no lxd::ApiError");
+        return false;
+    }
+    bool ok = e->code() == LXD_ERR_API && e->http_status() >= 400 &&
+              contains(e->message(), "not clustered");
+    if (!ok) {
+        fail(__FILE__, __LINE__, what + ": not LXD's \"not clustered\" refusal: " + e->what());
+    }
+    return ok;
 }
 
 bool eventually(const std::function<bool()> &cond, int seconds) {

@@ -76,6 +76,20 @@ lxd::Object new_zone(const std::string &name);
 /// The first line `jq -r filter` prints for `json`, or "" (jq failed).
 std::string jq(const std::string &json, const std::string &filter);
 
+/// Whether the daemon is a cluster (`lxc query /1.0/cluster`'s `enabled`,
+/// read once). The test daemon is a standalone server.
+bool clustered();
+
+/// Whether LXD serves `kind` on a cluster only: its endpoint is under
+/// /1.0/cluster/ (the members, the groups; lxd::kind_info tells).
+bool cluster_only(lxd::Kind kind);
+
+/// Whether `e` is LXD's refusal of a cluster-only request on a standalone
+/// server: lxd::ApiError with an HTTP error status and "not clustered"
+/// in LXD's message ("Server is not clustered", "This server is not
+/// clustered"). Records a failure (with `what`) when it is not.
+bool check_not_clustered(const std::optional<lxd::ApiError> &e, const std::string &what);
+
 /// The definition of a busybox container named `name`.
 std::string busybox(const std::string &name);
 

@@ -110,19 +110,33 @@ TEST(every_manager_kind_lists_all_of_its_kind) {
         {c.storage_pools(), lxd::Kind::StoragePool}, {c.projects(), lxd::Kind::Project},
         {c.certificates(), lxd::Kind::Certificate}, {c.operations(), lxd::Kind::Operation},
         {c.image_aliases(), lxd::Kind::ImageAlias}, {c.network_acls(), lxd::Kind::NetworkAcl},
-        {c.network_zones(), lxd::Kind::NetworkZone}, {c.warnings(), lxd::Kind::Warning}};
+        {c.network_zones(), lxd::Kind::NetworkZone}, {c.warnings(), lxd::Kind::Warning},
+        {c.cluster_members(), lxd::Kind::ClusterMember},
+        {c.cluster_groups(), lxd::Kind::ClusterGroup}};
     for (const auto &[m, k] : named) {
         CHECK_MSG(m.kind() == k, lxd::to_string(k));
     }
+    // The singletons' accessors fetch the object itself.
+    CHECK_EQ(c.server().kind(), lxd::Kind::Server);
+    CHECK_EQ(c.cluster().kind(), lxd::Kind::Cluster);
     // Every top-level kind lists its objects (the child kinds: test_children.cpp).
+    int singletons = 0;
     for (lxd::Kind k : lxd::all_kinds) {
         if (lxd::parent_of(k)) {
             continue;
         }
-        if (k == lxd::Kind::Server) {
-            // One object, no list: client.server() fetches it.
-            CHECK(THROWS(lxd::InvalidArgument, (void)c.manager(k).all()));
-            CHECK_EQ(c.server().kind(), k);
+        if (lxd::is_singleton(k)) {
+            // One object, no list (refused before any request): singleton() fetches it.
+            ++singletons;
+            auto e = THROWS(lxd::InvalidArgument, (void)c.manager(k).all());
+            CHECK_MSG(e && e->http_status() == 0, lxd::to_string(k));
+            CHECK_EQ(c.singleton(k).kind(), k);
+            continue;
+        }
+        if (t::cluster_only(k) && !t::clustered()) {
+            // A standalone server refuses the members' and groups' lists.
+            t::check_not_clustered(THROWS(lxd::ApiError, (void)c.manager(k).all()),
+                                   lxd::to_string(k));
             continue;
         }
         lxd::List all = c.manager(k).all();
@@ -138,6 +152,11 @@ TEST(every_manager_kind_lists_all_of_its_kind) {
         }
         return out;
     };
+    CHECK(singletons >= 2 && lxd::is_singleton(lxd::Kind::Server) &&
+          lxd::is_singleton(lxd::Kind::Cluster));
+    // Other kinds are no singletons: singleton() refuses them before any request.
+    auto ns = THROWS(lxd::InvalidArgument, (void)c.singleton(lxd::Kind::Profile));
+    CHECK(ns && t::contains(ns->message(), "Profile is not a singleton kind"));
     CHECK(keys(c.profiles()).count("default") == 1);
     CHECK(keys(c.storage_pools()).count("default") == 1);
     CHECK(keys(c.projects()).count("default") == 1);

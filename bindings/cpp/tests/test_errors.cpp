@@ -59,13 +59,24 @@ TEST(not_found_carries_the_servers_message_and_http_404) {
         if (lxd::parent_of(k)) {
             continue;
         }
-        if (k == lxd::Kind::Server) {
-            // The one Server has no key: another is refused before any request.
-            CHECK(THROWS(lxd::InvalidArgument, (void)t::client().manager(k).get("lxdt-cpp-no")));
+        if (lxd::is_singleton(k)) {
+            // The one Server, the one Cluster have no key: another is
+            // refused before any request; "" is the object.
+            auto e = THROWS(lxd::InvalidArgument, (void)t::client().manager(k).get("lxdt-cpp-no"));
+            CHECK_MSG(e && e->http_status() == 0, lxd::to_string(k));
+            CHECK_EQ(t::client().manager(k).get("").kind(), k);
             continue;
         }
         std::string key = k == lxd::Kind::Operation ? "00000000-0000-0000-0000-000000000000"
                                                     : "lxdt-cpp-no-such-thing";
+        if (t::cluster_only(k) && !t::clustered()) {
+            // A standalone server refuses any member or group, named or not.
+            t::check_not_clustered(THROWS(lxd::ApiError, (void)t::client().manager(k).get(key)),
+                                   lxd::to_string(k));
+            t::check_not_clustered(THROWS(lxd::ApiError, (void)t::client().manager(k).exists(key)),
+                                   lxd::to_string(k));
+            continue;
+        }
         auto nf = THROWS(lxd::NotFound, (void)t::client().manager(k).get(key));
         CHECK_MSG(nf.has_value(), lxd::to_string(k));
         CHECK(!t::client().manager(k).exists(key));

@@ -103,13 +103,22 @@ TEST(kind_info_describes_every_kind) {
         CHECK_EQ(jq1(info, ".kind"), std::to_string(static_cast<int>(k)));
         CHECK_EQ(jq1(info, ".class"), name);
         CHECK_EQ(jq1(info, ".c_name"), std::string(lxd::c_name(k)));
-        CHECK_EQ(jq1(info, ".endpoint | startswith(\"/1.0/\")"), std::string("true"));
+        // "/1.0/instances", ...; the Server's is "/1.0" itself.
+        CHECK_MSG(jq1(info, ".endpoint | test(\"^/1\\\\.0(/[a-z{}/_-]+)?$\")") == "true",
+                  name + ": " + jq1(info, ".endpoint"));
         CHECK_EQ(jq1(info, "[.project_scoped, .creatable, .savable, .patchable, .renamable, "
-                           ".deletable] | map(type) | unique[]"),
+                           ".deletable, .singleton] | map(type) | unique[]"),
                  std::string("boolean"));
-        // The key is an attribute, but for a singleton's (no key: the Server).
+        // A singleton (the Server, the Cluster) has no key and no parent,
+        // and lxd::is_singleton knows it; any other kind has a key.
+        bool singleton = jq1(info, ".singleton") == "true";
+        CHECK_MSG(lxd::is_singleton(k) == singleton, name);
+        CHECK_EQ(jq1(info, "(.key == \"\") == .singleton and "
+                           "((.singleton | not) or .parent == null)"),
+                 std::string("true"));
+        // The key is an attribute, but for a singleton's.
         CHECK_EQ(jq1(info, ".key as $k | [.attributes[] | select(.name == $k)] | length"),
-                 std::string(jq1(info, ".key == \"\"") == "true" ? "0" : "1"));
+                 std::string(singleton ? "0" : "1"));
         CHECK_MSG(!attrs_of(k).all.empty(), name);
     }
     lxd::Kind instance = lxd::Kind::Instance;
@@ -165,10 +174,12 @@ TEST(every_kind_of_the_c_library_is_reachable_from_the_binding) {
         CHECK_MSG(lxd::all_kinds[v] == k, cls);
         CHECK_MSG(lxd::detail::kind_accessors[v].kind == k, cls);
         std::string accessor = lxd::detail::kind_accessors[v].name;
-        // A plural, but for a singleton (the Server: one per server, no key).
-        bool singleton = jq1(info, ".key == \"\"") == "true";
+        // A plural, but for a singleton (one per server, no key): its c_name.
+        bool singleton = jq1(info, ".singleton") == "true";
+        CHECK_MSG(lxd::is_singleton(k) == singleton, cls);
         CHECK_MSG(accessor.size() > 1 && (accessor.back() == 's') != singleton,
                   cls + ": " + accessor);
+        CHECK_MSG(!singleton || accessor == lxd::c_name(k), cls + ": " + accessor);
         auto as_text = [](std::optional<lxd::Kind> o) {
             return o ? std::to_string(static_cast<int>(*o)) : std::string("null");
         };
@@ -187,10 +198,21 @@ TEST(every_kind_of_the_c_library_is_reachable_from_the_binding) {
         std::optional<lxd::Kind> parent = lxd::parent_of(k);
         try {
             if (singleton) {
-                CHECK_EQ(std::string(accessor), std::string("server"));
+                // Fetched with singleton(): its first attribute is what
+                // lxc reads at its endpoint (the Server's api_extensions,
+                // the Cluster's enabled).
                 lxd::Object one = t::client().singleton(k);
                 CHECK_MSG(one.kind() == k, cls);
-                CHECK_MSG(t::contains(one.get("config"), "core.https_address"), cls);
+                std::string attr = jq1(info, ".attributes[0].name");
+                std::optional<std::string> lxc = t::sh_out(
+                    "lxc query " + jq1(info, ".endpoint") + " | jq -cS " + t::shq("." + attr));
+                CHECK_EQ(t::jq(one.get(attr), "tojson"), lxc.value_or("(lxc failed)"));
+                auto nolist = THROWS(lxd::InvalidArgument, (void)t::client().manager(k).all());
+                CHECK_MSG(nolist && t::contains(nolist->message(), "no list"), cls);
+            } else if (!parent && t::cluster_only(k) && !t::clustered()) {
+                // The members, the groups: a standalone server refuses them.
+                t::check_not_clustered(THROWS(lxd::ApiError, (void)t::client().manager(k).all()),
+                                       cls);
             } else if (!parent) {
                 lxd::List all = t::client().manager(k).all();
                 for (lxd::ObjectRef o : all) {

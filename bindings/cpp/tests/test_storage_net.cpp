@@ -140,6 +140,12 @@ TEST(network_forward_on_a_documentation_range_bridge) {
     CHECK_EQ(out(show + " | jq -r .description"), std::string("patched"));
     CHECK_EQ(net.forwards().all().size(), std::size_t(1));
     CHECK(t::contains(net.state(), "192.0.2.1"));
+    // Its leases (no DHCP: the gateway's only), as lxc reads them.
+    std::string leases = net.leases();
+    CHECK_EQ(t::jq(leases, "tojson"),
+             out("lxc query /1.0/networks/" + bridge + "/leases | jq -c ."));
+    CHECK_EQ(t::jq(leases, ".[] | select(.type == \"gateway\") | .address"),
+             std::string("192.0.2.1"));
     CHECK(THROWS(lxd::Error, (void)net.peers().all()));
     fw.remove();
     CHECK_EQ(out("lxc query /1.0/networks/" + bridge + "/forwards | jq length"), std::string("0"));
@@ -162,6 +168,11 @@ TEST(network_acl_lifecycle) {
     CHECK_EQ(out("lxc query /1.0/network-acls/" + renamed + " | jq -r .description"),
              std::string("patched"));
     CHECK(t::sh("lxc query /1.0/network-acls/" + name + " >/dev/null 2>&1") != 0);
+    // Its log: LXD 5.0.2 keeps OVN ones only, and there is no OVN here.
+    auto log = THROWS(lxd::ApiError, (void)acl.log());
+    CHECK_MSG(log && t::contains(log->message(),
+                                 "GET /1.0/network-acls/" + renamed + "/log: Only OVN"),
+              log ? log->message() : std::string("(none)"));
     acl.remove();
     CHECK(t::sh("lxc query /1.0/network-acls/" + renamed + " >/dev/null 2>&1") != 0);
 }
@@ -280,6 +291,16 @@ TEST(resources_match_the_server) {
     std::string r = t::client().resources();
     CHECK_EQ(t::jq(r, ".cpu.total"), out("lxc query /1.0/resources | jq -r .cpu.total"));
     CHECK_EQ(t::jq(r, ".memory.total > 0"), std::string("true"));
+    // A pool's own (action "resources"): its totals as lxc reads them (the
+    // used ones move with the other tests').
+    std::string pool = t::client().storage_pools().get("default").resources();
+    CHECK_EQ(t::jq(pool, "[.space.total, .inodes.total] | tojson"),
+             out("lxc query /1.0/storage-pools/default/resources | "
+                 "jq -c '[.space.total, .inodes.total]'"));
+    CHECK_EQ(t::jq(pool, ".space.used > 0"), std::string("true"));
+    lxd::Object profile = t::client().profiles().get("default");
+    auto notpool = THROWS(lxd::InvalidArgument, (void)profile.resources());
+    CHECK(notpool && notpool->http_status() == 0);
 }
 
 // Events of every project: a default-project client sees a profile made
