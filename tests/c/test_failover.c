@@ -341,6 +341,44 @@ TEST(failover_a_wait_on_the_dead_members_operation_ends_clearly) {
     CHECK(all_online(2));
 }
 
+/* ---- a frozen member ------------------------------------------------------------ */
+
+TEST(failover_a_frozen_member_times_out_and_is_left) {
+    lxd_client *on = NULL, *off = NULL;
+    const char *opts = "{\"cert\":\"" STATE "/client.crt\",\"key\":\"" STATE "/client.key\","
+                       "\"server_cert\":\"" STATE "/cluster.crt\",\"timeout_ms\":3000%s}";
+    CHECK_OK(lxd_client_new(MEMBERS, t_fmt(opts, ""), &on));
+    t_keep_client(on);
+    CHECK_OK(lxd_client_new(MEMBERS, t_fmt(opts, ",\"failover\":false"), &off));
+    t_keep_client(off);
+    int pid = member_pid(1);
+    CHECK(pid > 0 && kill(pid, SIGSTOP) == 0);
+    t_cleanup("kill -CONT %d", pid);
+    /* The client with failover: m1's silence costs one timeout, then the
+     * request is answered by another member. */
+    double start = now_s();
+    char *doc = NULL;
+    lxd_status s = lxd_api(on, "GET", "/1.0/instances", NULL, &doc);
+    double took = now_s() - start;
+    lxd_string_free(doc);
+    printf("    m1 frozen: a GET with failover: %s after %.1f s (now on m%d)\n", lxd_status_name(s),
+           took, member_in_use(on));
+    CHECK_MSG(s == LXD_OK, "%s: %s", lxd_status_name(s), lxd_last_error_message());
+    CHECK(member_in_use(on) != 1);
+    /* Without failover: LXD_ERR_TIMEOUT at the configured timeout. */
+    start = now_s();
+    doc = NULL;
+    s = lxd_api(off, "GET", "/1.0/instances", NULL, &doc);
+    took = now_s() - start;
+    lxd_string_free(doc);
+    printf("    m1 frozen: a GET without failover: %s after %.1f s\n", lxd_status_name(s), took);
+    CHECK_STATUS(s, LXD_ERR_TIMEOUT);
+    CHECK_MSG(took < 4.5, "the 3 s timeout took %.1f s", took);
+    CHECK(kill(pid, SIGCONT) == 0);
+    CHECK(all_online(2));
+}
+
 T_MAIN(T_CASE(failover_eight_threads_survive_the_member_in_use_dying),
+       T_CASE(failover_a_frozen_member_times_out_and_is_left),
        T_CASE(failover_a_wait_survives_when_its_operation_does),
        T_CASE(failover_a_wait_on_the_dead_members_operation_ends_clearly))
