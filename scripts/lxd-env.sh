@@ -84,7 +84,8 @@ if ! lxd_answers; then
         ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
         # Fully detached: new session, no inherited stdio, so neither this
         # script nor a CI process-group wait hangs on the daemon.
-        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >/dev/null 2>&1
+        # Its stderr (a Go panic lands there) goes next to the log.
+        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1
     else
         say "lxd already running as pid $running, waiting for it ..."
     fi

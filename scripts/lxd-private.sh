@@ -94,7 +94,8 @@ start_daemon() {
         chmod 711 "$LXD_DIR"
         ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
         # Fully detached, as scripts/lxd-env.sh starts the main daemon.
-        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >/dev/null 2>&1 9>&-
+        # Its stderr (a Go panic lands there) goes next to the log.
+        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1 9>&-
     fi
     lxd waitready --timeout 60 || die "lxd for $LXD_DIR did not become ready; see $LOG"
 }
