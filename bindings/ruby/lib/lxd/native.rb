@@ -68,6 +68,8 @@ module LXD
       [:lxd_bytes_free, [:pointer], :void, false],
       # -- client
       [:lxd_client_new, %i[string string pointer], :int32, true],
+      [:lxd_client_derive, %i[pointer string pointer], :int32, false],
+      [:lxd_client_endpoint, %i[pointer pointer], :int32, false],
       [:lxd_client_free, [:pointer], :void, true],
       [:lxd_client_host_info, %i[pointer pointer], :int32, true],
       [:lxd_client_has_api_extension, %i[pointer string], :bool, false],
