@@ -22,15 +22,19 @@ done
 
 # Objects already on the daemon before this run are not this run's.
 # Images count by their description (the suite's images carry their test's
-# name there) and by their aliases; the second server (copies and moves) too.
+# name there) and by their aliases; the second server (copies and moves)
+# and the cluster too.
 SECOND_DIR=/var/lib/lxd-liblxd-second
 on_server() { lxc list --format csv -c n; lxc profile list --format csv | cut -d, -f1;
     lxc config trust list --format csv | cut -d, -f2; lxc image alias list --format csv | cut -d, -f1;
     lxc image list --format csv -c d | tr -d '"';
     lxc storage volume list default --format csv | cut -d, -f2; lxc network acl list --format csv | cut -d, -f1;
     lxc network zone list --format csv | cut -d, -f1; lxc project list --format csv | cut -d, -f1 | sed 's/ (current)//';
-    lxc config trust list-tokens --format csv | cut -d, -f1; }
+    lxc config trust list-tokens --format csv | cut -d, -f1; lxc cluster list-tokens --format csv | cut -d, -f1; }
+# The "cluster" cluster of scripts/lxd-cluster.sh too (test_cluster_real.rb), seen from m1.
+CLUSTER_DIR=/var/lib/lxd-liblxd-cluster-1
 ours() { { on_server; [ -S "$SECOND_DIR/unix.socket" ] && LXD_DIR=$SECOND_DIR on_server | sed 's/$/ (second server)/';
+    [ -S "$CLUSTER_DIR/unix.socket" ] && LXD_DIR=$CLUSTER_DIR on_server | sed 's/$/ (cluster)/';
     } 2>/dev/null | grep '^lxdt-rb-' | sort -u || true; }
 ours >"$build_dir/before.txt"
 

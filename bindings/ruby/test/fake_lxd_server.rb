@@ -118,10 +118,20 @@ class FakeLXDServer
       "err" => "", "location" => MEMBER }
   end
 
-  # An async answer: operation OPERATION, running.
-  def async
+  # A cluster join token's operation, as LXD 5.0.2 runs it until the
+  # token is used.
+  def token_operation
+    operation("Running", 103).merge(
+      "class" => "token",
+      "metadata" => { "serverName" => "lxdt-fake-m2", "secret" => "lxdt-fake-secret",
+                      "fingerprint" => "lxdt-fake-fingerprint", "addresses" => ["192.0.2.1:8443"] }
+    )
+  end
+
+  # An async answer: operation OPERATION (by default a task), running.
+  def async(op = operation("Running", 103))
     [202, JSON.generate("type" => "async", "status" => "Operation created", "status_code" => 100,
-                        "operation" => "/1.0/operations/#{OPERATION}", "metadata" => operation("Running", 103))]
+                        "operation" => "/1.0/operations/#{OPERATION}", "metadata" => op)]
   end
 
   def member
@@ -132,8 +142,10 @@ class FakeLXDServer
 
   def answer(method, target)
     case [method, target]
-    when ["PUT", "/1.0/cluster"], ["POST", "/1.0/cluster/members"], ["POST", "/1.0/cluster/members/#{MEMBER}/state"]
+    when ["PUT", "/1.0/cluster"], ["POST", "/1.0/cluster/members/#{MEMBER}/state"]
       return async
+    when ["POST", "/1.0/cluster/members"]
+      return async(token_operation)
     end
     return sync("method" => method) unless method == "GET"
 
@@ -142,6 +154,7 @@ class FakeLXDServer
     when "/1.0/cluster" then sync("enabled" => true, "server_name" => MEMBER, "member_config" => [])
     when "/1.0/cluster/members/#{MEMBER}" then sync(member)
     when %r{\A/1\.0/operations/#{OPERATION}/wait\?timeout=\d+\z} then sync(operation("Success", 200))
+    when "/1.0/operations?recursion=1" then sync("running" => [token_operation])
     when "/1.0/profiles/p1" then sync(profile("p1"))
     when "/1.0/profiles?recursion=1" then sync([profile("p1"), profile("p2")])
     when "/1.0/instances/c1" then sync(instance("c1"))

@@ -199,6 +199,30 @@ class TestClient < LXDTest::Case
     c.close
   end
 
+  # endpoint and derive on the unix socket (test_cluster_real.rb has them
+  # on a cluster): no request, independent handles, arguments checked.
+  def test_endpoint_and_derive_on_the_local_daemon
+    c = LXD::Client.new("unix:/var/lib/lxd/unix.socket")
+    assert_equal "/var/lib/lxd/unix.socket", c.endpoint
+    assert_equal "#<LXD::Client /var/lib/lxd/unix.socket>", c.inspect
+    d = c.derive(project: "default")
+    refute_same c, d
+    assert_equal c.endpoint, d.endpoint
+    assert_equal "default", d.profiles.get("default").name
+    assert_equal "default", c.derive(project: nil, target: nil) { |e| e.profiles.get("default").name }
+    c.derive { |same| assert same.trusted? }
+    assert_raises(LXD::InvalidArgument) { c.derive(project: 5) }
+    assert_raises(LXD::InvalidArgument) { c.derive(target: "m\0") }
+    assert_raises(ArgumentError) { c.derive(projects: "x") }
+    c.close
+    assert_raises(LXD::ClosedError) { c.derive(project: "default") }
+    assert_raises(LXD::ClosedError) { c.endpoint }
+    assert_equal "#<LXD::Client closed>", c.inspect
+    assert_equal "default", d.profiles.get("default").name, "a derived client outlives its source"
+    d.close
+    assert_raises(LXD::ClosedError) { d.endpoint }
+  end
+
   def test_close_is_idempotent_and_use_after_close_raises
     c = LXD::Client.new
     profile = c.profiles.get("default")

@@ -6,8 +6,10 @@ require_relative "fake_lxd_server"
 # The cluster kinds: the one Cluster (a singleton, as the Server), the
 # members and groups, and the cluster actions. The suite's daemon is a
 # standalone server (and must never become a cluster): the Cluster object
-# is read there, the members and groups are LXD's refusal there, and the
-# actions' requests are checked on a fake cluster member (FakeLXDServer).
+# is read there, the members, groups and join tokens are LXD's refusal
+# there, and the requests of the actions and join tokens are checked on a
+# fake cluster member (FakeLXDServer). test_cluster_real.rb has the real
+# cluster.
 class TestCluster < LXDTest::Case
   EXTENSIONS = %w[instances clustering clustering_evacuation clustering_join_token clustering_update_cert
                   clustering_groups].freeze
@@ -44,7 +46,7 @@ class TestCluster < LXDTest::Case
   # On a standalone server LXD refuses every request of the members and
   # groups; the binding raises that refusal as LXD::APIError with LXD's
   # status and message (the request, then the server's text).
-  def test_members_groups_and_join_token_need_a_cluster
+  def test_members_groups_and_join_tokens_need_a_cluster
     members = client.cluster_members
     groups = client.cluster_groups
     assert_same LXD.kind(:cluster_member), members.kind
@@ -72,13 +74,12 @@ class TestCluster < LXDTest::Case
     e = assert_not_clustered(400, "groups.create") { groups.create({ name: name, description: "lxdt" }) }
     assert_equal "POST /1.0/cluster/groups: This server is not clustered", e.message
 
-    # join_token: a name, the arguments, or the generic collection action.
-    e = assert_not_clustered(400, "join_token") { members.join_token(name) }
+    # Join tokens: LXD refuses to make one; none is pending, none to revoke.
+    e = assert_not_clustered(400, "create_token") { members.create_token(name) }
     assert_equal "POST /1.0/cluster/members: This server is not clustered", e.message
-    assert_not_clustered(400, "join_token(args)") { members.join_token({ server_name: name }, wait: true) }
-    assert_not_clustered(400, "collection_action") do
-      client.collection_action(:cluster_member, :join_token, { server_name: name })
-    end
+    assert_equal [], members.tokens
+    e = assert_raises(LXD::NotFound) { members.revoke_token(name) }
+    assert_equal %(no pending cluster join token "#{name}"), e.message
     # Still a standalone server.
     assert_equal false, query("/1.0/cluster")["enabled"]
   end
@@ -87,8 +88,7 @@ class TestCluster < LXDTest::Case
   def test_cluster_actions_are_methods_on_their_typed_functions
     typed = {
       cluster: { "join" => :lxd_cluster_join, "update_certificate" => :lxd_cluster_update_certificate },
-      cluster_member: { "evacuate" => :lxd_cluster_member_evacuate, "restore" => :lxd_cluster_member_restore,
-                        "join_token" => :lxd_cluster_member_join_token }
+      cluster_member: { "evacuate" => :lxd_cluster_member_evacuate, "restore" => :lxd_cluster_member_restore }
     }
     typed.each do |kind_name, actions|
       kind = LXD.kind(kind_name)
@@ -101,8 +101,17 @@ class TestCluster < LXDTest::Case
     end
     %i[join update_certificate].each { |m| assert LXD::Cluster.public_method_defined?(m), m }
     %i[evacuate restore].each { |m| assert LXD::ClusterMember.public_method_defined?(m), m }
-    assert_equal LXD::ClusterMemberManagerMethods, client.cluster_members.method(:join_token).owner
-    refute_respond_to client.cluster_groups, :join_token
+    # Join tokens: hand-written manager methods on their own functions (the
+    # old collection action join_token is gone from the table and the ABI).
+    %i[create_token tokens revoke_token].each do |m|
+      assert_equal LXD::ClusterMemberManagerMethods, client.cluster_members.method(m).owner, m
+    end
+    %i[lxd_cluster_join_token_create lxd_cluster_join_tokens lxd_cluster_join_token_revoke].each do |fn|
+      assert LXD::Native.respond_to?(fn), fn
+    end
+    refute LXD::Native.respond_to?(:lxd_cluster_member_join_token)
+    refute_respond_to client.cluster_members, :join_token
+    refute_respond_to client.cluster_groups, :create_token
     refute LXD::ClusterGroup.public_method_defined?(:evacuate)
   end
 
@@ -131,24 +140,50 @@ class TestCluster < LXDTest::Case
     assert_instance_of LXD::ClusterMember, member
     assert_equal FakeLXDServer::MEMBER, member.key
     state = "/1.0/cluster/members/#{FakeLXDServer::MEMBER}/state"
-    assert_equal "Success", member.evacuate(mode: "stop")["status"]
-    assert_equal ["POST", state, { "action" => "evacuate", "mode" => "stop" }], fake.log[-2]
+    assert_equal "Success", member.evacuate["status"]
+    assert_equal ["POST", state, { "action" => "evacuate" }], fake.log[-2]
     before = fake.requests
     assert_equal "Running", member.restore(wait: false)["status"]
     assert_equal [["POST", state, { "action" => "restore" }]], fake.log.drop(before)
-
-    # join_token does not wait by default (LXD's token operation runs until
-    # the token is used): one request, the running operation with the token.
+    # A mode needs clustering_evacuation_mode (LXD 5.0.2 lacks it), and an
+    # argument cannot change the action's fixed body: refused, nothing sent.
     before = fake.requests
-    op = fc.cluster_members.join_token("lxdt-fake-m2")
-    assert_equal "Running", op["status"]
-    assert_equal "lxdt-fake-secret", op["metadata"]["secret"]
+    e = assert_raises(LXD::ExtensionMissing) { member.evacuate(mode: "stop") }
+    assert_match(/clustering_evacuation_mode/, e.message)
+    e = assert_raises(LXD::InvalidArgument) { member.evacuate(action: "restore") }
+    assert_match(/fixed/, e.message)
+    assert_equal before, fake.requests
+    # A server that has the extension gets the mode.
+    newer = FakeLXDServer.new(extensions: EXTENSIONS + ["clustering_evacuation_mode"])
+    nc = LXD::Client.new(newer.path)
+    nc.cluster_members.get(FakeLXDServer::MEMBER).evacuate(mode: "stop")
+    assert_equal ["POST", state, { "action" => "evacuate", "mode" => "stop" }], newer.log[-2]
+
+    # Join tokens: the request, and the token string made of the
+    # operation's metadata (LXD's fields, in LXD's order).
+    before = fake.requests
+    t = fc.cluster_members.create_token("lxdt-fake-m2")
     assert_equal [["POST", "/1.0/cluster/members", { "server_name" => "lxdt-fake-m2" }]], fake.log.drop(before)
-    assert_equal "Success", fc.cluster_members.join_token({ server_name: "lxdt-fake-m3" }, wait: true)["status"]
-    assert_equal ["POST", "/1.0/cluster/members", { "server_name" => "lxdt-fake-m3" }], fake.log[-2]
-    fc.cluster_members.join_token(server_name: "lxdt-fake-m4")
-    assert_equal ["POST", "/1.0/cluster/members", { "server_name" => "lxdt-fake-m4" }], fake.log.last
+    assert_equal [FakeLXDServer::OPERATION, "lxdt-fake-m2", "lxdt-fake-fingerprint", ["192.0.2.1:8443"]],
+                 t.values_at("id", "server_name", "fingerprint", "addresses")
+    decoded = JSON.parse(t["token"].unpack1("m"))
+    assert_equal({ "server_name" => "lxdt-fake-m2", "fingerprint" => "lxdt-fake-fingerprint",
+                   "addresses" => ["192.0.2.1:8443"], "secret" => "lxdt-fake-secret",
+                   "expires_at" => "0001-01-01T00:00:00Z" }, decoded)
+    assert_equal %w[server_name fingerprint addresses secret expires_at], decoded.keys
+    fc.cluster_members.create_token(server_name: "lxdt-fake-m3")
+    assert_equal ["POST", "/1.0/cluster/members", { "server_name" => "lxdt-fake-m3" }], fake.log.last
+    before = fake.requests
+    assert_equal [t], fc.cluster_members.tokens
+    assert_nil fc.cluster_members.revoke_token("lxdt-fake-m2")
+    assert_equal [["GET", "/1.0/operations?recursion=1", nil], ["GET", "/1.0/operations?recursion=1", nil],
+                  ["DELETE", "/1.0/operations/#{FakeLXDServer::OPERATION}", nil]], fake.log.drop(before)
+    before = fake.requests
+    assert_raises(LXD::NotFound) { fc.cluster_members.revoke_token("lxdt-fake-m9") }
+    assert_equal [["GET", "/1.0/operations?recursion=1", nil]], fake.log.drop(before)
   ensure
+    nc&.close
+    newer&.stop
     fc&.close
     fake&.stop
   end
@@ -161,8 +196,7 @@ class TestCluster < LXDTest::Case
     member = fc.cluster_members.get(FakeLXDServer::MEMBER)
     before = fake.requests
     { "clustering_update_cert" => -> { cl.update_certificate(cluster_certificate: "C", cluster_certificate_key: "K") },
-      "clustering_evacuation" => -> { member.evacuate(mode: "stop") },
-      "clustering_join_token" => -> { fc.cluster_members.join_token("lxdt-fake-m2") },
+      "clustering_evacuation" => -> { member.evacuate },
       "clustering_groups" => -> { fc.cluster_groups.all } }.each do |extension, call|
       e = assert_raises(LXD::ExtensionMissing, extension) { call.call }
       assert_match(/#{extension}/, e.message)

@@ -15,13 +15,27 @@ module LXD
 
     # Open a client and check that the daemon answers (`GET /1.0`).
     #
-    # @param endpoint [String, nil] nil for the local daemon; a unix socket
-    #   path (optionally `unix:`-prefixed); or `https://host[:port]`
+    # @param endpoint [String, Array<String>, nil] nil for the local daemon;
+    #   a unix socket path (optionally `unix:`-prefixed); `https://host[:port]`;
+    #   or the members of one cluster, as an Array of URLs or a comma list
+    #   (`"https://10.0.0.1:8443,https://10.0.0.2:8443"`)
+    # @param endpoints [Array<String>, nil] more member URLs of the same
+    #   cluster, tried after those of `endpoint` (with a nil `endpoint`,
+    #   only these)
+    # @param failover [Boolean, String, Symbol, nil] with several members:
+    #   true (or "on", liblxd's default) moves a request that may safely be
+    #   sent again to the next member when one stops answering; false (or
+    #   "off") uses the first endpoint only. See README "Clusters".
+    # @param target [String, nil] a cluster member's name, or "@group":
+    #   where new instances are placed, and whose member-specific state
+    #   (storage pools and volumes, networks, the server's config,
+    #   {#resources}) the calls read and change; see {#derive}
     # @param cert [String, nil] PEM file of a client certificate (HTTPS)
     # @param key [String, nil] PEM file of its private key
     # @param verify [Boolean] false accepts any server certificate
     # @param server_cert [String, nil] PEM file: trust exactly this server
-    #   certificate (pinning; overrides `verify`)
+    #   certificate (pinning; overrides `verify`); for a cluster, the
+    #   cluster's certificate (`cluster.crt`), which every member serves
     # @param timeout [Numeric, nil] seconds per connect, network read or
     #   write (liblxd's default: 30)
     # @param deadline [Numeric, nil] seconds one whole call may take, start
@@ -36,7 +50,8 @@ module LXD
     # @raise [ConnectionError, TLSError, Timeout, ProtocolError,
     #   ResponseTooLarge, InvalidArgument]
     def initialize(endpoint = nil, cert: nil, key: nil, verify: true, server_cert: nil,
-                   timeout: nil, deadline: nil, max_response_bytes: nil, project: nil)
+                   timeout: nil, deadline: nil, max_response_bytes: nil, project: nil,
+                   endpoints: nil, failover: nil, target: nil)
       options = { "verify" => verify ? true : false }
       options["cert"] = cert if cert
       options["key"] = key if key
@@ -50,16 +65,37 @@ module LXD
 
         options["max_response_bytes"] = max_response_bytes
       end
-      options["project"] = project if project
+      options["project"] = Call.c_string(project, "project") if project
+      options["target"] = Call.c_string(target, "target") if target
+      options["endpoints"] = Client.endpoint_list(endpoints, "endpoints") unless endpoints.nil?
+      options["failover"] = Client.failover_option(failover) unless failover.nil?
+      endpoint = Client.endpoint_list(endpoint, "endpoint").join(",") if endpoint.is_a?(Array)
       endpoint = Call.c_string(endpoint, "endpoint", nullable: true)
       json = Call.c_string(Call.to_json_text(options, "options"), "options")
       ptr = Call.out_pointer(:lxd_client_free) do |out|
         Call.invoke(:lxd_client_new, endpoint, json, out)
       end
-      @handle = Handle.new(ptr, :lxd_client_free, "client")
-      @endpoint = endpoint
-      @managers = {}
-      @managers_lock = Mutex.new
+      adopt(ptr)
+    end
+
+    # @!visibility private
+    # Member URLs as liblxd takes them: an Array of Strings (one String
+    # alone is an Array of one).
+    def self.endpoint_list(value, what)
+      value = [value] if value.is_a?(String)
+      raise InvalidArgument, "#{what} must be an Array of Strings, not #{value.class}" unless value.is_a?(Array)
+
+      value.map { |v| Call.c_string(v, what) }
+    end
+
+    # @!visibility private
+    # `failover:` as liblxd's option: true / false ("on" / "off").
+    def self.failover_option(value)
+      case value
+      when true, "on", :on then true
+      when false, "off", :off then false
+      else raise InvalidArgument, "failover must be true, false, \"on\" or \"off\", not #{value.inspect}"
+      end
     end
 
     # Open a client, yield it and close it afterwards.
@@ -75,8 +111,52 @@ module LXD
       end
     end
 
-    # The endpoint given (nil: the local daemon).
-    attr_reader :endpoint
+    # The endpoint requests go to now (`lxd_client_endpoint`): with several
+    # cluster members, the one in use, e.g. "https://10.0.0.2:8443"; the
+    # socket's path for a unix socket. No request is made.
+    # @return [String]
+    def endpoint
+      with_ptr { |c| Call.out_string { |out| Call.invoke(:lxd_client_endpoint, c, out) } }
+    end
+
+    # Keys of {#derive} not given: the client's value is kept.
+    KEEP = ::Object.new.freeze
+    private_constant :KEEP
+
+    # A client on the same connections, cluster members and options, with
+    # another project and/or cluster target (`lxd_client_derive`; what Go's
+    # `UseProject` / `UseTarget` do). Objects fetched through it keep its
+    # project and target. No request is made. The new client is closed
+    # independently of this one (with a block: after the block).
+    #
+    # @example
+    #   on_m2 = client.derive(target: "m2")       # new instances go to m2
+    #   other = client.derive(project: "dev")     # another project, same target
+    #   client.derive(target: nil) { |c| ... }    # no target; closed after the block
+    # @param project [String, nil] a project; nil drops this client's (the
+    #   default project); not given: this client's
+    # @param target [String, nil] a member's name or "@group"; nil drops
+    #   this client's target; not given: this client's
+    # @return [Client, Object] the new client, or the block's value
+    # @raise [InvalidArgument]
+    def derive(project: KEEP, target: KEEP)
+      opts = {}
+      opts["project"] = Call.c_string(project, "project", nullable: true) unless KEEP.equal?(project)
+      opts["target"] = Call.c_string(target, "target", nullable: true) unless KEEP.equal?(target)
+      json = Call.c_string(Call.to_json_text(opts, "derive options"), "derive options")
+      ptr = with_ptr do |c|
+        Call.out_pointer(:lxd_client_free) { |out| Call.invoke(:lxd_client_derive, c, json, out) }
+      end
+      derived = Client.allocate
+      derived.send(:adopt, ptr)
+      return derived unless block_given?
+
+      begin
+        yield derived
+      ensure
+        derived.close
+      end
+    end
 
 
     # @!visibility private
@@ -240,8 +320,17 @@ module LXD
     end
 
     def inspect
-      state = closed? ? "closed" : (@endpoint || "local")
+      state = closed? ? "closed" : endpoint
       "#<#{self.class.name} #{state}>"
+    end
+
+    private
+
+    # Take ownership of a new `lxd_client *`.
+    def adopt(ptr)
+      @handle = Handle.new(ptr, :lxd_client_free, "client")
+      @managers = {}
+      @managers_lock = Mutex.new
     end
   end
 end

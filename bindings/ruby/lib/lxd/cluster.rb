@@ -10,9 +10,9 @@ module LXD
   #   Join this standalone server to an existing cluster
   #   (`lxd_cluster_join`: `PUT /1.0/cluster` with `enabled: true`).
   #   Arguments: `server_name`, `server_address`, `cluster_address`,
-  #   `cluster_certificate`, `cluster_password` (a join token, from
-  #   {ClusterMemberManagerMethods#join_token} on the cluster),
-  #   `member_config`.
+  #   `cluster_certificate`, `cluster_password` (the `token` of a join
+  #   token, from {ClusterMemberManagerMethods#create_token} on the
+  #   cluster), `member_config`.
   #   @return [Hash] the operation (final when waited for)
   # @!method update_certificate(args = nil, wait: true, **kw)
   #   Replace the cluster's certificate and key on every member
@@ -32,8 +32,10 @@ module LXD
   #
   # @!method evacuate(args = nil, wait: true, **kw)
   #   Move or stop the member's instances and mark it evacuated
-  #   (`lxd_cluster_member_evacuate`); argument `mode` ("stop", "migrate",
-  #   "live-migrate").
+  #   (`lxd_cluster_member_evacuate`). Argument `mode` ("stop", "migrate",
+  #   "live-migrate") needs the API extension `clustering_evacuation_mode`,
+  #   which LXD 5.0.2 lacks: there it raises {ExtensionMissing} before any
+  #   request, and each instance's `cluster.evacuate` config decides.
   #   @return [Hash] the operation (final when waited for)
   # @!method restore(args = nil, wait: true, **kw)
   #   Bring an evacuated member's instances back
@@ -42,25 +44,50 @@ module LXD
   class ClusterMember < Object
   end
 
-  # Extra methods of the cluster members manager.
+  # Extra methods of the cluster members manager: join tokens, as the
+  # certificates manager has trust tokens.
   module ClusterMemberManagerMethods
-    # A join token for a new member (the collection action `join_token`,
-    # `lxd_cluster_member_join_token`: `POST /1.0/cluster/members`), as
-    # `lxc cluster add NAME`. LXD's token operation runs until the token is
-    # used (or expires), so by default this does not wait for it.
-    # @param name [String, Hash, nil] the new member's name (LXD's
-    #   `server_name`), or the arguments as a Hash
-    # @param wait [Boolean] true waits for the operation to end (that is,
-    #   for the token to be used)
-    # @return [Hash] the operation (`op["id"]`); its `metadata` holds the
-    #   token's parts (the new member's name, a secret, the cluster
-    #   certificate's fingerprint, the members' addresses), which
-    #   `lxc cluster add` prints as base64-encoded JSON
-    # @raise [APIError] a standalone server ("This server is not clustered")
-    def join_token(name = nil, wait: false, **kw)
-      args = name.is_a?(String) ? { "server_name" => name } : name
-      json = Call.action_args(args, kw)
-      @client.run_collection_action(kind, "join_token", json, wait: wait)
+    # Make a one-time join token for a new member (`lxc cluster add NAME`;
+    # `lxd_cluster_join_token_create`). The new server passes
+    # `token["token"]` to {Cluster#join} as `cluster_password` and becomes
+    # member NAME.
+    # @param name [String] the new member's name (LXD's `server_name`);
+    #   also as the keyword `server_name:`
+    # @return [Hash] `id` (the pending operation), `token` (LXD's token
+    #   string, as `lxc cluster add` prints it), `server_name`,
+    #   `fingerprint`, `addresses`, `expires_at`, `created_at`
+    # @raise [InvalidArgument] no name; [APIError] a standalone server
+    #   ("This server is not clustered"), a name in use;
+    #   [ExtensionMissing] no `clustering_join_token`
+    def create_token(name = nil, server_name: nil, **more)
+      raise InvalidArgument, "give the member's name once: name or server_name:" if name && server_name
+
+      json = Call.options_json({ server_name: name || server_name }, more, "join token options")
+      text = @client.with_ptr do |c|
+        Call.out_string { |out| Call.invoke(:lxd_cluster_join_token_create, c, json, out) }
+      end
+      Call.from_json_text(text)
+    end
+
+    # The pending join tokens (made, not yet used, revoked or expired; `lxc
+    # cluster list-tokens`), as {#create_token} returns them
+    # (`lxd_cluster_join_tokens`).
+    # @return [Array<Hash>]
+    def tokens
+      text = @client.with_ptr do |c|
+        Call.out_string { |out| Call.invoke(:lxd_cluster_join_tokens, c, out) }
+      end
+      Call.from_json_text(text)
+    end
+
+    # Revoke a pending join token, by its `id` or its member's name (`lxc
+    # cluster revoke-token`; `lxd_cluster_join_token_revoke`).
+    # @raise [NotFound] no such pending token
+    # @return [nil]
+    def revoke_token(id_or_name)
+      id_or_name = Call.c_string(id_or_name, "token")
+      @client.with_ptr { |c| Call.invoke(:lxd_cluster_join_token_revoke, c, id_or_name) }
+      nil
     end
   end
 end

@@ -68,6 +68,8 @@ module LXD
       [:lxd_bytes_free, [:pointer], :void, false],
       # -- client
       [:lxd_client_new, %i[string string pointer], :int32, true],
+      [:lxd_client_derive, %i[pointer string pointer], :int32, false],
+      [:lxd_client_endpoint, %i[pointer pointer], :int32, false],
       [:lxd_client_free, [:pointer], :void, true],
       [:lxd_client_host_info, %i[pointer pointer], :int32, true],
       [:lxd_client_has_api_extension, %i[pointer string], :bool, false],
@@ -165,10 +167,13 @@ module LXD
        %i[pointer string string bool progress_cb pointer pointer], :int32, true],
       [:lxd_storage_volume_copy_to, %i[pointer pointer string bool pointer], :int32, true],
       [:lxd_storage_volume_move_to, %i[pointer pointer string pointer], :int32, true],
-      # -- trust tokens, the server's hardware and metrics
+      # -- trust and cluster join tokens, the server's hardware and metrics
       [:lxd_certificate_token_create, %i[pointer string pointer], :int32, true],
       [:lxd_certificate_tokens, %i[pointer pointer], :int32, true],
       [:lxd_certificate_token_revoke, %i[pointer string], :int32, true],
+      [:lxd_cluster_join_token_create, %i[pointer string pointer], :int32, true],
+      [:lxd_cluster_join_tokens, %i[pointer pointer], :int32, true],
+      [:lxd_cluster_join_token_revoke, %i[pointer string], :int32, true],
       [:lxd_client_resources, %i[pointer pointer], :int32, true],
       [:lxd_client_metrics, %i[pointer pointer pointer], :int32, true],
       # -- events
