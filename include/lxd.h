@@ -1789,10 +1789,13 @@ const char *lxd_status_name(lxd_status status);
  * @param token_json receives `{"id", "token", "client_name",
  *   "fingerprint", "addresses", "expires_at", "created_at"}`: `token`
  *   is the string to give the new client (LXD's format, as `lxc`
- *   prints it), `id` the pending operation; free with
- *   `lxd_string_free`.
+ *   prints it), `id` the pending operation, `expires_at` null for a
+ *   token that does not expire (the token string then carries Go's
+ *   zero time, as lxc's do); free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no name; unknown
- *   option); LXD's errors (e.g. a name in use by a pending token).
+ *   option); `LXD_ERR_EXTENSION_MISSING` (no `certificate_token`, before
+ *   any request; also for the list and the revoke); LXD's errors (e.g.
+ *   a name in use by a pending token).
  */
 lxd_status lxd_certificate_token_create(const struct lxd_client *client,
                                         const char *options_json,
@@ -1822,9 +1825,12 @@ lxd_status lxd_certificate_token_revoke(const struct lxd_client *client,
  * @param token_json receives `{"id", "token", "server_name",
  *   "fingerprint", "addresses", "expires_at", "created_at"}`: `token`
  *   is LXD's token string (as `lxc cluster add` prints it), `id` the
- *   pending operation; free with `lxd_string_free`.
+ *   pending operation, `expires_at` null for a token that does not
+ *   expire; free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (no server_name;
- *   unknown option); LXD's errors (not clustered; a name in use).
+ *   unknown option); `LXD_ERR_EXTENSION_MISSING` (no
+ *   `clustering_join_token`, before any request; also for the list and
+ *   the revoke); LXD's errors (not clustered; a name in use).
  */
 lxd_status lxd_cluster_join_token_create(const struct lxd_client *client,
                                          const char *options_json,

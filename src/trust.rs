@@ -55,6 +55,14 @@ impl TokenKind {
         }
     }
 
+    /// The API extension tokens of this kind need.
+    fn extension(self) -> &'static str {
+        match self {
+            TokenKind::Client => "certificate_token",
+            TokenKind::Join => "clustering_join_token",
+        }
+    }
+
     fn what(self) -> &'static str {
         match self {
             TokenKind::Client => "trust token",
@@ -143,6 +151,7 @@ impl TokenKind {
 /// Make a token: for a client named `options.name` (and optionally
 /// `projects`, `restricted`, `type`), or for a member `options.server_name`.
 pub fn create_token(client: &Client, kind: TokenKind, options: &Value) -> Result<Value> {
+    client.require_extension(kind.extension())?;
     let Value::Object(opts) = options else {
         return Err(Error::invalid("token options must be a JSON object"));
     };
@@ -190,6 +199,7 @@ pub fn create_token(client: &Client, kind: TokenKind, options: &Value) -> Result
 
 /// The pending tokens of a kind (not used yet, not expired, not revoked).
 pub fn tokens(client: &Client, kind: TokenKind) -> Result<Value> {
+    client.require_extension(kind.extension())?;
     let resp = client.request("GET", "/1.0/operations?recursion=1", None, &[])?;
     let mut out = Vec::new();
     if let Value::Object(groups) = resp.into_metadata() {
@@ -233,6 +243,37 @@ pub fn revoke_token(client: &Client, kind: TokenKind, id_or_name: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_need_their_extension_before_any_request() {
+        // An offline client: a request would fail with a connection error.
+        let c = Client::offline_knowing(&["certificate_token"]);
+        let e = create_token(&c, TokenKind::Join, &json!({"server_name": "m4"})).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ExtensionMissing);
+        assert_eq!(
+            tokens(&c, TokenKind::Join).unwrap_err().kind,
+            ErrorKind::ExtensionMissing
+        );
+        assert_eq!(
+            revoke_token(&c, TokenKind::Join, "m4").unwrap_err().kind,
+            ErrorKind::ExtensionMissing
+        );
+        let e = create_token(&c, TokenKind::Client, &json!({"name": "x"})).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn token_strings_keep_lxds_field_order() {
+        let meta = json!({"serverName": "m4", "fingerprint": "ab", "addresses": ["a:1"],
+                          "secret": "s", "expiresAt": "2026-12-01T00:00:00Z"});
+        let t = TokenKind::Join
+            .token_string(meta.as_object().unwrap())
+            .unwrap();
+        assert_eq!(
+            t,
+            base64(br#"{"server_name":"m4","fingerprint":"ab","addresses":["a:1"],"secret":"s","expires_at":"2026-12-01T00:00:00Z"}"#)
+        );
+    }
 
     #[test]
     fn base64_is_the_standard_alphabet_with_padding() {
