@@ -85,7 +85,9 @@ if ! lxd_answers; then
         # Fully detached: new session, no inherited stdio, so neither this
         # script nor a CI process-group wait hangs on the daemon.
         # Its stderr (a Go panic lands there) goes next to the log.
-        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1
+        # In /: a daemon keeps its working folder, and LXD runs rsync and
+        # other tools there (a deleted folder breaks every copy).
+        (cd / && setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1)
     else
         say "lxd already running as pid $running, waiting for it ..."
     fi

@@ -95,7 +95,9 @@ start_daemon() {
         ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
         # Fully detached, as scripts/lxd-env.sh starts the main daemon.
         # Its stderr (a Go panic lands there) goes next to the log.
-        setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1 9>&-
+        # In /: a daemon keeps its working folder, and LXD runs rsync and
+        # other tools there (a deleted folder breaks every copy).
+        (cd / && setsid -f lxd --group lxd --logfile "$LOG" </dev/null >>"$LOG.stderr" 2>&1 9>&-)
     fi
     lxd waitready --timeout 60 || die "lxd for $LXD_DIR did not become ready; see $LOG"
 }
