@@ -116,6 +116,16 @@ func agreed(t *testing.T, fromLxc, fromClient func() string) (lxcSaw, clientSaw 
 	return lxcSaw, clientSaw
 }
 
+// memberAt is the name of the member at url (mN at 127.0.0.1N).
+func memberAt(url string) string {
+	for i, m := range clusterMembers {
+		if m == url {
+			return fmt.Sprintf("m%d", i+1)
+		}
+	}
+	return "no member at " + url
+}
+
 // The cluster through a 3-endpoint client: enabled, the members lxc lists,
 // member m2 as lxc query shows it.
 func TestClusterReal(t *testing.T) {
@@ -287,8 +297,10 @@ func TestClusterTarget(t *testing.T) {
 	back, err := onM2.Derive(lxd.DeriveOptions{Target: lxd.Ptr("")})
 	must(t, err)
 	defer back.Close()
-	if got := serverName(back); got != "m1" {
-		t.Errorf("without a target the server is %q, want m1 (the endpoint in use)", got)
+	ep, err := back.Endpoint()
+	must(t, err)
+	if got, want := serverName(back), memberAt(ep); got != want {
+		t.Errorf("without a target the server is %q, want %q (the endpoint in use, %s)", got, want, ep)
 	}
 	// Project left out: kept; the derived client outlives its parent.
 	same, err := onM2.Derive(lxd.DeriveOptions{})
