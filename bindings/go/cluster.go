@@ -84,7 +84,7 @@ type ClusterJoinToken struct {
 	ServerName  string   `json:"server_name"` // the name the new member gets
 	Fingerprint string   `json:"fingerprint"` // the cluster certificate's
 	Addresses   []string `json:"addresses"`   // the members' cluster addresses
-	ExpiresAt   string   `json:"expires_at"`
+	ExpiresAt   string   `json:"expires_at"`  // "" for a token that does not expire (null in Raw)
 	CreatedAt   string   `json:"created_at"`
 	// Raw is the token's whole JSON document.
 	Raw json.RawMessage `json:"-"`
