@@ -429,7 +429,9 @@ func TestSetStateAll(t *testing.T) {
 
 // A server without the API extension of a kind or action: liblxd refuses
 // with ErrExtensionMissing before sending anything. A FAKE LXD (canned
-// answers, see fakeLXD) is the only way: the real daemon has them all.
+// answers) is the only way to count the requests: the real daemon has
+// all these extensions (not clustering_evacuation_mode, whose refusal
+// cluster_live_test.go also checks on the real cluster).
 func TestExtensionMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "unix.socket")
 	ln, err := net.Listen("unix", path)
@@ -447,13 +449,17 @@ func TestExtensionMissing(t *testing.T) {
 		mu.Unlock()
 		switch r.URL.Path {
 		case "/1.0":
-			reply(w, `{"api_extensions":["instances"],"api_status":"stable","api_version":"1.0",`+
+			reply(w, `{"api_extensions":["instances","clustering"],"api_status":"stable","api_version":"1.0",`+
 				`"auth":"trusted","public":false,"auth_methods":["tls"],"environment":{"server_version":"5.0.2"}}`)
 		case "/1.0/instances/c1":
 			reply(w, `{"name":"c1","type":"container","status":"Running","status_code":103,"config":{},`+
 				`"devices":{},"profiles":["default"],"architecture":"x86_64","ephemeral":false,"stateful":false,`+
 				`"description":"","project":"default","location":"none","created_at":"2020-01-01T00:00:00Z",`+
 				`"last_used_at":"2020-01-01T00:00:00Z","expanded_config":{},"expanded_devices":{}}`)
+		case "/1.0/cluster/members/m1":
+			reply(w, `{"architecture":"x86_64","config":{},"database":true,"description":"","failure_domain":"default",`+
+				`"groups":["default"],"message":"Fully operational","roles":["database"],"server_name":"m1",`+
+				`"status":"Online","url":"https://10.0.0.1:8443"}`)
 		default:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
@@ -473,6 +479,9 @@ func TestExtensionMissing(t *testing.T) {
 	inst, err := fc.Instances().Get("c1")
 	must(t, err)
 	defer inst.Close()
+	member, err := fc.ClusterMembers().Get("m1")
+	must(t, err)
+	defer member.Close()
 	mu.Lock()
 	before := len(requests)
 	mu.Unlock()
@@ -487,6 +496,13 @@ func TestExtensionMissing(t *testing.T) {
 		"Templates":        func() error { _, err := inst.Templates(); return err },
 		"PutTemplate":      func() error { return inst.PutTemplate("a.tpl", []byte("x")) },
 		"Action(metadata)": func() error { _, err := inst.Action("metadata", nil, false); return err },
+		// An evacuation mode needs clustering_evacuation_mode (LXD 5.0.2
+		// lacks it too: cluster_live_test.go checks that on the real cluster).
+		"EvacuateWithMode": func() error { return member.EvacuateWithMode("stop", true) },
+		"Action(evacuate, mode)": func() error {
+			_, err := member.Action("evacuate", `{"mode":"live-migrate"}`, false)
+			return err
+		},
 	}
 	for what, call := range calls {
 		err := call()

@@ -38,6 +38,19 @@ type Options struct {
 	MaxResponseBytes int64
 	// Project is the project for project-scoped calls and the raw API.
 	Project string
+	// Endpoints are more members of the same cluster, tried after those of
+	// NewClient's endpoint (with endpoint "", only these). Every member
+	// serves the cluster's certificate: ServerCert pins cluster.crt.
+	Endpoints []string
+	// Failover: nil or Ptr(true), the default, moves requests to the next
+	// endpoint when one stops answering (see NewClient); Ptr(false) uses
+	// the first endpoint only.
+	Failover *bool
+	// Target is a cluster member's name, or "@group": new instances are
+	// placed there, and storage pools and volumes, networks, the server's
+	// config and Resources are that member's. "" lets LXD choose. See also
+	// Client.Derive.
+	Target string
 }
 
 // optionsJSON marshals the options to liblxd's options_json.
@@ -46,15 +59,18 @@ func (o *Options) optionsJSON() []byte {
 		return nil
 	}
 	doc := struct {
-		Cert       string `json:"cert,omitempty"`
-		Key        string `json:"key,omitempty"`
-		Verify     *bool  `json:"verify,omitempty"`
-		ServerCert string `json:"server_cert,omitempty"`
-		TimeoutMS  int64  `json:"timeout_ms,omitempty"`
-		DeadlineMS int64  `json:"deadline_ms,omitempty"`
-		MaxBytes   int64  `json:"max_response_bytes,omitempty"`
-		Project    string `json:"project,omitempty"`
-	}{o.Cert, o.Key, o.Verify, o.ServerCert, 0, 0, 0, o.Project}
+		Cert       string   `json:"cert,omitempty"`
+		Key        string   `json:"key,omitempty"`
+		Verify     *bool    `json:"verify,omitempty"`
+		ServerCert string   `json:"server_cert,omitempty"`
+		TimeoutMS  int64    `json:"timeout_ms,omitempty"`
+		DeadlineMS int64    `json:"deadline_ms,omitempty"`
+		MaxBytes   int64    `json:"max_response_bytes,omitempty"`
+		Project    string   `json:"project,omitempty"`
+		Endpoints  []string `json:"endpoints,omitempty"`
+		Failover   *bool    `json:"failover,omitempty"`
+		Target     string   `json:"target,omitempty"`
+	}{o.Cert, o.Key, o.Verify, o.ServerCert, 0, 0, 0, o.Project, o.Endpoints, o.Failover, o.Target}
 	if o.Timeout > 0 {
 		doc.TimeoutMS = int64(millis(o.Timeout))
 	}
@@ -64,13 +80,14 @@ func (o *Options) optionsJSON() []byte {
 	if o.MaxResponseBytes > 0 {
 		doc.MaxBytes = o.MaxResponseBytes
 	}
-	b, _ := json.Marshal(doc) // cannot fail: strings, bool and int only
+	b, _ := json.Marshal(doc) // cannot fail: strings, bools and ints only
 	return b
 }
 
-// Client is a connection to one LXD daemon. It is safe for concurrent use
-// by many goroutines; it keeps connections alive and reuses them.
-// Objects got from a client stay usable after the client is closed.
+// Client is a connection to one LXD daemon, or to the members of one
+// cluster. It is safe for concurrent use by many goroutines; it keeps
+// connections alive and reuses them. Objects got from a client stay usable
+// after the client is closed.
 type Client struct {
 	h handle[C.lxd_client]
 }
@@ -79,8 +96,25 @@ type Client struct {
 //
 // endpoint is "" for the local daemon ($LXD_DIR/unix.socket, the snap's
 // socket, or /var/lib/lxd/unix.socket), a unix socket path (optionally
-// "unix:"-prefixed), or "https://host[:port]" (port 8443 by default).
-// opts may be nil.
+// "unix:"-prefixed), "https://host[:port]" (port 8443 by default), or the
+// members of one cluster separated by commas
+// ("https://10.0.0.1:8443,https://10.0.0.2:8443"; Options.Endpoints adds
+// more). opts may be nil.
+//
+// With several endpoints, requests go to the first member, in the order
+// given, that has not failed lately. One that stops answering (connection
+// refused or reset, Options.Timeout passed) is left alone for a back-off
+// (0.5 s, doubling up to 8 s, reset when it answers again) and the request
+// moves to the next member when that is safe: always if no connection
+// carried it; once sent, only GET and HEAD, and PUT, PATCH and DELETE
+// guarded by an ETag (Object.Save sends one). Any other request that may
+// have reached the member (a POST: a create, a rename, an exec) is never
+// resent: it fails with ErrConnection, its message saying it may have been
+// applied, and the next call goes to the next member. Operations live on
+// the member that runs them: a wait on an operation of a member that went
+// down ends with ErrOperationLost (or ErrTimeout at the caller's limit).
+// Options.Failover false uses the first endpoint only. Client.Endpoint
+// names the member in use.
 func NewClient(endpoint string, opts *Options) (*Client, error) {
 	const op = "NewClient"
 	var cs = cstrings{op: op}
@@ -113,6 +147,61 @@ func (c *Client) Close() error {
 	c.h.release(func(p *C.lxd_client) { C.lxd_client_free(p) })
 	runtime.SetFinalizer(c, nil)
 	return nil
+}
+
+// DeriveOptions say what a derived client changes (Client.Derive). For
+// each: nil keeps the client's, Ptr("name") sets it, Ptr("") drops it (the
+// default project; no target).
+type DeriveOptions struct {
+	// Project is the project of project-scoped calls and the raw API.
+	Project *string
+	// Target is a cluster member's name or "@group" (as Options.Target).
+	Target *string
+}
+
+// Derive returns a client on the same connections, members and options as
+// c, with another project and/or cluster target (LXD's Go client's
+// UseProject and UseTarget): objects got through it keep its project and
+// target. No request is made. Close it independently of c; it stays
+// usable after c is closed.
+func (c *Client) Derive(opts DeriveOptions) (*Client, error) {
+	const op = "Derive"
+	doc := map[string]*string{}
+	for key, v := range map[string]*string{"project": opts.Project, "target": opts.Target} {
+		switch {
+		case v == nil: // left out: kept
+		case *v == "":
+			doc[key] = nil // JSON null: dropped
+		default:
+			doc[key] = v
+		}
+	}
+	b, _ := json.Marshal(doc) // cannot fail: strings and nulls only
+	cs := cstrings{op: op}
+	defer cs.free()
+	cOpts, err := cs.json("options", b)
+	if err != nil {
+		return nil, err
+	}
+	var p *C.lxd_client
+	if err := c.do(op, func(cp *C.lxd_client) C.lxd_status { return C.lxd_client_derive(cp, cOpts, &p) }); err != nil {
+		return nil, err
+	}
+	d := &Client{}
+	d.h.set(p)
+	runtime.SetFinalizer(d, (*Client).Close)
+	return d, nil
+}
+
+// Endpoint is the endpoint requests go to now: with several cluster
+// members, the one in use (e.g. "https://10.0.0.2:8443"); a socket path for
+// a unix socket. No request is made.
+func (c *Client) Endpoint() (string, error) {
+	var out *C.char
+	if err := c.do("Endpoint", func(p *C.lxd_client) C.lxd_status { return C.lxd_client_endpoint(p, &out) }); err != nil {
+		return "", err
+	}
+	return string(takeString(out)), nil
 }
 
 // do runs one fallible call with the live client pointer.

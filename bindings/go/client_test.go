@@ -370,7 +370,8 @@ func TestRawAPI(t *testing.T) {
 	}
 }
 
-// The README's API map names every function of the installed header.
+// The README's API map names every function of the installed header, and
+// none that it lacks.
 func TestReadmeMapsEveryExport(t *testing.T) {
 	inc, err := exec.Command("pkg-config", "--variable=includedir", "liblxd").Output()
 	must(t, err)
@@ -391,9 +392,17 @@ func TestReadmeMapsEveryExport(t *testing.T) {
 	if len(exports) < 100 {
 		t.Fatalf("only %d exports found in the header", len(exports))
 	}
+	exported := map[string]bool{}
 	for _, e := range exports {
+		exported[e[1]] = true
 		if !mapped[e[1]] {
 			t.Errorf("README.md does not map %s", e[1])
+		}
+	}
+	// …and names no function the header lacks (a removed one's row).
+	for name := range mapped {
+		if !exported[name] {
+			t.Errorf("README.md maps %s, which the header does not export", name)
 		}
 	}
 }

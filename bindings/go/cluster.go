@@ -16,8 +16,9 @@ import "encoding/json"
 // Join joins this standalone server to an existing cluster (the Cluster
 // object's action join: PUT /1.0/cluster, with enabled true). args gives
 // server_name, server_address, cluster_address, cluster_certificate,
-// cluster_password (a join token from Client.JoinToken on the cluster) and
-// member_config, as JSON or a value encoding/json marshals to an object.
+// cluster_password (the Token of Client.CreateClusterJoinToken on the
+// cluster) and member_config, as JSON or a value encoding/json marshals
+// to an object.
 // With wait it returns once the server has joined; without, once LXD
 // accepted (Object.Operation gives the operation). An object of another
 // kind is ErrInvalidArgument.
@@ -50,30 +51,52 @@ func (o *Object) UpdateCertificate(args any, wait bool) error {
 }
 
 // Evacuate moves or stops the cluster member's instances and marks it
-// evacuated (POST …/state with the action evacuate), in LXD's default
-// mode; Object.Action("evacuate", `{"mode": "stop"}`, wait) picks one
-// (stop, migrate, live-migrate). With wait it returns once done; without,
-// once accepted (Object.Operation gives the operation). Object.Restore
-// brings the instances back. An object of another kind is
+// evacuated (POST …/state with the action evacuate): on LXD 5.0.2 each
+// instance's cluster.evacuate config ("auto", "migrate", "live-migrate",
+// "stop") decides what happens to it. With wait it returns once done;
+// without, once accepted (Object.Operation gives the operation).
+// Object.Restore brings the instances back. An object of another kind is
 // ErrInvalidArgument.
 func (o *Object) Evacuate(wait bool) error {
-	_, err := o.docCall("ClusterMember.Evacuate", nil, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
+	return o.EvacuateWithMode("", wait)
+}
+
+// EvacuateWithMode is Evacuate with LXD's mode for every instance ("stop",
+// "migrate", "live-migrate"; "" for none, as Evacuate). The mode needs the
+// API extension clustering_evacuation_mode, which LXD 5.0.2 lacks: there
+// it is ErrExtensionMissing, before any request, and nothing is evacuated.
+func (o *Object) EvacuateWithMode(mode string, wait bool) error {
+	var args any
+	if mode != "" {
+		args = map[string]string{"mode": mode}
+	}
+	_, err := o.docCall("ClusterMember.Evacuate", args, func(p *C.lxd_obj, a *C.char, out **C.char) C.lxd_status {
 		return C.lxd_cluster_member_evacuate(p, a, C.bool(wait), out)
 	})
 	return err
 }
 
-// JoinToken asks the cluster for a join token for the member to be named
-// serverName (POST /1.0/cluster/members; `lxc cluster add`), and returns
-// the operation, as LXD's JSON: its metadata holds the token's parts
-// (serverName, secret, fingerprint, addresses, expiresAt), which `lxc
-// cluster add` prints as one string (their JSON in base64) for the new
-// server's Join (cluster_password). LXD keeps the token's operation running until
-// the token is used (or expires): with wait, JoinToken returns only then,
-// so pass false to get the token at once. A standalone server refuses
-// (ErrAPI, HTTP 400, "This server is not clustered").
-func (c *Client) JoinToken(serverName string, wait bool) (json.RawMessage, error) {
-	const op = "JoinToken"
+// ClusterJoinToken is a pending join token for a new cluster member
+// (`lxc cluster add NAME`), as liblxd gives it.
+type ClusterJoinToken struct {
+	ID          string   `json:"id"`          // the token's pending operation: for RevokeClusterJoinToken
+	Token       string   `json:"token"`       // LXD's token string, as lxc prints it: the new server's cluster_password
+	ServerName  string   `json:"server_name"` // the name the new member gets
+	Fingerprint string   `json:"fingerprint"` // the cluster certificate's
+	Addresses   []string `json:"addresses"`   // the members' cluster addresses
+	ExpiresAt   string   `json:"expires_at"`  // "" for a token that does not expire (null in Raw)
+	CreatedAt   string   `json:"created_at"`
+	// Raw is the token's whole JSON document.
+	Raw json.RawMessage `json:"-"`
+}
+
+// CreateClusterJoinToken makes a one-time join token for a new member to be
+// named serverName (`lxc cluster add`): the new server passes its Token as
+// cluster_password to the Cluster object's Join and becomes that member. A
+// standalone server refuses (ErrAPI, HTTP 400, "This server is not
+// clustered"); so does LXD for a name a pending token or a member has.
+func (c *Client) CreateClusterJoinToken(serverName string) (*ClusterJoinToken, error) {
+	const op = "CreateClusterJoinToken"
 	if serverName == "" {
 		return nil, argError(op, "no server name")
 	}
@@ -85,9 +108,54 @@ func (c *Client) JoinToken(serverName string, wait bool) (json.RawMessage, error
 	}
 	var out *C.char
 	if err := c.do(op, func(p *C.lxd_client) C.lxd_status {
-		return C.lxd_cluster_member_join_token(p, cArgs, C.bool(wait), &out)
+		return C.lxd_cluster_join_token_create(p, cArgs, &out)
 	}); err != nil {
 		return nil, err
 	}
-	return json.RawMessage(takeString(out)), nil
+	raw := takeString(out)
+	tok := &ClusterJoinToken{Raw: raw}
+	if err := json.Unmarshal(raw, tok); err != nil || tok.Token == "" {
+		return nil, &Error{Code: StatusProtocol, Op: op, Message: "the token does not decode: " + string(raw)}
+	}
+	return tok, nil
+}
+
+// ClusterJoinTokens lists the pending join tokens (`lxc cluster
+// list-tokens`): made, not yet used, revoked or expired.
+func (c *Client) ClusterJoinTokens() ([]ClusterJoinToken, error) {
+	const op = "ClusterJoinTokens"
+	var out *C.char
+	if err := c.do(op, func(p *C.lxd_client) C.lxd_status { return C.lxd_cluster_join_tokens(p, &out) }); err != nil {
+		return nil, err
+	}
+	raw := takeString(out)
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, &Error{Code: StatusProtocol, Op: op, Message: "the token list does not decode: " + string(raw)}
+	}
+	toks := make([]ClusterJoinToken, len(list))
+	for i, r := range list {
+		if err := json.Unmarshal(r, &toks[i]); err != nil {
+			return nil, &Error{Code: StatusProtocol, Op: op, Message: "a token does not decode: " + string(r)}
+		}
+		toks[i].Raw = r
+	}
+	return toks, nil
+}
+
+// RevokeClusterJoinToken revokes a pending join token, named by its ID or
+// its member's name (`lxc cluster revoke-token`): it can no longer be used.
+// No such pending token is ErrNotFound.
+func (c *Client) RevokeClusterJoinToken(idOrName string) error {
+	const op = "RevokeClusterJoinToken"
+	if idOrName == "" {
+		return argError(op, "no id or name")
+	}
+	cs := cstrings{op: op}
+	defer cs.free()
+	cID, err := cs.str("id or name", idOrName)
+	if err != nil {
+		return err
+	}
+	return c.do(op, func(p *C.lxd_client) C.lxd_status { return C.lxd_cluster_join_token_revoke(p, cID) })
 }

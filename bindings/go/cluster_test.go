@@ -1,7 +1,7 @@
 package lxd_test
 
 // The cluster kinds on the test daemon, a standalone server (issue 13 adds
-// a real cluster and its tests): the Cluster singleton is read and matches
+// a real cluster, cluster_live_test.go): the Cluster singleton is read and matches
 // `lxc query /1.0/cluster`; LXD refuses the members, the groups and a join
 // token ("not clustered"), and a certificate that is not PEM; Join,
 // Evacuate and Restore are refused before any request when they cannot
@@ -91,7 +91,7 @@ func TestClusterSingleton(t *testing.T) {
 	wantErr(t, err, lxd.ErrInvalidArgument)
 }
 
-// The members' and groups' managers and the join token surface LXD's
+// The members' and groups' managers and a join token surface LXD's
 // refusal as an *lxd.Error with the API status: 500 for members ("Server is
 // not clustered"), 400 for groups and a token ("This server is not
 // clustered").
@@ -121,12 +121,23 @@ func TestClusterMembersAndGroupsRefusedStandalone(t *testing.T) {
 	wantErr(t, err, lxd.ErrInvalidArgument)
 
 	member := uniq("member")
-	_, err = client.JoinToken(member, false)
-	notClustered(t, "JoinToken", err, 400)
+	_, err = client.CreateClusterJoinToken(member)
+	notClustered(t, "CreateClusterJoinToken", err, 400)
 	if ops := lxc(t, "query", "/1.0/operations?recursion=1"); strings.Contains(ops, member) {
 		t.Errorf("an operation names the refused member: %s", ops)
 	}
-	_, err = client.JoinToken("", false)
+	// No tokens to list or revoke on a standalone server.
+	toks, err := client.ClusterJoinTokens()
+	must(t, err)
+	for _, tok := range toks {
+		if tok.ServerName == member {
+			t.Errorf("ClusterJoinTokens lists the refused %s", member)
+		}
+	}
+	wantErr(t, client.RevokeClusterJoinToken(member), lxd.ErrNotFound)
+	_, err = client.CreateClusterJoinToken("")
+	wantErr(t, err, lxd.ErrInvalidArgument)
+	err = client.RevokeClusterJoinToken("a\x00b")
 	wantErr(t, err, lxd.ErrInvalidArgument)
 }
 
@@ -171,6 +182,7 @@ func TestClusterActionsRefused(t *testing.T) {
 	wantErr(t, srv.Join(map[string]string{"server_name": "x"}, false), lxd.ErrInvalidArgument)
 	// A member's actions on the cluster object: it has none of them.
 	wantErr(t, cl.Evacuate(false), lxd.ErrInvalidArgument)
+	wantErr(t, cl.EvacuateWithMode("stop", false), lxd.ErrInvalidArgument)
 	wantErr(t, cl.Restore(false), lxd.ErrInvalidArgument)
 	closed, err := client.Cluster()
 	must(t, err)

@@ -17,6 +17,11 @@
 //	err = ct.Set("description", []byte(`"my container"`))
 //	err = ct.Save(true)
 //
+// A Client of a cluster may know several members (a comma list, or
+// Options.Endpoints) and moves to the next one when a member stops
+// answering, where that is safe (see NewClient); Client.Derive gives a
+// client of another project or target member on the same connections.
+//
 // Every handle (Client, Object, EventStream, Listener, Session) is safe for
 // concurrent use, is freed by Close (idempotent; a finalizer frees what is
 // forgotten, except Listeners, which run until closed), and gives an error

@@ -43,6 +43,29 @@ cleanup() {
 		done
 		lxc project delete "$p" >/dev/null 2>&1 || true
 	done
+	# The real cluster (cluster_live_test.go), through member 1's socket:
+	# instances, profiles and projects, join tokens.
+	local cl=/var/lib/lxd-liblxd-cluster-1
+	if [[ -S $cl/unix.socket ]]; then
+		for n in $(LXD_DIR=$cl lxc list --format csv -c n 2>/dev/null | grep "^$prefix" || true); do
+			LXD_DIR=$cl lxc delete -f "$n" >/dev/null 2>&1 || true
+		done
+		for n in $(LXD_DIR=$cl lxc profile list --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
+			LXD_DIR=$cl lxc profile delete "$n" >/dev/null 2>&1 || true
+		done
+		for p in $(LXD_DIR=$cl lxc project list --format csv 2>/dev/null | cut -d, -f1 | sed 's/ (current)$//' | grep "^$prefix" || true); do
+			for n in $(LXD_DIR=$cl lxc list --project "$p" --format csv -c n 2>/dev/null || true); do
+				LXD_DIR=$cl lxc delete -f --project "$p" "$n" >/dev/null 2>&1 || true
+			done
+			for n in $(LXD_DIR=$cl lxc profile list --project "$p" --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
+				LXD_DIR=$cl lxc profile delete --project "$p" "$n" >/dev/null 2>&1 || true
+			done
+			LXD_DIR=$cl lxc project delete "$p" >/dev/null 2>&1 || true
+		done
+		for n in $(LXD_DIR=$cl lxc cluster list-tokens --format csv 2>/dev/null | cut -d, -f1 | grep "^$prefix" || true); do
+			LXD_DIR=$cl lxc cluster revoke-token "$n" >/dev/null 2>&1 || true
+		done
+	fi
 	for n in $(lxc query '/1.0/certificates?recursion=1' 2>/dev/null |
 		jq -r --arg p "$prefix" '.[] | select(.name | startswith($p)) | .fingerprint' 2>/dev/null || true); do
 		lxc config trust remove "$n" >/dev/null 2>&1 || true
