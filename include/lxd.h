@@ -788,7 +788,7 @@ lxd_status lxd_client_new(const char *endpoint,
  * keep its project and target.
  *
  * @param options_json a JSON object with `"project"` and/or `"target"`:
- *   a string (a project; a member's name or `"@group"`), or null to drop
+ *   a non-empty string (a project; a member's name or `"@group"`), or null to drop
  *   `client`'s; keys left out keep `client`'s. Other keys are rejected.
  * @param out receives the new client; free it with `lxd_client_free`
  *   (independently of `client`).
