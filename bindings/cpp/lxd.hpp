@@ -2427,8 +2427,10 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
     }
 
     /// The endpoint requests go to now: with several members, the one in
-    /// use (e.g. "https://10.0.0.2:8443"); a socket path for a unix
-    /// socket. No request is made.
+    /// use (e.g. "https://10.0.0.2:8443"): the first, in the order given,
+    /// whose back-off is not running (so a member that failed is named
+    /// again once its back-off is over, until a request finds it still
+    /// down); a socket path for a unix socket. No request is made.
     [[nodiscard]] std::string endpoint() const {
         char *out = nullptr;
         lxd_status st = lxd_client_endpoint(h(), &out);
