@@ -141,8 +141,9 @@ LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
 /// max_response_bytes (an error document: larger than 1 MiB); it was not
 /// read. (LXD_ERR_RESPONSE_TOO_LARGE)
 LXD_HPP_ERROR_CLASS(ResponseTooLarge, LXD_ERR_RESPONSE_TOO_LARGE)
-/// The daemon restarted while the operation ran: LXD lost it, and whether
-/// it took effect is unknown. (LXD_ERR_OPERATION_LOST)
+/// The daemon restarted while the operation ran (or, with several cluster
+/// members, the member running it went down during a wait): LXD lost it,
+/// and whether it took effect is unknown. (LXD_ERR_OPERATION_LOST)
 LXD_HPP_ERROR_CLASS(OperationLost, LXD_ERR_OPERATION_LOST)
 
 #undef LXD_HPP_ERROR_CLASS
