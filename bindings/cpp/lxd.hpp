@@ -141,8 +141,9 @@ LXD_HPP_ERROR_CLASS(UnsafePath, LXD_ERR_UNSAFE_PATH)
 /// max_response_bytes (an error document: larger than 1 MiB); it was not
 /// read. (LXD_ERR_RESPONSE_TOO_LARGE)
 LXD_HPP_ERROR_CLASS(ResponseTooLarge, LXD_ERR_RESPONSE_TOO_LARGE)
-/// The daemon restarted while the operation ran: LXD lost it, and whether
-/// it took effect is unknown. (LXD_ERR_OPERATION_LOST)
+/// The daemon restarted while the operation ran (or, with several cluster
+/// members, the member running it went down during a wait): LXD lost it,
+/// and whether it took effect is unknown. (LXD_ERR_OPERATION_LOST)
 LXD_HPP_ERROR_CLASS(OperationLost, LXD_ERR_OPERATION_LOST)
 
 #undef LXD_HPP_ERROR_CLASS
@@ -297,6 +298,18 @@ inline void append_json_string(std::string &out, std::string_view s) {
     out += '"';
 }
 
+// A JSON array of strings.
+inline std::string strings_json(const std::vector<std::string> &items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        append_json_string(out, items[i]);
+    }
+    return out + "]";
+}
+
 // Builds a flat JSON object member by member.
 class JsonObject {
   public:
@@ -435,6 +448,19 @@ struct ClientOptions {
     /// GET /1.0 (a few KiB): a smaller value fails it already.
     std::optional<std::uint64_t> max_response_bytes;
     std::optional<std::string> project; ///< project of project-scoped calls
+    /// A cluster member's name, or "@group": where new instances are
+    /// placed, and whose member-specific state (storage pools and volumes,
+    /// networks, the server's config, Client::resources) calls read and
+    /// change. See also Client::derive.
+    std::optional<std::string> target;
+    /// More members of the same cluster, after the endpoint(s) given to
+    /// the constructor (with std::nullopt as endpoint: only these), e.g.
+    /// {"https://10.0.0.2:8443", "https://10.0.0.3:8443"}. Requests go to
+    /// the first member that has not failed lately (see Client).
+    std::vector<std::string> endpoints;
+    /// Whether a request moves on to the next endpoint when a member stops
+    /// answering (liblxd's default: true); false: only the first is used.
+    std::optional<bool> failover;
 
     /// These options as liblxd's JSON.
     [[nodiscard]] std::string to_json() const {
@@ -447,8 +473,54 @@ struct ClientOptions {
         if (deadline_ms) o.number("deadline_ms", *deadline_ms);
         if (max_response_bytes) o.number("max_response_bytes", *max_response_bytes);
         if (project) o.string("project", *project);
+        if (target) o.string("target", *target);
+        if (!endpoints.empty()) o.raw("endpoints", detail::strings_json(endpoints));
+        if (failover) o.boolean("failover", *failover);
         return o.str();
     }
+};
+
+/// The tag of lxd::keep (see lxd::Setting).
+struct Keep {};
+/// The tag of lxd::drop (see lxd::Setting).
+struct Drop {};
+/// For Client::derive: keep the client's own value.
+inline constexpr Keep keep{};
+/// For Client::derive: drop the client's value (none: the default project,
+/// no target).
+inline constexpr Drop drop{};
+
+/// One option of Client::derive: lxd::keep (the default: the client's
+/// own), lxd::drop or nullptr (none), or a string (a project; a member's
+/// name or "@group").
+class Setting {
+  public:
+    /// The client's own value (lxd::keep).
+    Setting(Keep = keep) noexcept {}
+    /// No value: the option is dropped (lxd::drop).
+    Setting(Drop) noexcept : state_(State::Drop) {}
+    /// No value: the option is dropped, as lxd::drop.
+    Setting(std::nullptr_t) noexcept : state_(State::Drop) {}
+    /// This value.
+    Setting(std::string_view value) : state_(State::Set), value_(value) {}
+    /// This value.
+    Setting(const std::string &value) : state_(State::Set), value_(value) {}
+    /// This value (a null pointer drops it, as lxd::drop).
+    Setting(const char *value)
+        : state_(value != nullptr ? State::Set : State::Drop),
+          value_(value != nullptr ? value : "") {}
+
+    /// Whether the client's own value is kept.
+    [[nodiscard]] bool kept() const noexcept { return state_ == State::Keep; }
+    /// Whether the value is dropped.
+    [[nodiscard]] bool dropped() const noexcept { return state_ == State::Drop; }
+    /// The value set ("" when kept or dropped).
+    [[nodiscard]] const std::string &value() const noexcept { return value_; }
+
+  private:
+    enum class State { Keep, Drop, Set };
+    State state_ = State::Keep;
+    std::string value_;
 };
 
 /// Options of a command run in an instance (lxd_instance_exec and friends).
@@ -554,17 +626,6 @@ struct Alias {
 };
 
 namespace detail {
-
-inline std::string strings_json(const std::vector<std::string> &items) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) {
-            out += ',';
-        }
-        append_json_string(out, items[i]);
-    }
-    return out + "]";
-}
 
 inline std::string string_map_json(const std::map<std::string, std::string> &m) {
     JsonObject o;
@@ -1624,7 +1685,8 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     /// an existing cluster (LXD's PUT /1.0/cluster, "enabled" true).
     /// `args_json`: a JSON object of server_name, server_address,
     /// cluster_address, cluster_certificate (PEM), cluster_password (a
-    /// join token: Manager::join_token on a member of that cluster) and
+    /// join token: Client::create_join_token's "token", made on a member
+    /// of that cluster) and
     /// member_config. Returns the operation as JSON (final with `wait`;
     /// else see operation()). Throws lxd::InvalidArgument (not the
     /// Cluster, arguments that are not a JSON object), LXD's errors
@@ -1644,11 +1706,14 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
 
     /// For a cluster member: move or stop its instances and mark it
     /// evacuated (`lxc cluster evacuate`); restore() undoes it. `mode`:
-    /// "stop", "migrate" or "live-migrate", or "" for the member's
-    /// `cluster.evacuate` setting. Returns the operation as JSON (final
-    /// with `wait`; else see operation()). Throws lxd::InvalidArgument
-    /// (not a cluster member), lxd::ExtensionMissing
-    /// (`clustering_evacuation`), LXD's errors.
+    /// "" (each instance's `cluster.evacuate` config decides), or "stop",
+    /// "migrate" or "live-migrate" for all, which needs the API extension
+    /// `clustering_evacuation_mode` (LXD 5.0.2 lacks it:
+    /// lxd::ExtensionMissing, before any request). Returns the operation
+    /// as JSON (final with `wait`; else see operation()). Throws
+    /// lxd::InvalidArgument (not a cluster member), lxd::ExtensionMissing
+    /// (`clustering_evacuation`; a mode without
+    /// `clustering_evacuation_mode`), LXD's errors.
     std::string evacuate(std::string_view mode = "", bool wait = true) const {
         std::optional<std::string> args;
         if (!mode.empty()) {
@@ -2205,11 +2270,12 @@ inline void warning_trampoline(const char *object_class, const char *attribute, 
 /// kept (copied) until replaced. See WarningCallback for its thread.
 inline void set_warning_callback(WarningCallback callback) {
     detail::WarningState &s = detail::warning_state();
-    std::shared_ptr<const WarningCallback> keep;
+    // The callback replaced, destroyed at the end (once liblxd has the new one).
+    std::shared_ptr<const WarningCallback> prev;
     bool set = static_cast<bool>(callback);
     {
         std::lock_guard<std::mutex> lock(s.mutex);
-        keep = std::exchange(s.callback,
+        prev = std::exchange(s.callback,
                              set ? std::make_shared<const WarningCallback>(std::move(callback))
                                  : nullptr);
     }
@@ -2280,34 +2346,42 @@ class Manager {
     Object pull(const ImageSource &source, const PullOptions &options = {},
                 bool wait = true) const;
 
-    /// Cluster members only (client.cluster_members()): a join token for
-    /// a new member named `server_name` (LXD's POST /1.0/cluster/members;
-    /// `lxc cluster add`). Returns the operation as JSON: the token is its
-    /// `metadata` (for ObjectRef::join's cluster_password). The operation
-    /// runs until the token is used, cancelled or expires, so `wait`
-    /// (false by default) would wait for that. Throws lxd::InvalidArgument
-    /// (another kind's manager), lxd::ApiError (a standalone server: "This
-    /// server is not clustered"), lxd::ExtensionMissing (`clustering_join_token`).
-    std::string join_token(std::string_view server_name, bool wait = false) const;
-
   private:
     [[nodiscard]] lxd_client *client() const;
     const Client *client_;
     Kind kind_;
 };
 
-/// A connection to one LXD daemon. Move-only. Safe to use from many
-/// threads at once (connections are kept alive and reused). Objects made
-/// from it stay valid after it is destroyed; Managers do not. The named
-/// managers (instances(), containers(), images(), ...: see lxd_kinds.hpp)
-/// come from detail::KindManagers, generated from liblxd's kinds.
+/// A connection to one LXD daemon, or to the members of one cluster.
+/// Move-only. Safe to use from many threads at once (connections are kept
+/// alive and reused). Objects made from it stay valid after it is
+/// destroyed; Managers do not. The named managers (instances(),
+/// containers(), images(), ...: see lxd_kinds.hpp) come from
+/// detail::KindManagers, generated from liblxd's kinds.
+///
+/// Several endpoints (the members of one cluster: a comma list, and/or
+/// ClientOptions::endpoints): requests go to the first member, in the
+/// order given, that has not failed lately. A member that stops answering
+/// (connection refused or reset, timeout_ms passed) is left alone for a
+/// back-off (0.5 s, doubling up to 8 s, reset once it answers) and the
+/// request goes to the next member when that is safe: always if no
+/// connection carried it; once sent, only GET/HEAD and PUT/PATCH/DELETE
+/// guarded by an ETag (ObjectRef::save sends one). Any other request that
+/// may have reached the member (a POST: a create, a rename, an exec) is
+/// never resent: it throws lxd::ConnectionError saying it may have been
+/// applied, and the next call goes to the next member. A wait for an
+/// operation whose member went down throws lxd::OperationLost.
+/// ClientOptions::failover false: only the first endpoint is used.
 class Client : public detail::KindManagers<Client, Manager, Object> {
   public:
     /// Connect and check the daemon answers (GET /1.0). `endpoint`:
     /// std::nullopt for the local daemon's unix socket, a socket path
-    /// (optionally "unix:"-prefixed) or "https://host[:port]".
-    /// `options_json`: liblxd's options as JSON (see ClientOptions).
-    /// Throws lxd::ConnectionError, lxd::TlsError, lxd::InvalidArgument, ...
+    /// (optionally "unix:"-prefixed), "https://host[:port]", or the
+    /// members of one cluster separated by commas
+    /// ("https://10.0.0.1:8443,https://10.0.0.2:8443"; more in
+    /// ClientOptions::endpoints). `options_json`: liblxd's options as JSON
+    /// (see ClientOptions). Throws lxd::ConnectionError (no endpoint
+    /// answers), lxd::TlsError, lxd::InvalidArgument, ...
     explicit Client(std::optional<std::string_view> endpoint = std::nullopt,
                     std::optional<std::string_view> options_json = std::nullopt) {
         detail::OptCStr e(endpoint, "endpoint");
@@ -2324,6 +2398,45 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
 
     /// Adopt a C client.
     explicit Client(lxd_client *owned) noexcept : h_(owned) {}
+
+    /// A client on the same connections, members and options, with
+    /// another project and/or cluster target (as the Go client's
+    /// UseProject/UseTarget): each is lxd::keep (the default: this
+    /// client's), lxd::drop or nullptr (none: the default project, no
+    /// target), or a string (a project; a member's name or "@group").
+    /// Objects fetched through it keep its project and target. No request
+    /// is made; both clients stay valid independently of each other, e.g.
+    /// client.derive(lxd::keep, "m2"), client.derive("web").
+    [[nodiscard]] Client derive(const Setting &project, const Setting &target = keep) const {
+        detail::JsonObject o;
+        auto add = [&o](const char *name, const Setting &setting) {
+            if (setting.dropped()) {
+                o.raw(name, "null");
+            } else if (!setting.kept()) {
+                detail::CStr checked(setting.value(), name); // no NUL byte
+                o.string(name, setting.value());
+            }
+        };
+        add("project", project);
+        add("target", target);
+        std::string opts = o.str();
+        lxd_client *out = nullptr;
+        lxd_status st = lxd_client_derive(h(), opts.c_str(), &out);
+        Client derived(out);
+        detail::check(st);
+        return derived;
+    }
+
+    /// The endpoint requests go to now: with several members, the one in
+    /// use (e.g. "https://10.0.0.2:8443"): the first, in the order given,
+    /// whose back-off is not running (so a member that failed is named
+    /// again once its back-off is over, until a request finds it still
+    /// down); a socket path for a unix socket. No request is made.
+    [[nodiscard]] std::string endpoint() const {
+        char *out = nullptr;
+        lxd_status st = lxd_client_endpoint(h(), &out);
+        return detail::take_string(st, out);
+    }
 
     /// The server's information (GET /1.0 metadata) as JSON, freshly read.
     [[nodiscard]] std::string host_info() const {
@@ -2413,8 +2526,43 @@ class Client : public detail::KindManagers<Client, Manager, Object> {
         detail::check(lxd_certificate_token_revoke(h(), n.get()));
     }
 
+    /// Make a one-time join token for a new cluster member `server_name`
+    /// (`lxc cluster add NAME`): the new server gives its "token" to
+    /// ObjectRef::join as cluster_password and becomes member NAME.
+    /// Returns JSON: {"id", "token", "server_name", "fingerprint",
+    /// "addresses", "expires_at", "created_at"} ("token" is the string
+    /// lxc prints, "id" the pending operation). Throws
+    /// lxd::InvalidArgument (an empty name), LXD's errors (lxd::ApiError:
+    /// not clustered; a name in use).
+    [[nodiscard]] std::string create_join_token(std::string_view server_name) const {
+        detail::CStr n(server_name, "server name");
+        detail::JsonObject o;
+        o.string("server_name", server_name);
+        std::string opts = o.str();
+        char *out = nullptr;
+        lxd_status st = lxd_cluster_join_token_create(h(), opts.c_str(), &out);
+        return detail::take_string(st, out);
+    }
+
+    /// The pending cluster join tokens (`lxc cluster list-tokens`), as a
+    /// JSON array of what create_join_token returns.
+    [[nodiscard]] std::string join_tokens() const {
+        char *out = nullptr;
+        lxd_status st = lxd_cluster_join_tokens(h(), &out);
+        return detail::take_string(st, out);
+    }
+
+    /// Revoke a pending cluster join token by its "id" or its member's
+    /// name (`lxc cluster revoke-token`). Throws lxd::NotFound (no such
+    /// pending token).
+    void revoke_join_token(std::string_view id_or_name) const {
+        detail::CStr n(id_or_name, "token id or name");
+        detail::check(lxd_cluster_join_token_revoke(h(), n.get()));
+    }
+
     /// The server's hardware (GET /1.0/resources: cpu, memory, gpu,
-    /// network, storage, usb, pci, system) as JSON.
+    /// network, storage, usb, pci, system) as JSON; in a cluster, the
+    /// target member's (see ClientOptions::target, derive).
     [[nodiscard]] std::string resources() const {
         char *out = nullptr;
         lxd_status st = lxd_client_resources(h(), &out);
@@ -2630,18 +2778,6 @@ inline Object Manager::pull(const ImageSource &source, const PullOptions &option
     Object obj(out);
     detail::check(st);
     return obj;
-}
-
-inline std::string Manager::join_token(std::string_view server_name, bool wait) const {
-    if (kind_ != Kind::ClusterMember) {
-        throw InvalidArgument(0, std::string("join_token is for cluster members, not ") +
-                                     to_string(kind_));
-    }
-    detail::CStr n(server_name, "server name");
-    std::string args = detail::one_arg("server_name", server_name);
-    char *out = nullptr;
-    lxd_status st = lxd_cluster_member_join_token(client(), args.c_str(), wait, &out);
-    return detail::take_string(st, out);
 }
 
 inline Object ObjectRef::publish(const PublishOptions &options, bool wait) const {

@@ -252,10 +252,12 @@ std::string plural(const std::string &s) {
 // derived class), so a kind whose accessor lands here is refused.
 const std::set<std::string> client_members = {
     "api",          "authenticate",      "close",           "collection_action",
-    "create_trust_token", "events",      "h",               "has_api_extension",
-    "host_info",    "import_instance",   "listen",          "manager",
-    "metrics",      "native",            "resources",       "revoke_trust_token",
-    "set_state_all", "singleton",        "trust_tokens",    "trusted",
+    "create_join_token", "create_trust_token", "derive",    "endpoint",
+    "events",       "h",                 "has_api_extension", "host_info",
+    "import_instance", "join_tokens",    "listen",          "manager",
+    "metrics",      "native",            "resources",       "revoke_join_token",
+    "revoke_trust_token", "set_state_all", "singleton",     "trust_tokens",
+    "trusted",
 };
 const std::set<std::string> object_members = {
     "action",         "action_bytes",   "action_to_file", "cancel",        "children",

@@ -1,15 +1,18 @@
 // Clusters: the Cluster singleton (client.cluster()), the member and group
-// managers, and the typed cluster actions (join, update_certificate,
-// evacuate, restore, join_token). The test daemon is a standalone server
-// and must stay one (never enabled, never joined): there the cluster is
-// read and checked with lxc, and LXD's refusals are checked ("not
-// clustered", a certificate that is not PEM). The requests the typed
-// actions send are checked on a FAKE clustered LXD (tests/fake_lxd.hpp);
-// a real cluster is tested once the project has one.
+// managers, the typed cluster actions (join, update_certificate, evacuate,
+// restore), join tokens and derived clients. The test daemon is a
+// standalone server and must stay one (never enabled, never joined): there
+// the cluster is read and checked with lxc, and LXD's refusals are checked
+// ("not clustered", a certificate that is not PEM). The requests the typed
+// actions, join tokens and derived clients send are checked on a FAKE
+// clustered LXD (tests/fake_lxd.hpp). The real cluster of
+// scripts/lxd-cluster.sh: tests/test_cluster_real.cpp.
 
 #include "fake_lxd.hpp"
 #include "harness.hpp"
 
+#include <atomic>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -48,7 +51,7 @@ TEST(cluster_of_a_standalone_server_reads_as_lxc_shows_it) {
              std::optional<std::string>("false"));
 }
 
-TEST(cluster_members_groups_and_join_token_are_refused_by_a_standalone_server) {
+TEST(cluster_members_groups_and_join_tokens_are_refused_by_a_standalone_server) {
     REQUIRE(!t::clustered());
     lxd::Client &c = t::client();
     // LXD 5.0.2: "Server is not clustered" (HTTP 500) for members, "This
@@ -71,16 +74,22 @@ TEST(cluster_members_groups_and_join_token_are_refused_by_a_standalone_server) {
     t::check_not_clustered(THROWS(lxd::ApiError, (void)c.cluster_groups().create(group_def)),
                            "group create");
     std::string member = t::unique("member");
-    auto token = THROWS(lxd::ApiError, (void)c.cluster_members().join_token(member));
-    if (t::check_not_clustered(token, "join_token")) {
+    auto token = THROWS(lxd::ApiError, (void)c.create_join_token(member));
+    if (t::check_not_clustered(token, "create_join_token")) {
         CHECK_EQ(token->http_status(), 400);
         CHECK(t::contains(token->message(), "POST /1.0/cluster/members: "));
     }
-    // join_token is the members' manager's only.
-    auto other = THROWS(lxd::InvalidArgument, (void)c.profiles().join_token(member));
-    CHECK(other && other->http_status() == 0);
+    // No join token is pending on a standalone server (its trust tokens,
+    // pending operations of class "token" too, are not join tokens).
+    CHECK_EQ(t::jq(c.join_tokens(), "length"), std::string("0"));
+    auto revoke = THROWS(lxd::NotFound, c.revoke_join_token(member));
+    CHECK(revoke && revoke->http_status() == 0 && t::contains(revoke->message(), member));
+    // A name is needed; a NUL byte is refused; both before any request.
+    auto unnamed = THROWS(lxd::InvalidArgument, (void)c.create_join_token(""));
+    CHECK(unnamed && unnamed->http_status() == 0);
     std::string_view with_nul("a\0b", 3);
-    CHECK(THROWS(lxd::InvalidArgument, (void)c.cluster_members().join_token(with_nul)).has_value());
+    CHECK(THROWS(lxd::InvalidArgument, (void)c.create_join_token(with_nul)).has_value());
+    CHECK(THROWS(lxd::InvalidArgument, c.revoke_join_token(with_nul)).has_value());
     // The server is still standalone.
     CHECK_EQ(t::sh_out("lxc query /1.0/cluster | jq -r .enabled"),
              std::optional<std::string>("false"));
@@ -136,12 +145,18 @@ std::string op(const std::string &id, const std::string &cls, const std::string 
            R"(,"may_cancel":false,"err":"","location":"m1"})";
 }
 
+const char *const token_op_metadata =
+    R"({"serverName":"m4","secret":"s3cr3t","fingerprint":"ff",)"
+    R"("addresses":["192.0.2.11:8443"],"expiresAt":"2024-01-01T03:00:00Z"})";
+
 // A FAKE clustered LXD: the cluster (enabled, m1), member m1, group
 // "default"; member state changes, join and join tokens start operations
-// (a token's stays Running, as LXD's does until the token is used), the
-// certificate is taken.
+// (a token's stays Running, as LXD's does until the token is used or its
+// operation deleted: then it is no longer listed), the certificate is
+// taken, the resources and the profiles are read.
 t::FakeLxdServer::Handler clustered_lxd() {
-    return [](const t::FakeRequest &r) -> std::optional<t::FakeReply> {
+    auto token_pending = std::make_shared<std::atomic<bool>>(false);
+    return [token_pending](const t::FakeRequest &r) -> std::optional<t::FakeReply> {
         auto sync = [](const std::string &metadata) {
             return t::FakeReply{200, t::sync_body(metadata)};
         };
@@ -163,11 +178,25 @@ t::FakeLxdServer::Handler clustered_lxd() {
             return t::async_reply("op-state", op("op-state", "task", "Running", "null"));
         }
         if (m == "POST" && p == "/1.0/cluster/members") {
-            return t::async_reply(
-                "op-token", op("op-token", "token", "Running",
-                               R"({"serverName":"m4","secret":"s3cr3t","fingerprint":"ff",)"
-                               R"("addresses":["192.0.2.11:8443"],)"
-                               R"("expiresAt":"2024-01-01T03:00:00Z"})"));
+            *token_pending = true;
+            return t::async_reply("op-token",
+                                  op("op-token", "token", "Running", token_op_metadata));
+        }
+        if (m == "GET" && p.rfind("/1.0/operations?", 0) == 0) {
+            std::string running =
+                *token_pending ? "[" + op("op-token", "token", "Running", token_op_metadata) + "]"
+                               : "[]";
+            return sync(R"({"running":)" + running + "}");
+        }
+        if (m == "DELETE" && p == "/1.0/operations/op-token" && *token_pending) {
+            *token_pending = false;
+            return sync("{}");
+        }
+        if (m == "GET" && p.rfind("/1.0/resources", 0) == 0) {
+            return sync(R"({"cpu":{"total":1}})");
+        }
+        if (m == "GET" && p.rfind("/1.0/profiles?", 0) == 0) {
+            return sync("[]");
         }
         if (m == "PUT" && p == "/1.0/cluster") {
             return t::async_reply("op-join", op("op-join", "task", "Running", "null"));
@@ -212,9 +241,10 @@ std::string joined(const std::vector<std::string> &lines) {
 } // namespace
 
 TEST(cluster_actions_send_lxds_requests_to_a_fake_cluster) {
+    // A newer LXD than 5.0.2: with clustering_evacuation_mode.
     t::FakeLxdServer fake(R"(["clustering","clustering_join","clustering_join_token",)"
                           R"("clustering_update_cert","clustering_evacuation",)"
-                          R"("clustering_groups"])",
+                          R"("clustering_evacuation_mode","clustering_groups"])",
                           clustered_lxd());
     lxd::Client c(fake.path());
     lxd::Object cl = c.cluster();
@@ -250,15 +280,37 @@ TEST(cluster_actions_send_lxds_requests_to_a_fake_cluster) {
                                 "\nGET /1.0/operations/op-state/wait\n"),
               sent);
 
-    // join_token(name): POST /1.0/cluster/members, not waited for (the
-    // token's operation runs until the token is used); the token in its metadata.
+    // create_join_token(name): POST /1.0/cluster/members, not waited for
+    // (the token's operation runs until the token is used); the token
+    // described, its string LXD's: base64 of the token document.
     from = fake.log().size();
-    std::string token = c.cluster_members().join_token("m4");
-    CHECK_EQ(t::jq(token, ".metadata.secret"), std::string("s3cr3t"));
-    CHECK_EQ(t::jq(token, ".status"), std::string("Running"));
+    std::string token = c.create_join_token("m4");
+    CHECK_EQ(t::jq(token, ".id"), std::string("op-token"));
+    CHECK_EQ(t::jq(token, ".server_name"), std::string("m4"));
+    CHECK_EQ(t::jq(token, ".expires_at"), std::string("2024-01-01T03:00:00Z"));
+    CHECK_EQ(t::jq(token, "keys | join(\",\")"),
+             std::string("addresses,created_at,expires_at,fingerprint,id,server_name,token"));
+    CHECK_EQ(t::sh_out("printf '%s' " + t::shq(t::jq(token, ".token")) + " | base64 -d"),
+             std::optional<std::string>(
+                 R"({"server_name":"m4","fingerprint":"ff","addresses":["192.0.2.11:8443"],)"
+                 R"("secret":"s3cr3t","expires_at":"2024-01-01T03:00:00Z"})"));
     sent = joined(requests_since(fake, from));
     CHECK_EQ(sent, std::string(R"(POST /1.0/cluster/members {"server_name":"m4"})"
                                "\n"));
+    // join_tokens(): the pending token operations, described alike.
+    from = fake.log().size();
+    std::string pending = c.join_tokens();
+    CHECK_EQ(t::jq(pending, "length"), std::string("1"));
+    CHECK_EQ(t::jq(pending, ".[0].token"), t::jq(token, ".token"));
+    CHECK_EQ(joined(requests_since(fake, from)), std::string("GET /1.0/operations\n"));
+    // revoke_join_token(name or id): the token's operation deleted.
+    from = fake.log().size();
+    c.revoke_join_token("m4");
+    CHECK_EQ(joined(requests_since(fake, from)),
+             std::string("GET /1.0/operations\nDELETE /1.0/operations/op-token\n"));
+    CHECK_EQ(t::jq(c.join_tokens(), "length"), std::string("0"));
+    auto gone = THROWS(lxd::NotFound, c.revoke_join_token("op-token"));
+    CHECK(gone && gone->http_status() == 0);
 
     // join(args, wait): PUT /1.0/cluster with "enabled" true and the arguments.
     from = fake.log().size();
@@ -295,11 +347,108 @@ TEST(cluster_actions_need_their_api_extensions) {
     auto ev = THROWS(lxd::ExtensionMissing, (void)m1.evacuate());
     CHECK(ev && t::contains(ev->message(), "clustering_evacuation"));
     CHECK(THROWS(lxd::ExtensionMissing, (void)m1.restore()).has_value());
-    auto tok = THROWS(lxd::ExtensionMissing, (void)c.cluster_members().join_token("m4"));
-    CHECK(tok && t::contains(tok->message(), "clustering_join_token"));
     auto cert = THROWS(lxd::ExtensionMissing, (void)cl.update_certificate("{}"));
     CHECK(cert && t::contains(cert->message(), "clustering_update_cert"));
     auto groups = THROWS(lxd::ExtensionMissing, (void)c.cluster_groups().all());
     CHECK(groups && t::contains(groups->message(), "clustering_groups"));
     CHECK_EQ(fake.requests(), before);
+}
+
+TEST(cluster_evacuate_mode_needs_its_extension_and_fixed_bodies_stay_fixed) {
+    // A FAKE cluster as LXD 5.0.2's: clustering_evacuation, without
+    // clustering_evacuation_mode (each instance's cluster.evacuate decides).
+    t::FakeLxdServer fake(R"(["clustering","clustering_evacuation"])", clustered_lxd());
+    lxd::Client c(fake.path());
+    lxd::Object m1 = c.cluster_members().get("m1");
+    int before = fake.requests();
+    for (const char *mode : {"stop", "migrate", "live-migrate"}) {
+        auto e = THROWS(lxd::ExtensionMissing, (void)m1.evacuate(mode));
+        CHECK(e && e->http_status() == 0 &&
+              t::contains(e->message(), "clustering_evacuation_mode"));
+    }
+    // The same through the generic action.
+    CHECK(THROWS(lxd::ExtensionMissing, (void)m1.action("evacuate", R"({"mode":"stop"})"))
+              .has_value());
+    // An argument may not change what the action is ({"action":"restore"}
+    // is restore's body, not evacuate's).
+    auto fixed = THROWS(lxd::InvalidArgument,
+                        (void)m1.action("evacuate", R"({"action":"restore"})"));
+    CHECK(fixed && t::contains(fixed->message(), "fixed"));
+    CHECK(THROWS(lxd::InvalidArgument, (void)m1.action("restore", R"({"action":"evacuate"})"))
+              .has_value());
+    CHECK_EQ(fake.requests(), before);
+    // Without a mode: LXD's request.
+    std::size_t from = fake.log().size();
+    CHECK_EQ(t::jq(m1.evacuate(), ".status"), std::string("Success"));
+    std::string sent = joined(requests_since(fake, from));
+    CHECK_MSG(t::contains(sent, R"(POST /1.0/cluster/members/m1/state {"action":"evacuate"})"),
+              sent);
+}
+
+TEST(client_options_and_derive_send_the_project_and_target) {
+    lxd::ClientOptions o;
+    o.project = "p1";
+    o.target = "m1";
+    o.endpoints = {"https://192.0.2.2:8443", "https://192.0.2.3"};
+    o.failover = false;
+    CHECK_EQ(o.to_json(),
+             std::string(R"({"project":"p1","target":"m1",)"
+                         R"("endpoints":["https://192.0.2.2:8443","https://192.0.2.3"],)"
+                         R"("failover":false})"));
+    CHECK_EQ(lxd::ClientOptions{}.to_json(), std::string("{}"));
+
+    // On a FAKE cluster: the project and target in the requests' queries.
+    t::FakeLxdServer fake(R"(["clustering","resources","projects"])", clustered_lxd());
+    lxd::ClientOptions po;
+    po.project = "p1";
+    po.target = "m1";
+    lxd::Client c(fake.path(), po);
+    CHECK_EQ(c.endpoint(), fake.path());
+    auto last_target = [&fake] {
+        std::vector<t::FakeRequest> log = fake.log();
+        return log.empty() ? std::string() : log.back().target;
+    };
+    // Whether `param` ("target=m1") is one of the query's parameters.
+    auto query_has = [](const std::string &target, const std::string &param) {
+        std::size_t q = target.find('?');
+        return q != std::string::npos && t::contains("&" + target.substr(q + 1) + "&",
+                                                     "&" + param + "&");
+    };
+    (void)c.resources();
+    CHECK_MSG(query_has(last_target(), "target=m1"), last_target());
+    (void)c.profiles().all();
+    CHECK_MSG(query_has(last_target(), "project=p1"), last_target());
+
+    // Target m2, project kept.
+    lxd::Client m2 = c.derive(lxd::keep, "m2");
+    (void)m2.resources();
+    CHECK_MSG(query_has(last_target(), "target=m2"), last_target());
+    (void)m2.profiles().all();
+    CHECK_MSG(query_has(last_target(), "project=p1"), last_target());
+    // Project p2, target kept; then both dropped (lxd::drop, nullptr).
+    lxd::Client p2 = m2.derive("p2");
+    (void)p2.resources();
+    CHECK_MSG(query_has(last_target(), "target=m2"), last_target());
+    (void)p2.profiles().all();
+    CHECK_MSG(query_has(last_target(), "project=p2"), last_target());
+    lxd::Client plain = p2.derive(lxd::drop, nullptr);
+    (void)plain.resources();
+    CHECK_MSG(!t::contains(last_target(), "target="), last_target());
+    (void)plain.profiles().all();
+    CHECK_MSG(!t::contains(last_target(), "project="), last_target());
+    // The original client is unchanged, and outlives none of them.
+    m2.close();
+    (void)c.resources();
+    CHECK_MSG(query_has(last_target(), "target=m1"), last_target());
+    (void)p2.resources(); // its own client: the one it came from closed
+    CHECK_MSG(query_has(last_target(), "target=m2"), last_target());
+    // derive makes no request.
+    int before = fake.requests();
+    lxd::Client again = c.derive(lxd::keep, lxd::keep);
+    CHECK_EQ(fake.requests(), before);
+    // A NUL byte is refused; an empty client throws.
+    std::string_view with_nul("a\0b", 3);
+    CHECK(THROWS(lxd::InvalidArgument, (void)c.derive(with_nul)).has_value());
+    CHECK(THROWS(lxd::InvalidArgument, (void)m2.derive("p3")).has_value());
+    CHECK(THROWS(lxd::InvalidArgument, (void)m2.endpoint()).has_value());
 }

@@ -322,6 +322,9 @@ TEST(kind_info_matches_existing_objects_of_every_kind) {
         lxd::List all = t::client().manager(k).all();
         std::size_t n = 0;
         for (lxd::ObjectRef o : all) {
+            // Other suites' lxdt-* objects (the daemon is shared) may be
+            // deleted meanwhile: a lazy read of one would be lxd::NotFound.
+            if (o.get("name").rfind("\"lxdt-", 0) == 0) continue;
             check_object(o, a);
             o.rollback();
             if (++n == 3) break;
