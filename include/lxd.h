@@ -275,7 +275,7 @@ typedef int32_t lxd_warning_mode;
 #define LXD_ERR_RESPONSE_TOO_LARGE 18
 
 /**
- * The daemon restarted while the operation ran: LXD no longer knows it and never reported its end, so whether it took effect is unknown (look at the objects it was changing).
+ * The daemon restarted while the operation ran, or (in a cluster) the member running it went down: LXD no longer knows it or cannot reach it and never reported its end, so whether it took effect is unknown (look at the objects it was changing).
  */
 #define LXD_ERR_OPERATION_LOST 19
 
@@ -799,9 +799,12 @@ lxd_status lxd_client_derive(const struct lxd_client *client,
                              struct lxd_client **out);
 
 /**
- * The endpoint requests of `client` go to now: with several members,
- * the one in use (see `lxd_client_new`), e.g. `"https://10.0.0.2:8443"`;
- * a socket path for a unix socket. No request is made.
+ * The endpoint of `client` that answered its last request: with
+ * several members (see `lxd_client_new`), the member in use, e.g.
+ * `"https://10.0.0.2:8443"` (before any request but the first: the
+ * first endpoint); a socket path for a unix socket. No request is
+ * made; the next request may go to a preferred member whose back-off
+ * is over.
  * @param out receives the text; free with `lxd_string_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL arguments).
  */

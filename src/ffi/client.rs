@@ -149,9 +149,12 @@ fn derive_options(text: &str) -> crate::error::Result<Derived> {
 }
 
 lxd_export! {
-    /// The endpoint requests of `client` go to now: with several members,
-    /// the one in use (see `lxd_client_new`), e.g. `"https://10.0.0.2:8443"`;
-    /// a socket path for a unix socket. No request is made.
+    /// The endpoint of `client` that answered its last request: with
+    /// several members (see `lxd_client_new`), the member in use, e.g.
+    /// `"https://10.0.0.2:8443"` (before any request but the first: the
+    /// first endpoint); a socket path for a unix socket. No request is
+    /// made; the next request may go to a preferred member whose back-off
+    /// is over.
     /// @param out receives the text; free with `lxd_string_free`.
     /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL arguments).
     fn lxd_client_endpoint(client: *const lxd_client, out: *mut *mut c_char) -> lxd_status {

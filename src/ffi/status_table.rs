@@ -100,6 +100,6 @@ pub const STATUSES: &[(&str, &str, &str)] = &[
     (
         "LXD_ERR_OPERATION_LOST",
         "OperationLost",
-        "The daemon restarted while the operation ran: LXD no longer knows it and never reported its end, so whether it took effect is unknown (look at the objects it was changing).",
+        "The daemon restarted while the operation ran, or (in a cluster) the member running it went down: LXD no longer knows it or cannot reach it and never reported its end, so whether it took effect is unknown (look at the objects it was changing).",
     ),
 ];

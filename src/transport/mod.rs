@@ -353,6 +353,8 @@ impl Read for LocalReader<'_> {
 /// cluster (several endpoints). Thread-safe.
 pub struct Transport {
     members: Vec<Member>,
+    /// The member that answered last.
+    answered: std::sync::atomic::AtomicUsize,
     /// Move to another member when the one in use stops answering.
     failover: bool,
     io_timeout: Option<Duration>,
@@ -507,6 +509,7 @@ impl Transport {
                 .collect(),
             failover,
             io_timeout,
+            answered: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -546,9 +549,13 @@ impl Transport {
         self.members.iter().map(|m| &m.dialer.endpoint)
     }
 
-    /// The endpoint requests go to now.
+    /// The endpoint that answered the last request (before any: the
+    /// first). The next request may go elsewhere: to a preferred member
+    /// whose back-off is over.
     pub fn endpoint(&self) -> &Endpoint {
-        &self.members[self.current()].dialer.endpoint
+        &self.members[self.answered.load(Ordering::Relaxed)]
+            .dialer
+            .endpoint
     }
 
     /// The Host header for the endpoint in use.
@@ -574,6 +581,7 @@ impl Transport {
             match m.dialer.dial_within(limit) {
                 Ok(s) => {
                     m.mark_up();
+                    self.answered.store(i, Ordering::Relaxed);
                     return Ok((s, &m.dialer.host_header));
                 }
                 Err(e) if member_failed(&e) && self.failover && self.members.len() > 1 => {
@@ -655,6 +663,7 @@ impl Transport {
             let (e, sent) = match result {
                 Ok(resp) => {
                     m.mark_up();
+                    self.answered.store(i, Ordering::Relaxed);
                     return Ok(resp);
                 }
                 Err((e, sent)) => (e, sent),
@@ -1541,6 +1550,7 @@ mod tests {
         assert_eq!(call(&t, "POST", "/1.0/x", &[]).unwrap().body, b"/1.0/x");
         assert_eq!(count(&seen2, "POST /1.0/x"), 1);
         assert_eq!(t.current(), 1);
+        assert_eq!(t.endpoint(), t2.endpoint(), "the member that answered");
         // The first member comes up; after its back-off it is used again.
         let listener = UnixListener::bind(dir.path().join("later")).unwrap();
         let seen1: Seen = Arc::default();
