@@ -185,6 +185,26 @@ TEST(volume_create_get_update_rename_delete) {
     CHECK(t_sh("test -e " MAIN_POOLS "/default/custom/default_%s", renamed) != 0);
 }
 
+/* A block volume: the dir driver keeps it as a file of the given size. */
+TEST(volume_block_content_type) {
+    CHECK(default_pool());
+    const char *name = t_dup(t_unique("st-blk"));
+    t_cleanup("lxc storage volume delete default %s >/dev/null 2>&1", name);
+    lxd_obj *v = NULL;
+    CHECK_OK(lxd_storage_volume_create(
+        default_pool(),
+        t_fmt("{\"name\":\"%s\",\"content_type\":\"block\",\"config\":{\"size\":\"8MiB\"}}", name),
+        true, &v));
+    t_keep_obj(v);
+    CHECK_STREQ(t_get(v, "content_type"), "\"block\"");
+    CHECK_STREQ(vol_query("default", name, ".content_type"), "block");
+    CHECK_STREQ(t_sh_out("stat -c %%s " MAIN_POOLS "/default/custom/default_%s/root.img", name),
+                "8388608");
+    CHECK_OK(lxd_obj_delete(v, true));
+    CHECK(t_sh("test -e " MAIN_POOLS "/default/custom/default_%s", name) != 0);
+    CHECK_STREQ(vol_query("default", name, ".name"), "");
+}
+
 TEST(volume_state_on_dir_is_lxds_error) {
     lxd_obj *v = new_volume(t_dup(t_unique("st-state")), NULL);
     CHECK(v);
@@ -395,7 +415,8 @@ TEST(volume_copy_to_second_server_push) { copy_to_second("push"); }
 TEST(volume_copy_to_second_server_relay) { copy_to_second("relay"); }
 
 T_MAIN(T_CASE(pool_create_update_delete), T_CASE(pool_resources),
-       T_CASE(volume_create_get_update_rename_delete), T_CASE(volume_state_on_dir_is_lxds_error),
+       T_CASE(volume_create_get_update_rename_delete), T_CASE(volume_block_content_type),
+       T_CASE(volume_state_on_dir_is_lxds_error),
        T_CASE(volume_list_has_every_type), T_CASE(volume_attached_to_container),
        T_CASE(volume_snapshots), T_CASE(volume_backup_export_import),
        T_CASE(volume_copy_to_another_pool_and_move_back), T_CASE(volume_copy_to_second_server_pull),
