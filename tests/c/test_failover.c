@@ -81,6 +81,21 @@ static bool all_online(int via) {
     return false;
 }
 
+/* Launch busybox as `name` on member mN, retrying for up to 30 s: a member
+ * just restarted may be listed online before it takes instances. */
+static bool launch_on(int n, const char *name, bool start) {
+    const char *out = NULL;
+    for (int i = 0; i < 30; i++) {
+        out = t_sh_out("LXD_DIR=" STATE "-2 lxc %s -q busybox %s --target m%d 2>&1 >/dev/null; echo rc=$?",
+                       start ? "launch" : "init", name, n);
+        if (t_contains(out, "rc=0")) return true;
+        t_sh("LXD_DIR=" STATE "-2 lxc delete -f %s >/dev/null 2>&1", name);
+        sleep(1);
+    }
+    printf("    launching %s on m%d: %s\n", name, n, out ? out : "?");
+    return false;
+}
+
 /* ---- eight threads while the member in use dies ----------------------------- */
 
 #define THREADS 8
@@ -179,8 +194,7 @@ TEST(failover_eight_threads_survive_the_member_in_use_dying) {
     for (int i = 0; i < INSTANCES; i++) {
         snprintf(inst_names[i], sizeof inst_names[i], "%s", t_unique("fo"));
         t_cleanup("LXD_DIR=" STATE "-2 lxc delete -f %s >/dev/null 2>&1", inst_names[i]);
-        CHECK(t_sh("LXD_DIR=" STATE "-2 lxc init -q busybox %s --target m%d >/dev/null 2>&1",
-                   inst_names[i], 2 + i % 2) == 0);
+        CHECK(launch_on(2 + i % 2, inst_names[i], false));
     }
     int pid = member_pid(1);
     CHECK(pid > 0);
@@ -284,7 +298,7 @@ TEST(failover_a_wait_survives_when_its_operation_does) {
     CHECK(member_in_use(c) == 1);
     const char *name = t_dup(t_unique("fo-wait"));
     t_cleanup("LXD_DIR=" STATE "-2 lxc delete -f %s >/dev/null 2>&1", name);
-    CHECK(t_sh("LXD_DIR=" STATE "-2 lxc launch -q busybox %s --target m3 >/dev/null 2>&1", name) == 0);
+    CHECK(launch_on(3, name, true));
     /* An exec on m3 through m1, not waited: the operation runs on m3. */
     const char *id = start_exec(c, name, 6);
     CHECK(id && strlen(id) == 36);
@@ -311,7 +325,7 @@ TEST(failover_a_wait_on_the_dead_members_operation_ends_clearly) {
     t_keep_client(c);
     const char *name = t_dup(t_unique("fo-lost"));
     t_cleanup("LXD_DIR=" STATE "-2 lxc delete -f %s >/dev/null 2>&1", name);
-    CHECK(t_sh("LXD_DIR=" STATE "-2 lxc launch -q busybox %s --target m1 >/dev/null 2>&1", name) == 0);
+    CHECK(launch_on(1, name, true));
     const char *id = start_exec(c, name, 60);
     CHECK(id && strlen(id) == 36);
     lxd_obj *opo = NULL;
