@@ -558,17 +558,6 @@ impl Transport {
             .endpoint
     }
 
-    /// The Host header for the endpoint in use.
-    pub fn host_header(&self) -> &str {
-        &self.members[self.current()].dialer.host_header
-    }
-
-    /// Opens the connections of websockets and protocol upgrades, to the
-    /// member in use.
-    pub fn dialer(&self) -> &Dialer {
-        &self.members[self.current()].dialer
-    }
-
     /// A new connection for a websocket or a protocol upgrade, with the
     /// Host header of its member: to the member in use, or with failover
     /// to the next one that answers (nothing was sent on a connection that
