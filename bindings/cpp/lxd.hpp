@@ -1349,7 +1349,8 @@ class ObjectRef : public detail::ChildManagers<ObjectRef, ChildManager> {
     // ---- instances -------------------------------------------------------
 
     /// Start an instance. `timeout_s` and `force` go to LXD (-1: LXD's
-    /// default). With `wait`, returns once it runs, synced.
+    /// default). With `wait`, returns once it runs (the object loads again on
+    /// its next read).
     void start(int timeout_s = -1, bool force = false, bool wait = true) const {
         detail::check(lxd_instance_start(h(), timeout_s, force, wait));
     }

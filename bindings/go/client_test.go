@@ -127,6 +127,12 @@ func TestSeedWalkthrough(t *testing.T) {
 	if got := lxc(t, "query", "/1.0/instances/"+name); !strings.Contains(got, `"description": "my container"`) {
 		t.Errorf("description not saved: %s", got)
 	}
+	// Read after the waited save: the object loads the server's state.
+	var saved map[string]string
+	must(t, c.GetInto("config", &saved))
+	if saved["user.seed"] != "hello" {
+		t.Errorf("read after Save: user.seed = %q, want hello", saved["user.seed"])
+	}
 	// Someone else changes it: the next save is refused, nothing overwritten.
 	lxc(t, "config", "set", name, "user.seed", "theirs")
 	must(t, c.SetFrom("description", "mine"))

@@ -190,7 +190,7 @@ func (o *Object) Rollback() error {
 // Save writes local changes to the server (nothing is sent when nothing is
 // dirty), guarded by the ETag of the last sync: a change made on the server
 // since then makes it fail with ErrPreconditionFailed. With wait it returns
-// once LXD applied the change, the object synced; without, once accepted
+// once LXD applied the change, the object loading again on its next read; without, once accepted
 // (see Operation). On failure the local changes stay.
 func (o *Object) Save(wait bool) error {
 	return o.do("Object.Save", func(p *C.lxd_obj) C.lxd_status { return C.lxd_obj_save(p, C.bool(wait)) })
@@ -269,7 +269,7 @@ func (o *Object) action(op string, f action, timeout time.Duration, force, wait 
 
 // Start starts an instance. timeout (whole seconds; DefaultTimeout for
 // LXD's) and force are passed to LXD. With wait it returns once the
-// instance runs, the object synced; without, see Operation.
+// instance runs, the object loading again on its next read; without, see Operation.
 func (o *Object) Start(timeout time.Duration, force, wait bool) error {
 	return o.action("Instance.Start", func(p *C.lxd_obj, t C.int32_t, f, w C.bool) C.lxd_status {
 		return C.lxd_instance_start(p, t, f, w)

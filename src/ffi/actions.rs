@@ -43,8 +43,8 @@ lxd_export! {
     /// `lxd_obj_action_to_file` for the others.
     ///
     /// Instances: `start`, `stop`, `restart`, `freeze`, `unfreeze` (args
-    /// `timeout`, `force`, `stateful`; the object is synced after a waited
-    /// one), `state` (the runtime state), `logs` (the log files' names),
+    /// `timeout`, `force`, `stateful`; after a waited one the object's next
+    /// read loads it), `state` (the runtime state), `logs` (the log files' names),
     /// `delete_log` (`name`), `clear_console_log`, `metadata`,
     /// `set_metadata` and `patch_metadata` (the args are the document),
     /// `templates`, `put_template` (`path`, `content`), `delete_template`
@@ -157,7 +157,8 @@ lxd_export! {
     /// fields in `patch_json` change (maps such as `config` are merged key
     /// by key by LXD: a key set to `""` is removed), everything else stays
     /// as it is on the server. Guarded by the ETag of the last sync when
-    /// there is one. LXD 5.0.2's PATCH of an instance, a network or a
+    /// there is one (an object whose last waited save or action left it to
+    /// load on its next read is loaded first, for that ETag). LXD 5.0.2's PATCH of an instance, a network or a
     /// storage pool clears the description unless the patch names it: for
     /// those the description is read from the server and sent along, so it
     /// too stays as it is. Local changes not yet saved stay local (and
@@ -192,8 +193,8 @@ unsafe fn state_change(
 
 lxd_export! {
     /// Start an instance. `timeout_s` and `force` are passed to LXD (-1: LXD's default).
-    /// With `wait` the call returns when the instance runs, and the object is synced
-    /// (keeping local changes); without, see `lxd_obj_operation`. The
+    /// With `wait` the call returns when the instance runs, and the object's next
+    /// attribute read loads it (keeping local changes); without, see `lxd_obj_operation`. The
     /// action `start` of `lxd_obj_action`.
     /// @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (not an instance);
     ///   `LXD_ERR_OPERATION_FAILED` (e.g. already running), API errors.

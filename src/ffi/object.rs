@@ -181,8 +181,10 @@ lxd_export! {
     /// the fresh ETag guards the `PUT`. (LXD 5.0.2 sends no ETag for storage
     /// pools: for them that comparison is the only guard.)
     ///
-    /// @param wait true: return once LXD has applied the change; the object is
-    ///   then synced. false: return once accepted (see `lxd_obj_operation`).
+    /// @param wait true: return once LXD has applied the change; the next
+    ///   attribute read then loads the object as the server holds it (one
+    ///   `GET`, made only when something is read; a later save loads it
+    ///   first). false: return once accepted (see `lxd_obj_operation`).
     /// @return `LXD_OK`; `LXD_ERR_PRECONDITION_FAILED`; a value LXD rejects gives
     ///   its message with `LXD_ERR_API` where LXD checks it in the request (e.g.
     ///   profiles) or `LXD_ERR_OPERATION_FAILED` where it checks it in the

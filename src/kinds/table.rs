@@ -69,7 +69,7 @@ impl Action {
     }
 }
 
-/// A state change (`PUT …/state {"action": …}`): an operation, synced after.
+/// A state change (`PUT …/state {"action": …}`): an operation; the object loads again on its next read after a waited one.
 const fn state_change(name: &'static str, fixed: &'static str, doc: &'static str) -> Action {
     act(name, "PUT", "/state")
         .body(Body::Args(fixed))

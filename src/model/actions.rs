@@ -260,7 +260,8 @@ impl Object {
             _ => Value::Null,
         };
         if action.sync && wait && action.on == On::Object {
-            self.sync_locked(&mut st)?;
+            // Applied: the next read loads the object as it is then.
+            self.mark_stale(&mut st);
         }
         Ok(out)
     }

@@ -39,6 +39,9 @@ struct State {
     etag: Option<String>,
     /// Whether `server` holds the full object.
     loaded: bool,
+    /// Set by a waited change (save, instance action): `server` was
+    /// dropped unread; the next patch loads first, for its ETag guard.
+    reload: bool,
     /// Background operation started by the last call made without waiting.
     pending: Option<Started>,
     /// The server has shown that this object existed (an operation this
@@ -374,7 +377,20 @@ impl Object {
         st.server = attrs;
         st.etag = etag;
         st.loaded = true;
+        st.reload = false;
         Ok(())
+    }
+
+    /// Forget what was loaded but the key (and local changes) after a
+    /// change the server applied: the next read, save or patch loads the
+    /// object first, so a caller who reads nothing afterwards pays no
+    /// request, and one who changes it again is guarded as after a sync.
+    fn mark_stale(&self, st: &mut State) {
+        let key = self.info().key;
+        st.etag = None;
+        st.loaded = false;
+        st.reload = true;
+        st.server.retain(|k, _| k == key);
     }
 
     /// Refresh from the server, keeping local changes.
@@ -416,11 +432,13 @@ impl Object {
             )));
         }
         let loc = self.resolve(&mut st)?;
-        if !st.loaded {
-            // Never PUT a partial object: load what we have not seen.
+        // Never PUT a partial object: load what we have not seen. What was
+        // just loaded is as fresh as a re-read would be: it needs none.
+        let fresh_now = !st.loaded;
+        if fresh_now {
             self.sync_locked(&mut st)?;
         }
-        let etag = if st.etag.is_some() && info.etag_blind.is_empty() {
+        let etag = if fresh_now || (st.etag.is_some() && info.etag_blind.is_empty()) {
             st.etag.clone()
         } else {
             let (fresh, fresh_etag) = managers::fetch(&self.client, self.kind, &loc)?;
@@ -492,11 +510,17 @@ impl Object {
             Err(e) => return Err(e),
         }
         // The server has the new values now (what it stores may differ in
-        // detail: the sync below, or the next save's re-read, sees that).
+        // detail, and attributes it derives, such as an instance's
+        // `expanded_config`, follow them).
         let dirty = std::mem::take(&mut st.dirty);
-        st.server.extend(dirty);
         if wait {
-            self.sync_locked(&mut st)?;
+            // Applied: the next read loads the object as the server holds
+            // it then (one GET, made only when something is read).
+            self.mark_stale(&mut st);
+        } else {
+            // Maybe not applied yet: reads show what was written, and the
+            // next save re-reads before its PUT (no ETag).
+            st.server.extend(dirty);
         }
         Ok(())
     }
@@ -521,6 +545,11 @@ impl Object {
             self.check_writable(name)?;
         }
         let mut st = self.lock();
+        if st.reload {
+            // After a waited save or action: guarded as the eager sync of
+            // earlier versions guarded it.
+            self.sync_locked(&mut st)?;
+        }
         let loc = self.resolve(&mut st)?;
         let mut body = fields.clone();
         let resets: Vec<&str> = info

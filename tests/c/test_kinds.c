@@ -623,7 +623,9 @@ TEST(kinds_storage_pool_update_saves_without_server_etag) {
                 "updated pool");
     CHECK_STREQ(t_sh_out("lxc storage get %s source", name), source);
 
-    /* A change made on the server meanwhile is still detected. */
+    /* A change made on the server after the object was read (it loads
+     * on its first read after a waited save) is still detected. */
+    CHECK_STREQ(t_get(p, "description"), "\"updated pool\"");
     CHECK(t_sh("lxc storage set %s user.other 1", name) == 0);
     CHECK_OK(lxd_obj_set(p, "description", "\"stale\""));
     CHECK_STATUS(lxd_obj_save(p, true), LXD_ERR_PRECONDITION_FAILED);

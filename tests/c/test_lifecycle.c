@@ -110,6 +110,38 @@ TEST(lifecycle_sync_keeps_local_changes_and_sees_server_changes) {
     CHECK_STREQ(lxc_config_get(name, "user.viacli"), "42");
 }
 
+/* A waited save leaves the object to load on its next read (no GET of its
+ * own): that read shows the server's state then, another writer's change
+ * made after the save included, and the next save starts from it. */
+TEST(lifecycle_waited_save_loads_on_the_next_read) {
+    char name[96];
+    snprintf(name, sizeof name, "%s", t_unique("lc"));
+    lxd_obj *c = NULL;
+    CHECK_OK(t_new_container(name, false, &c));
+    CHECK_OK(set_config_plus(c, "\"user.mine\":\"1\""));
+    CHECK_OK(lxd_obj_save(c, true));
+    CHECK_STREQ(lxc_config_get(name, "user.mine"), "1");
+
+    /* Someone else, after the save and before any read. */
+    CHECK_MSG(t_sh("lxc config set %s user.theirs=2", name) == 0, "lxc config set failed");
+    const char *cfg = t_get(c, "config");
+    CHECK(t_contains(cfg, "\"user.mine\":\"1\""));
+    CHECK(t_contains(cfg, "\"user.theirs\":\"2\""));
+    CHECK(t_contains(t_get(c, "expanded_config"), "\"user.mine\":\"1\""));
+
+    /* Saved again straight after a waited save, nothing read between: the
+     * save loads the object first, so a change another writer made in
+     * between stays (a save never writes back values it did not see). */
+    CHECK_OK(set_config_plus(c, "\"user.mine\":\"3\""));
+    CHECK_OK(lxd_obj_save(c, true));
+    CHECK_MSG(t_sh("lxc config set %s user.theirs=5", name) == 0, "lxc config set failed");
+    CHECK_OK(lxd_obj_set(c, "description", "\"mine\""));
+    CHECK_OK(lxd_obj_save(c, true));
+    CHECK_STREQ(lxc_description(name), "mine");
+    CHECK_STREQ(lxc_config_get(name, "user.theirs"), "5");
+    CHECK_STREQ(lxc_config_get(name, "user.mine"), "3");
+}
+
 TEST(lifecycle_save_with_nothing_dirty_sends_nothing) {
     char name[96];
     snprintf(name, sizeof name, "%s", t_unique("lc"));
@@ -157,7 +189,10 @@ TEST(lifecycle_save_after_concurrent_change_fails_precondition) {
     CHECK_STREQ(lxc_config_get(name, "user.other"), "1");
     CHECK_STREQ(lxc_config_get(name, "user.mine"), "a");
 
-    /* The sync path: a stale description save fails, sync, save succeeds. */
+    /* The sync path: the object read (it loads after the waited save),
+     * then changed by another writer: a stale description save fails,
+     * sync, save succeeds. */
+    CHECK(t_contains(t_get(a, "config"), "\"user.mine\":\"a\""));
     CHECK_MSG(t_sh("lxc config set %s user.other=2", name) == 0, "lxc config set failed");
     CHECK_OK(lxd_obj_set(a, "description", "\"after sync\""));
     CHECK_STATUS(lxd_obj_save(a, true), LXD_ERR_PRECONDITION_FAILED);
@@ -530,6 +565,7 @@ TEST(lifecycle_delete_without_wait_returns_operation) {
 
 T_MAIN(T_CASE(lifecycle_seed_walkthrough_read_set_rollback_save),
        T_CASE(lifecycle_sync_keeps_local_changes_and_sees_server_changes),
+       T_CASE(lifecycle_waited_save_loads_on_the_next_read),
        T_CASE(lifecycle_save_with_nothing_dirty_sends_nothing),
        T_CASE(lifecycle_save_after_concurrent_change_fails_precondition),
        T_CASE(lifecycle_list_object_save_detects_change_after_listing),

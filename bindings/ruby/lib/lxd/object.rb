@@ -173,8 +173,8 @@ module LXD
     end
 
     # Write local changes (PUT with If-Match); nothing is sent when clean.
-    # @param wait [Boolean] true: return once applied (the object is then
-    #   synced); false: once accepted (see {#operation})
+    # @param wait [Boolean] true: return once applied (the object loads
+    #   again on its next read); false: once accepted (see {#operation})
     # @raise [PreconditionFailed] changed on the server since loaded
     # @return [self]
     def save(wait: true)
@@ -287,7 +287,8 @@ module LXD
     #     default, -1)
     #   @param force [Boolean]
     #   @param stateful [Boolean, nil] passed to LXD when given
-    #   @param wait [Boolean] true: return once done, the object synced;
+    #   @param wait [Boolean] true: return once done (the object loads
+    #     again on its next read);
     #     false: once accepted ({#operation} gives the operation)
     #   @return [self]
 
