@@ -156,16 +156,12 @@ func TestLogsAndConsole(t *testing.T) {
 		if contains(clog, marker2) || strings.Contains(shown, marker2) {
 			t.Errorf("console log after ClearConsoleLog: %q; lxc: %q", clog, shown)
 		}
-		// The console ends when the instance stops: Wait gives 0.
+		// Attached, the console has not ended. (That a stop ends it is
+		// tested in C on a daemon of its own: LXD 5.0.2 can crash on it.)
 		_, err = s.Wait(0)
 		wantErr(t, err, lxd.ErrTimeout)
-		must(t, c.Stop(lxd.DefaultTimeout, true, true))
-		code, err := s.Wait(60 * time.Second)
-		must(t, err)
-		if code != 0 {
-			t.Errorf("console Wait = %d", code)
-		}
 		must(t, s.Close())
+		must(t, c.Stop(lxd.DefaultTimeout, true, true))
 		// No console on a stopped instance.
 		_, err = c.Console(nil)
 		wantErr(t, err, lxd.ErrAPI)
@@ -313,7 +309,7 @@ func TestGenericActions(t *testing.T) {
 		t.Errorf("start gave %s; lxc shows %s", op, lxcList(t, name).Status)
 	}
 	if getString(t, c, "status") != "Running" {
-		t.Error("the object is not synced after a waited action")
+		t.Error("the object does not read the server state after a waited action")
 	}
 	// Without waiting: the operation, also from Operation().
 	_, err = c.Action("stop", map[string]any{"force": true}, false)

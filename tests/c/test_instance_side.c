@@ -278,16 +278,9 @@ TEST(instance_console_session) {
     lxd_exec_session_free(s);
     if (t_failed()) return;
     CHECK_STREQ(state_of(box_name), "RUNNING");
-    /* Attached again, a stop ends the console: wait gives 0. */
-    s = NULL;
-    CHECK_OK(lxd_instance_console(c, NULL, &s));
-    int code = -1;
-    int stopped = t_sh("lxc stop -f %s", box_name);
-    lxd_status ws = lxd_exec_session_wait(s, 30000, &code);
-    lxd_exec_session_free(s);
-    CHECK(stopped == 0);
-    CHECK_OK(ws);
-    CHECK(code == 0);
+    /* A stop that ends an attached console is tested on a daemon of its
+     * own (test_restart.c): LXD 5.0.2 can crash doing it. */
+    CHECK(t_sh("lxc stop -f %s", box_name) == 0);
     /* On a stopped instance there is no console. */
     lxd_exec_session *none = (lxd_exec_session *)0x1;
     CHECK_STATUS(lxd_instance_console(c, NULL, &none), LXD_ERR_API);

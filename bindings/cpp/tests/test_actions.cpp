@@ -252,11 +252,14 @@ TEST(console_session_reads_writes_resizes_and_ends_with_the_instance) {
     // Resizing is accepted (LXD 5.0.2 does not pass a console's size on to
     // the container's /dev/console: `stty size` there fails either way).
     s.resize(120, 40);
-    // No command: no signal; it runs until the instance stops, then ends with 0.
+    // No command: no signal; it runs until the instance stops. (That a stop
+    // ends it with 0 is tested in C on a daemon of its own: LXD 5.0.2 can
+    // crash on it.) Closed first, then the instance stopped.
     THROWS(lxd::InvalidArgument, s.signal(15));
     CHECK_EQ(s.wait(200), std::optional<int>());
+    s.close();
+    CHECK(!s);
     c.stop(-1, true, true);
-    CHECK_EQ(s.wait(20000), std::optional<int>(0));
     // A console of a stopped instance is LXD's refusal.
     THROWS(lxd::Error, (void)c.console());
 }

@@ -167,10 +167,10 @@ class TestActions < LXDTest::Case
     assert_same s, s.resize(90, 20)
     assert_raises(LXD::InvalidArgument) { s.signal("TERM") }
     assert_raises(LXD::Timeout) { s.wait(timeout: 0) }
-    # Stopping the instance ends the console: wait gives 0.
-    c.stop(force: true)
-    assert_equal 0, s.wait(timeout: 30)
+    # Closed first: that a stop ends an attached console is tested in C on
+    # a daemon of its own (LXD 5.0.2 can crash doing it).
     s.close
+    c.stop(force: true)
     e = assert_raises(LXD::APIError) { c.console }
     assert_match(/not running/i, e.message)
     assert_raises(LXD::InvalidArgument) { c.console(width: 0) }
