@@ -365,13 +365,21 @@ pub fn run(
     };
     let started = Started::begin(obj, command, opts, false)?;
     // LXD starts the command once 0, 1 and 2 are connected; the control
-    // socket first, so that a signal can always be sent.
+    // socket first, so that a signal can always be sent. Then 0, 1 and 2
+    // side by side: each is a connection and an upgrade (over HTTPS also a
+    // TLS handshake), and the command waits for the last of them.
     let mut control = started.connect("control")?;
-    let mut streams = [
-        started.connect("0")?,
-        started.connect("1")?.receive_only(),
-        started.connect("2")?.receive_only(),
-    ];
+    let (s1, s2, s0) = std::thread::scope(|scope| {
+        let out = scope.spawn(|| started.connect("1"));
+        let err = scope.spawn(|| started.connect("2"));
+        let stdin = started.connect("0");
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<Ws>>| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::protocol("a websocket connect panicked")))
+        };
+        (joined(out), joined(err), stdin)
+    });
+    let mut streams = [s0?, s1?.receive_only(), s2?.receive_only()];
     let mut stdin_feed = StdinFeed {
         data: stdin,
         sent: 0,
