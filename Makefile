@@ -32,7 +32,7 @@ STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
 OUT := target/release
 
-.PHONY: all install uninstall clean
+.PHONY: all install uninstall clean bench
 all:
 	$(CARGO) build --release
 
@@ -79,3 +79,8 @@ uninstall:
 
 clean:
 	$(CARGO) clean
+
+# The one bench command (bench/README.md): liblxd beside LXD's Go client,
+# the raw floor, pylxd and lxc. As root, after the README's set-up.
+bench:
+	bash bench/run-all.sh

@@ -3,7 +3,7 @@
 #
 #   bench_build_liblxd      cargo build --release, the liblxd.so.0 link, and a
 #                           copy of the library in $OUT/lib (see below)
-#   bench_build_c NAME      gcc bench/NAME.c -> $OUT/NAME, linked to that copy
+#   bench_build_c NAME [ARGS] gcc bench/NAME.c [ARGS] -> $OUT/NAME, linked to that copy
 #   bench_liblxd_source     one line: the commit liblxd was built from, and
 #                           whether src/ had uncommitted changes
 #   bench_ensure_venv       $VENV with pylxd==$PYLXD_VERSION from PyPI
@@ -29,9 +29,9 @@ bench_build_liblxd() {
     mv -f "$OUT/lib/.liblxd.so.0.$$" "$OUT/lib/liblxd.so.0"
 }
 
-bench_build_c() {
-    gcc -O2 -Wall -Wextra -std=c11 -Iinclude "bench/$1.c" -o "$OUT/$1" \
-        -L"$OUT/lib" -l:liblxd.so.0 -Wl,-rpath,"$OUT/lib"
+bench_build_c() { # NAME [more gcc arguments]
+    gcc -O2 -Wall -Wextra -std=gnu11 -Iinclude "bench/$1.c" -o "$OUT/$1" \
+        -L"$OUT/lib" -l:liblxd.so.0 -Wl,-rpath,"$OUT/lib" "${@:2}"
 }
 
 bench_liblxd_source() {

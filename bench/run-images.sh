@@ -141,3 +141,19 @@ echo
 echo "liblxd peak RSS (KiB): ${MB} MiB image upload $(fig lib upload_rss_kb), export $(fig lib export_rss_kb);" \
     "${BIG} MiB image upload $(awk '$1=="big_peak_rss_kb"{print $2; exit}' "$TMP/big.out")," \
     "export $(awk '$1=="big_peak_rss_kb"{v=$2} END{print v}' "$TMP/big.out")"
+
+# For bench/run-all.sh: every round's figures as JSON lines (its table).
+if [ -n "${BENCH_IMAGES_JSONL:-}" ]; then
+    : >"$BENCH_IMAGES_JSONL"
+    for r in $(seq 1 "$ROUNDS"); do
+        for w in lib lxc; do
+            for k in upload export copy_pull copy_push copy_relay; do
+                ms=$(awk -v k="${k}_wall_ms" '$1==k {print $2}' "$TMP/$w.$r")
+                kb=$(awk -v k="${k}_rss_kb" '$1==k {print $2}' "$TMP/$w.$r")
+                [ -n "$ms" ] || continue
+                printf '{"client":"%s","workload":"image_%s","n":1,"wall_s":%s,"lat_ms":[%s],"peak_rss_kb":%s,"round":%d,"mode":"images"}\n' \
+                    "$([ $w = lib ] && echo liblxd || echo lxc)" "$k" "$(awk -v m="$ms" 'BEGIN {printf "%.6f", m / 1000}')" "$ms" "${kb:-null}" "$r" >>"$BENCH_IMAGES_JSONL"
+            done
+        done
+    done
+fi
