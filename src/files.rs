@@ -10,6 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::fs;
 use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Component, Path, PathBuf};
 
@@ -19,7 +20,7 @@ use crate::client::{Client, decode_response, encode_component};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Object;
 use crate::sftp::{Attrs, Sftp};
-use crate::transport::{Download, Request, Response, Upload};
+use crate::transport::{Download, FileBody, Request, Response, Upload};
 
 /// Deepest tree a recursive transfer follows.
 const MAX_DEPTH: usize = 256;
@@ -417,6 +418,7 @@ pub fn put(obj: &Object, remote: &str, data: &[u8], opts: &FileOptions) -> Resul
         Some(Upload {
             reader: &mut reader,
             len: data.len() as u64,
+            file: None,
         }),
     )
 }
@@ -519,9 +521,10 @@ pub fn upload_from(
     let meter = Meter::new(len, progress);
     meter.report()?;
     let mut reader = MeteredReader {
-        inner: file,
+        inner: &file,
         meter: &meter,
     };
+    let sent = |n: u64| meter.add(n);
     let mut all: Vec<(&str, &str)> = headers.to_vec();
     all.push(("Content-Type", "application/octet-stream"));
     let req = Request {
@@ -537,6 +540,10 @@ pub fn upload_from(
             Some(Upload {
                 reader: &mut reader,
                 len,
+                file: Some(FileBody {
+                    fd: file.as_fd(),
+                    sent: &sent,
+                }),
             }),
             None,
             &client.limits(),
@@ -855,6 +862,7 @@ pub fn push(
                     Some(Upload {
                         reader: &mut reader,
                         len: target.len() as u64,
+                        file: None,
                     }),
                 )?;
             }
@@ -868,15 +876,20 @@ pub fn push(
                     Error::from_local_io(&format!("local path {}", local.display()), &e)
                 })?;
                 let mut reader = MeteredReader {
-                    inner: file,
+                    inner: &file,
                     meter: &meter,
                 };
+                let on_sent = |n: u64| meter.add(n);
                 let sent = files.post(
                     &remote,
                     &with_mode(mode).headers("file"),
                     Some(Upload {
                         reader: &mut reader,
                         len,
+                        file: Some(FileBody {
+                            fd: file.as_fd(),
+                            sent: &on_sent,
+                        }),
                     }),
                 );
                 sent.map_err(|e| meter.check(e))?;

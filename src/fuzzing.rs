@@ -1036,6 +1036,7 @@ fn request(client: &Client, how: u8) {
             let upload = Upload {
                 reader: &mut data,
                 len: 100,
+                file: None,
             };
             raw_request(client, "PUT", Some(upload), None, 1 << 20);
         }

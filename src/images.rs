@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::fs;
 use std::io::{self, Cursor, Read, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
@@ -15,7 +16,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::{LazyFile, Meter, MeteredReader, MeteredWriter, Progress};
 use crate::kinds::Kind;
 use crate::model::{Locator, Object};
-use crate::transport::{Download, Request, Response, Upload};
+use crate::transport::{Download, FileBody, Request, Response, Upload};
 
 /// Options of an upload, from JSON.
 #[derive(Debug, Default)]
@@ -192,10 +193,15 @@ pub fn upload(
             let meter = Meter::new(meta_len, progress);
             meter.report()?;
             let mut reader = MeteredReader {
-                inner: meta,
+                inner: &meta,
                 meter: &meter,
             };
-            send_upload(client, &path, &headers, &mut reader, meta_len)
+            let sent = |n: u64| meter.add(n);
+            let file = FileBody {
+                fd: meta.as_fd(),
+                sent: &sent,
+            };
+            send_upload(client, &path, &headers, &mut reader, meta_len, Some(file))
                 .map_err(|e| meter.check(e))?
         }
         Some(root) => {
@@ -231,7 +237,8 @@ pub fn upload(
                 .chain(Cursor::new(mid))
                 .chain(rootfs)
                 .chain(Cursor::new(tail));
-            send_upload(client, &path, &headers, &mut body, total).map_err(|e| meter.check(e))?
+            send_upload(client, &path, &headers, &mut body, total, None)
+                .map_err(|e| meter.check(e))?
         }
     };
     let started_fp = resp
@@ -293,6 +300,7 @@ fn send_upload(
     headers: &[(String, String)],
     body: &mut dyn Read,
     len: u64,
+    file: Option<FileBody<'_>>,
 ) -> Result<crate::client::ApiResponse> {
     let headers: Vec<(&str, &str)> = headers
         .iter()
@@ -306,7 +314,11 @@ fn send_upload(
     };
     let resp = client.transport().send(
         &req,
-        Some(Upload { reader: body, len }),
+        Some(Upload {
+            reader: body,
+            len,
+            file,
+        }),
         None,
         &client.limits(),
     )?;

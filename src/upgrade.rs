@@ -14,14 +14,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::transport::{MAX_ERROR_BODY, MAX_HEAD, Stream};
 
 /// A response head, parsed, and the bytes that came after it.
-struct Head {
-    status: u16,
-    headers: Vec<(String, String)>,
-    rest: Vec<u8>,
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) rest: Vec<u8>,
 }
 
 impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -30,7 +30,7 @@ impl Head {
 }
 
 /// Read until a whole response head has arrived (at most [`MAX_HEAD`]).
-fn read_head(stream: &mut impl Read, what: &str) -> Result<Head> {
+pub(crate) fn read_head(stream: &mut impl Read, what: &str) -> Result<Head> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {

@@ -13,6 +13,7 @@
 //! streamed to the caller's sink (file pulls, exports) have no cap.
 
 mod glue;
+mod sendfile;
 pub mod stream;
 pub mod tls;
 
@@ -267,6 +268,17 @@ impl Response {
 pub struct Upload<'a> {
     pub reader: &'a mut dyn Read,
     pub len: u64,
+    /// The same bytes as an open file, from its current offset: over the
+    /// unix socket the kernel sends them (`sendfile(2)`, no copy through
+    /// this process) and `reader` is not read.
+    pub file: Option<FileBody<'a>>,
+}
+
+/// A file to send as a request body (see [`Upload::file`]).
+pub struct FileBody<'a> {
+    pub fd: std::os::fd::BorrowedFd<'a>,
+    /// Told each amount sent; false stops the transfer (`Cancelled`).
+    pub sent: &'a dyn Fn(u64) -> bool,
 }
 
 /// Where a streamed response body goes: into `sink` when `accept` says so
@@ -736,6 +748,9 @@ impl Transport {
             builder = builder.header(*k, *v);
         }
         let mut resp = match (upload, req.body) {
+            (Some(u), _) if u.file.is_some() && matches!(m.dialer.endpoint, Endpoint::Unix(_)) => {
+                return self.send_file(m, req, u, limits);
+            }
             (Some(u), _) => {
                 let mut reader = LocalReader {
                     inner: &mut *u.reader,
@@ -1031,6 +1046,129 @@ mod tests {
 
     fn get(t: &Transport, target: &str) -> Result<Response> {
         call(t, "GET", target, &[])
+    }
+
+    /// A reader that must not be read: a body sent by sendfile(2) skips it.
+    struct Unread;
+    impl Read for Unread {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            panic!("the reader was read although the file went by sendfile")
+        }
+    }
+
+    /// POST `len` bytes of a temporary file through the sendfile path;
+    /// `stop_after`: the progress callback says stop once that much went.
+    fn post_file(t: &Transport, len: usize, stop_after: Option<u64>) -> (Result<Response>, u64) {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&(0..len).map(|i| (i % 251) as u8).collect::<Vec<_>>())
+            .unwrap();
+        use std::io::Seek;
+        f.seek(io::SeekFrom::Start(0)).unwrap();
+        let total = std::cell::Cell::new(0u64);
+        let sent = |n: u64| {
+            total.set(total.get() + n);
+            stop_after.is_none_or(|s| total.get() < s)
+        };
+        let mut unread = Unread;
+        let resp = t.send(
+            &Request {
+                method: "POST",
+                target: "/1.0/instances/c/files?path=%2Fx",
+                headers: &[("X-LXD-type", "file")],
+                body: None,
+            },
+            Some(Upload {
+                reader: &mut unread,
+                len: len as u64,
+                file: Some(FileBody {
+                    fd: std::os::fd::AsFd::as_fd(&f),
+                    sent: &sent,
+                }),
+            }),
+            None,
+            &limits(),
+        );
+        (resp, total.get())
+    }
+
+    #[test]
+    fn a_file_body_goes_by_sendfile_and_the_answer_is_read_to_the_close() {
+        const LEN: usize = 3 << 20;
+        let (_d, t, seen) = fake(|_, mut r, seen| {
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                r.read_line(&mut line).unwrap();
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; LEN];
+            r.read_exact(&mut body).unwrap();
+            let intact = body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
+            seen.lock().unwrap().push(format!("{head}intact={intact}"));
+            // chunked, then the close the request asked for
+            let doc = r#"{"type":"sync","status":"Success","status_code":200,"metadata":{}}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{doc}\r\n0\r\n\r\n",
+                doc.len()
+            );
+            r.get_mut().write_all(answer.as_bytes()).unwrap();
+        });
+        let (resp, total) = post_file(&t, LEN, None);
+        let resp = resp.unwrap();
+        assert_eq!(resp.status, 200);
+        assert!(String::from_utf8_lossy(&resp.body).contains(r#""status_code":200"#));
+        assert_eq!(total, LEN as u64);
+        let seen = seen.lock().unwrap();
+        let head = seen[0].to_ascii_lowercase();
+        assert!(
+            head.starts_with("post /1.0/instances/c/files?path=%2fx http/1.1\r\n"),
+            "{head}"
+        );
+        for h in [
+            "content-length: 3145728",
+            "connection: close",
+            "x-lxd-type: file",
+            "host: ",
+        ] {
+            assert!(head.contains(h), "{h} missing in {head}");
+        }
+        assert!(head.ends_with("intact=true"), "{head}");
+    }
+
+    #[test]
+    fn a_refusal_before_the_body_is_read_is_the_servers_answer() {
+        let (_d, t, _seen) = fake(|_, mut r, _| {
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let doc = r#"{"type":"error","error":"not found","error_code":404}"#;
+            let answer = format!(
+                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{doc}",
+                doc.len()
+            );
+            r.get_mut().write_all(answer.as_bytes()).unwrap();
+            // closes with most of the body unread
+        });
+        let (resp, _) = post_file(&t, 32 << 20, None);
+        let resp = resp.unwrap();
+        assert_eq!(resp.status, 404);
+        assert!(String::from_utf8_lossy(&resp.body).contains("not found"));
+    }
+
+    #[test]
+    fn the_progress_callback_stops_a_file_body() {
+        let (_d, t, _seen) = fake(|_, mut r, _| {
+            let mut sink = Vec::new();
+            let _ = r.read_to_end(&mut sink);
+        });
+        let (resp, total) = post_file(&t, 8 << 20, Some(2 << 20));
+        let e = resp.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Cancelled, "{e:?}");
+        assert!((2 << 20..8 << 20).contains(&total), "{total}");
     }
 
     /// Answers each request with its own target, forever, on every connection.
