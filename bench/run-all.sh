@@ -198,6 +198,6 @@ if [ "$IMAGES" = 1 ]; then
 fi
 
 # ------------------------------------------------------------------ 6. report
-"$VENV/bin/python" bench/report.py "$RES" "$A" "$(bench_liblxd_source)" | tee "$A/table.md"
+N_SCALE="${N_SCALE:-1000}" LIFE_THREADS="$THREADS_LIFE" "$VENV/bin/python" bench/report.py "$RES" "$A" "$(bench_liblxd_source)" | tee "$A/table.md"
 say "results: $RES; table: $A/table.md; plot: $A/latency.png"
 exit "$FAILED"
