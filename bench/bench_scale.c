@@ -97,42 +97,71 @@ static int open_fds(void)
 
 /* ---------------------------------------------------------------- ops */
 
-/* The status an operation event reports for one of `ids`, marking it done:
- * returns 1 when the event ended one of them, 0 otherwise; failures count. */
-static int event_ends(const char *ev, char **ids, bool *done, int n, int *failed)
+/* Operations seen ending on the event stream: ids and whether they
+ * failed, filled by the listener's thread (LXD closes a listener that does
+ * not read its events steadily: they are read while the batch starts). */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char (*ids)[64];
+    bool *failed;
+    int n, cap;
+    lxd_status broke;
+} ended = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, LXD_OK};
+
+static int on_event(lxd_status st, const char *ev, void *user)
 {
-    const char *status = strstr(ev, "\"status\":\"");
-    if (!status)
-        return 0;
-    status += 10;
-    bool ok = strncmp(status, "Success", 7) == 0;
-    if (!ok && strncmp(status, "Failure", 7) != 0 && strncmp(status, "Cancelled", 9) != 0)
-        return 0;
-    const char *id = strstr(ev, "\"id\":\"");
-    if (!id)
-        return 0;
-    id += 6;
-    for (int i = 0; i < n; i++)
-        if (!done[i] && strncmp(id, ids[i], strlen(ids[i])) == 0 && id[strlen(ids[i])] == '"') {
-            done[i] = true;
-            *failed += !ok;
-            return 1;
+    (void)user;
+    pthread_mutex_lock(&ended.mu);
+    if (st != LXD_OK) {
+        ended.broke = st;
+    } else {
+        const char *status = strstr(ev, "\"status\":\"");
+        const char *id = strstr(ev, "\"id\":\"");
+        bool ok = status && strncmp(status + 10, "Success", 7) == 0;
+        bool over = status && (ok || strncmp(status + 10, "Failure", 7) == 0 ||
+                               strncmp(status + 10, "Cancelled", 9) == 0);
+        if (over && id && ended.n < ended.cap) {
+            snprintf(ended.ids[ended.n], sizeof ended.ids[0], "%.*s", (int)strcspn(id + 6, "\""), id + 6);
+            ended.failed[ended.n++] = !ok;
         }
+    }
+    pthread_cond_broadcast(&ended.cv);
+    pthread_mutex_unlock(&ended.mu);
     return 0;
 }
 
+/* Whether operation `id` ended (and failed) on the stream; ended.mu held. */
+static bool has_ended(const char *id, bool *failed)
+{
+    for (int i = 0; i < ended.n; i++)
+        if (strcmp(ended.ids[i], id) == 0) {
+            *failed = ended.failed[i];
+            return true;
+        }
+    return false;
+}
+
 /* One batch: start n operations (create or delete instances first..first+n-1)
- * without waiting, then wait for all of them by `how`. */
+ * without waiting, then wait for all of them: one /wait request each, or
+ * through one event stream opened before the batch. */
 static void batch(bool create, int first, int n, bool by_events)
 {
     char name[256], def[512];
     lxd_obj **objs = calloc((size_t)n, sizeof *objs), **ops = calloc((size_t)n, sizeof *ops);
     char **ids = calloc((size_t)n, sizeof *ids);
-    bool *done = calloc((size_t)n, sizeof *done);
-    lxd_events *ev = NULL;
+    lxd_events_listener *listener = NULL;
     double c0 = cpu(), t0 = now();
-    if (by_events)
-        CHECK(lxd_events_open(client, "operation", &ev));
+    if (by_events) {
+        pthread_mutex_lock(&ended.mu);
+        ended.n = 0;
+        ended.cap = 4 * n;
+        ended.ids = calloc((size_t)ended.cap, sizeof *ended.ids);
+        ended.failed = calloc((size_t)ended.cap, sizeof *ended.failed);
+        pthread_mutex_unlock(&ended.mu);
+        CHECK(lxd_events_listen(client, "operation", on_event, NULL, &listener));
+    }
+    int started = 0;
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "%s%d", prefix, first + i);
         if (create) {
@@ -140,30 +169,32 @@ static void batch(bool create, int first, int n, bool by_events)
                      "{\"name\":\"%s\",\"source\":{\"type\":\"image\",\"alias\":\"busybox\"}}", name);
             CHECK(lxd_instance_create(client, def, false, &objs[i]));
         } else {
-            CHECK(lxd_instance_get(client, name, &objs[i]));
+            if (lxd_instance_get(client, name, &objs[i]) != LXD_OK)
+                continue; /* not there (a create of an interrupted run that failed) */
             CHECK(lxd_obj_delete(objs[i], false));
         }
         CHECK(lxd_obj_operation(objs[i], &ops[i]));
-        if (!ops[i]) {
-            done[i] = true; /* finished at once */
-            continue;
-        }
-        CHECK(lxd_obj_key(ops[i], &ids[i]));
+        if (ops[i])
+            CHECK(lxd_obj_key(ops[i], &ids[i]));
+        started++;
     }
-    double started = now() - t0;
-    int failed = 0, left = 0;
-    for (int i = 0; i < n; i++)
-        left += !done[i];
+    double start_s = now() - t0;
+    int failed = 0;
     if (by_events) {
-        while (left > 0) {
-            char *e = NULL;
-            lxd_status st = lxd_events_next(ev, 120000, &e);
-            if (st != LXD_OK)
-                fail("lxd_events_next", st);
-            left -= event_ends(e, ids, done, n, &failed);
-            lxd_string_free(e);
+        pthread_mutex_lock(&ended.mu);
+        for (int i = 0; i < n; i++) {
+            bool f = false;
+            while (ids[i] && !has_ended(ids[i], &f) && ended.broke == LXD_OK)
+                pthread_cond_wait(&ended.cv, &ended.mu);
+            failed += f;
         }
-        lxd_events_free(ev);
+        lxd_status broke = ended.broke;
+        pthread_mutex_unlock(&ended.mu);
+        lxd_events_listener_free(listener);
+        if (broke != LXD_OK)
+            fail("the event stream", broke);
+        free(ended.ids);
+        free(ended.failed);
     } else {
         for (int i = 0; i < n; i++)
             if (ops[i])
@@ -172,8 +203,8 @@ static void batch(bool create, int first, int n, bool by_events)
     double wall = now() - t0, c = cpu() - c0;
     printf("{\"client\":\"liblxd\",\"workload\":\"ops%d_%s_%s\",\"n\":%d,\"wall_s\":%.6f,"
            "\"cpu_s\":%.6f,\"start_s\":%.6f,\"failed\":%d,\"ok\":%s}\n",
-           n, create ? "create" : "delete", by_events ? "event_stream" : "wait_each", n, wall, c,
-           started, failed, failed ? "false" : "true");
+           n, create ? "create" : "delete", by_events ? "event_stream" : "wait_each", started, wall, c,
+           start_s, failed, failed ? "false" : "true");
     fflush(stdout);
     for (int i = 0; i < n; i++) {
         lxd_obj_free(ops[i]);
@@ -183,7 +214,6 @@ static void batch(bool create, int first, int n, bool by_events)
     free(objs);
     free(ops);
     free(ids);
-    free(done);
 }
 
 static void ops(bool create)

@@ -30,7 +30,7 @@ WORKLOADS = [
      f"create+start+exec+stop+delete, {os.environ.get('LIFE_THREADS', '4')} threads"),
     ("https", "get_instance", "HTTPS: get one instance"),
     ("https", "exec_true", "HTTPS: exec `true`"),
-    ("scale", "list_and_read_config", f"list {LISTED:,} instances + read 30 configs"),
+    ("scale", "list_and_read_config", "list all {listed} instances + read 30 configs"),
 ]
 
 
@@ -63,8 +63,10 @@ def load(path):
             extra.append(d)
     for r, ps in parts.items():  # processes side by side: the slowest one's wall, all CPU
         rows[("unix", f"lifecycle_{len(ps)}threads", "go-official")].append({
-            "n": sum(p["n"] for p in ps), "wall_s": max(p["wall_s"] for p in ps),
-            "cpu_s": sum(p["cpu_s"] for p in ps), "round": r})
+            "workload": f"lifecycle_{len(ps)}threads", "n": sum(p["n"] for p in ps), "wall_s": max(p["wall_s"] for p in ps),
+            "cpu_s": sum(p["cpu_s"] for p in ps), "round": r,
+            # for the plot: each process's mean per lifecycle (its loop is sequential)
+            "lat_ms": [p["wall_s"] * 1e3 / p["n"] for p in ps if p["n"]]})
     return rows, rss, extra
 
 
@@ -89,6 +91,7 @@ def fmt(x, digits=2):
 def main():
     path, outdir, source = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""
     rows, rss, extra = load(path)
+    listed = next((f"{d['n']:,}" for d in extra if d["workload"] == "list_all"), f"~{LISTED:,}")
     rounds = max((d.get("round", 1) for v in rows.values() for d in v), default=0)
     out = []
     p = out.append
@@ -113,16 +116,15 @@ def main():
         limits = [x for x in ((0.8 * go[0]) if go else None, (1.1 * fl[0]) if fl else None) if x]
         met = "–" if not limits else ("yes" if lw <= max(limits) else "**no**")
         cpu_met = "–" if not (go and go[1]) else ("yes" if lc <= 0.25 * go[1] else "**no**")
+        label = label.format(listed=listed)
         p(f"| {label} | " + " | ".join(cells) + f" | {rg} | {rf} | {met} | {cpu_met} |")
     p("")
+    def peaks(mode):
+        return ", ".join(f"{SHORT.get(c, c)} {int(med(rss[(mode, c)]))}" for c in CLIENTS if rss.get((mode, c)))
     p("Peak RSS of the process (KiB, median over the rounds; every workload of a round in one process): "
-      + ", ".join(f"{SHORT.get(c, c)} {int(med(rss[('unix', c)]))}" for c in CLIENTS if rss.get(("unix", c)))
-      + "; over HTTPS: "
-      + ", ".join(f"{SHORT.get(c, c)} {int(med(rss[('https', c)]))}" for c in CLIENTS if rss.get(("https", c))))
-    scale_rss = ", ".join(f"{SHORT.get(c, c)} {int(med(rss[('scale', c)]))}" for c in CLIENTS
-                          if rss.get(("scale", c)))
-    if scale_rss:
-        p(f"; listing {LISTED:,} instances: {scale_rss}")
+      + "; ".join(f"{what}: {peaks(mode)}" for what, mode in (
+          ("unix socket", "unix"), ("HTTPS", "https"), (f"listing all {listed} instances", "scale"))
+          if peaks(mode)))
     p("")
 
     # scale and images
@@ -170,13 +172,14 @@ def main():
             p(f"| {w[6:].replace('_', ' ')} | {fmt(lw)} | {fmt(xw)} | "
               f"{(lw / xw if lw and xw else float('nan')):.2f} | {fmt(lr, 0)} | {fmt(xr, 0)} |")
     print("\n".join(out))
-    plot(rows, f"{outdir}/latency.png", rounds)
+    plot(rows, f"{outdir}/latency.png", rounds, listed)
 
 
-def plot(rows, png, rounds):
+def plot(rows, png, rounds, listed):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401 (used as matplotlib.ticker)
 
     panels = [(m, w, label) for m, w, label in WORKLOADS if rows.get((m, w, "liblxd"))]
     cols = 4
@@ -202,14 +205,19 @@ def plot(rows, png, rounds):
             ax.scatter([i] * len(lat), lat, s=3, alpha=0.3, color="black")
         ax.set_xticks(range(1, len(names) + 1), names, fontsize=8)
         ax.set_yscale("log")
-        ax.set_title(label, fontsize=9)
+        plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: f"{v:g}" if f"{v:g}".lstrip("0.")[:1] in ("2", "5") else ""))
+        ax.tick_params(axis="y", which="both", labelsize=7)
+        ax.set_title(label.format(listed=listed), fontsize=9)
         ax.set_ylabel("ms per call", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle(f"liblxd beside LXD's Go client, the raw floor, pylxd and lxc: per-call latency "
-                 f"({rounds} rounds pooled; Go client: its mean per call in each round, as its harness "
-                 "times whole loops)", fontsize=10)
+                 f"({rounds} rounds pooled, log scale; Go client: its mean per call in each round (per process "
+                 "for 4 threads), as its harness times whole loops)", fontsize=10)
     fig.tight_layout()
     fig.savefig(png, dpi=90)
 

@@ -18,7 +18,8 @@
 # everything ran and every check (byte-identical files, exit codes, values
 # read back) passed.
 #
-# Knobs: BENCH_ROUNDS (5), BENCH_CLIENTS ("liblxd go pylxd lxc floor"),
+# Knobs: BENCH_ANCHORS (the folder holding go-official/),
+# BENCH_ROUNDS (5), BENCH_CLIENTS ("liblxd go pylxd lxc floor"),
 # BENCH_HTTPS (1: also get and exec over HTTPS), BENCH_SCALE (1),
 # BENCH_IMAGES (1), N_GET (300) N_LIST (30) N_EXEC (30) N_SET (30)
 # FILE_MB (32) N_LIFE (10) LIFE_THREADS (4, the threaded lifecycle);
@@ -43,7 +44,13 @@ THREADS_LIFE="${LIFE_THREADS:-4}"
 PREFIX=bench-all-
 SCALE_PREFIX=bench-scale-
 A="$OUT/all"
-ANCHOR="$ROOT/../shared/bench-anchors/go-official"
+# The Go client's harness: BENCH_ANCHORS, else ../shared/bench-anchors
+# beside this tree, else beside the repository a clone was made from.
+ANCHOR=""
+origin="$(git config --get remote.origin.url 2>/dev/null || true)"
+for d in "${BENCH_ANCHORS:-}" "$ROOT/../shared/bench-anchors" "${origin:+$origin/../shared/bench-anchors}"; do
+    if [ -n "$d" ] && [ -f "$d/go-official/run.sh" ]; then ANCHOR="$(cd "$d/go-official" && pwd)"; break; fi
+done
 has() { [[ " $CLIENTS " == *" $1 "* ]]; }
 
 # ------------------------------------------------------------- 1. prepare
@@ -57,11 +64,11 @@ if has floor; then
 fi
 GO_BIN="$OUT/go-official/bench-go-official"
 if has go; then
-    if [ -f "$ANCHOR/run.sh" ]; then
+    if [ -n "$ANCHOR" ]; then
         say "building LXD's Go client harness (once; into $OUT/go-official) ..."
         BENCH_BUILD_DIR="$OUT/go-official" BENCH_BUILD_ONLY=1 bash "$ANCHOR/run.sh" 2>&1 | tail -n 1 >&2
     else
-        say "no $ANCHOR: the Go client's column stays empty"
+        say "no ../shared/bench-anchors/go-official (set BENCH_ANCHORS): the Go client's column stays empty"
         CLIENTS="${CLIENTS/go/}"
     fi
 fi
