@@ -41,6 +41,14 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 const WAIT_SLICE: Duration = Duration::from_secs(10);
 /// How long after a wait's own limit its answer may still arrive.
 const WAIT_GRACE: Duration = Duration::from_millis(900);
+/// In a cluster, how long a wait asks again while members answer it with a
+/// quick 5xx (a member that has just started, before its event connections
+/// to the others are up), and how long it pauses between those answers.
+const CLUSTER_SETTLE: Duration = Duration::from_secs(15);
+const CLUSTER_SETTLE_PAUSE: Duration = Duration::from_millis(250);
+/// A 5xx slower than this comes from LXD giving up on the member running
+/// the operation (its own limit is 10 s): that one is taken as down.
+const CLUSTER_GAVE_UP: Duration = Duration::from_secs(5);
 
 impl Options {
     /// Parse `{"cert":…, "key":…, "verify":…, "server_cert":…, "timeout_ms":…,
@@ -844,6 +852,7 @@ impl Client {
         let own_end = timeout.map(|t| start + t);
         let call_end = self.deadline();
         let base = self.with_project(&format!("/1.0/operations/{}/wait", encode_component(id)));
+        let mut settling_since: Option<Instant> = None;
         loop {
             let now = Instant::now();
             let left = own_end.map(|e| e.saturating_duration_since(now));
@@ -887,7 +896,35 @@ impl Client {
                 // In a cluster, the member a wait reaches forwards it to the
                 // member running the operation; when that one is down, LXD
                 // 5.0.2 answers 500 ("Missing event connection with target
-                // cluster member") after 10 s.
+                // cluster member") after 10 s. A member that has just
+                // started gives the same answer at once until its event
+                // connections are up: meanwhile the operation itself is
+                // read (LXD forwards that GET without events), and the wait
+                // asked again, for a while.
+                Err(e)
+                    if e.http_status >= 500
+                        && self.clustered()
+                        && now.elapsed() < CLUSTER_GAVE_UP
+                        && settling_since.get_or_insert(now).elapsed() < CLUSTER_SETTLE
+                        && own_end
+                            .is_none_or(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < end)
+                        && call_end
+                            .is_none_or(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < end) =>
+                {
+                    let path =
+                        self.with_project(&format!("/1.0/operations/{}", encode_component(id)));
+                    if let Ok(resp) = self.request_within("GET", &path, None, &[], &limits)
+                        && let Value::Object(op) = resp.into_metadata()
+                        && !matches!(
+                            op.get("status").and_then(Value::as_str),
+                            Some("Running" | "Pending" | "Cancelling") | None
+                        )
+                    {
+                        return Ok(op);
+                    }
+                    std::thread::sleep(CLUSTER_SETTLE_PAUSE);
+                    continue;
+                }
                 Err(e) if e.http_status >= 500 && self.clustered() => {
                     return Err(Error::new(
                         ErrorKind::OperationLost,
@@ -1084,6 +1121,74 @@ mod tests {
         assert_eq!(
             g.with_target("/1.0/instances"),
             "/1.0/instances?target=%40g1"
+        );
+    }
+
+    /// A FAKE clustered member answering operation waits: a quick 500
+    /// ("Missing event connection", as a member that has just started
+    /// gives) `fails` times, then the operation as ended.
+    fn member_settling(fails: usize) -> (tempfile::TempDir, Client) {
+        use std::io::{BufRead, BufReader, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let listener = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
+        std::thread::spawn(move || {
+            let mut n = 0;
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let mut r = BufReader::new(stream);
+                let mut first = String::new();
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    if first.is_empty() {
+                        first = line.clone();
+                    }
+                    if line != "\r\n" {
+                        continue;
+                    }
+                    let is_wait = std::mem::take(&mut first).contains("/wait");
+                    n += usize::from(is_wait);
+                    let (status, doc) = if !is_wait {
+                        // the operation itself, read meanwhile: still running
+                        ("200 OK", json!({"type":"sync","status":"Success","status_code":200,"metadata":{"id":"op1","status":"Running","status_code":103}}).to_string())
+                    } else if n <= fails {
+                        ("500 Internal Server Error", r#"{"type":"error","error":"Missing event connection with target cluster member","error_code":500}"#.to_string())
+                    } else {
+                        ("200 OK", json!({"type":"sync","status":"Success","status_code":200,"metadata":{"id":"op1","status":"Success","status_code":200}}).to_string())
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{doc}",
+                        doc.len()
+                    );
+                    if r.get_mut().write_all(answer.as_bytes()).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let c = Client::for_socket(&dir.path().join("s"));
+        *c.inner.host.write().unwrap() = json!({"environment": {"server_clustered": true}});
+        (dir, c)
+    }
+
+    #[test]
+    fn a_wait_asks_again_while_a_new_cluster_member_settles() {
+        let (_d, c) = member_settling(3);
+        let started = Instant::now();
+        let op = c.wait_for("op1", Some(Duration::from_secs(30))).unwrap();
+        assert_eq!(op["status"], "Success");
+        assert!(started.elapsed() >= 3 * CLUSTER_SETTLE_PAUSE);
+        // Within the wait's own limit only: then it is taken as lost.
+        let (_d, c) = member_settling(usize::MAX);
+        let started = Instant::now();
+        let e = c.wait_for("op1", Some(Duration::from_secs(1))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::OperationLost, "{e:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
         );
     }
 
