@@ -41,6 +41,11 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 const WAIT_SLICE: Duration = Duration::from_secs(10);
 /// How long after a wait's own limit its answer may still arrive.
 const WAIT_GRACE: Duration = Duration::from_millis(900);
+/// Whether an operation in this status may still end otherwise.
+fn still_running(status: &str) -> bool {
+    matches!(status, "Running" | "Pending" | "Cancelling")
+}
+
 /// In a cluster, how long a wait asks again while members answer it with a
 /// quick 5xx (a member that has just started, before its event connections
 /// to the others are up), and how long it pauses between those answers.
@@ -851,7 +856,8 @@ impl Client {
         let start = Instant::now();
         let own_end = timeout.map(|t| start + t);
         let call_end = self.deadline();
-        let base = self.with_project(&format!("/1.0/operations/{}/wait", encode_component(id)));
+        let op_path = format!("/1.0/operations/{}", encode_component(id));
+        let base = self.with_project(&format!("{op_path}/wait"));
         let mut settling_since: Option<Instant> = None;
         loop {
             let now = Instant::now();
@@ -911,14 +917,13 @@ impl Client {
                         && call_end
                             .is_none_or(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < end) =>
                 {
-                    let path =
-                        self.with_project(&format!("/1.0/operations/{}", encode_component(id)));
+                    let path = self.with_project(&op_path);
                     if let Ok(resp) = self.request_within("GET", &path, None, &[], &limits)
                         && let Value::Object(op) = resp.into_metadata()
-                        && !matches!(
-                            op.get("status").and_then(Value::as_str),
-                            Some("Running" | "Pending" | "Cancelling") | None
-                        )
+                        && op
+                            .get("status")
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !still_running(s))
                     {
                         return Ok(op);
                     }
@@ -942,7 +947,7 @@ impl Client {
                 _ => return Err(Error::protocol("operation wait returned no operation")),
             };
             let status = op.get("status").and_then(Value::as_str).unwrap_or("");
-            let running = matches!(status, "Running" | "Pending" | "Cancelling");
+            let running = still_running(status);
             let out_of_time = own_end.is_some_and(|e| Instant::now() >= e) || last;
             if running && !out_of_time {
                 if call_end.is_some_and(|d| Instant::now() >= d) {

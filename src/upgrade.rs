@@ -79,9 +79,29 @@ pub(crate) fn read_head(stream: &mut impl Read, what: &str) -> Result<Head> {
     }
 }
 
-/// The body of a refusal: what Content-Length announces (or everything up
-/// to the close), at most [`MAX_ERROR_BODY`] bytes.
-fn read_refusal(stream: &mut impl Read, head: &Head, what: &str) -> Result<Vec<u8>> {
+/// The body after `head`: what Content-Length announces (or everything up
+/// to the close), at most `cap` bytes (more is `ResponseTooLarge`). A
+/// body that ends before its Content-Length comes back as it is.
+pub(crate) fn read_body(
+    stream: &mut impl Read,
+    head: &Head,
+    cap: u64,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let too_large = || {
+        let kind = if head.status >= 400 {
+            "an error body"
+        } else {
+            "a body"
+        };
+        Error::new(
+            ErrorKind::ResponseTooLarge,
+            format!(
+                "{what}: HTTP {} with {kind} over {cap} bytes; not read",
+                head.status
+            ),
+        )
+    };
     let want = match head.header("content-length") {
         Some(l) => l
             .trim()
@@ -89,35 +109,22 @@ fn read_refusal(stream: &mut impl Read, head: &Head, what: &str) -> Result<Vec<u
             .map_err(|_| Error::protocol(format!("{what}: bad Content-Length {l:?}")))?,
         None => u64::MAX,
     };
-    if want != u64::MAX && want > MAX_ERROR_BODY {
-        return Err(Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!(
-                "{what}: HTTP {} with an error body over {MAX_ERROR_BODY} bytes; not read",
-                head.status
-            ),
-        ));
+    if want != u64::MAX && want > cap {
+        return Err(too_large());
     }
     let mut body = head.rest.clone();
-    let cap = want.min(MAX_ERROR_BODY + 1);
+    let limit = want.min(cap.saturating_add(1));
     let mut chunk = [0u8; 8192];
-    while (body.len() as u64) < cap {
-        let n = stream
-            .read(&mut chunk)
-            .map_err(|e| Error::from_io(what, &e))?;
-        if n == 0 {
-            break;
+    while (body.len() as u64) < limit {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(what, &e)),
         }
-        body.extend_from_slice(&chunk[..n]);
     }
-    if body.len() as u64 > MAX_ERROR_BODY {
-        return Err(Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!(
-                "{what}: HTTP {} with an error body over {MAX_ERROR_BODY} bytes; not read",
-                head.status
-            ),
-        ));
+    if body.len() as u64 > cap {
+        return Err(too_large());
     }
     body.truncate(usize::try_from(want).unwrap_or(usize::MAX).min(body.len()));
     Ok(body)
@@ -165,7 +172,7 @@ impl Client {
 pub(crate) fn switched(stream: &mut impl Read, what: &str, protocol: &str) -> Result<()> {
     let head = read_head(stream, what)?;
     if head.status != 101 {
-        let body = read_refusal(stream, &head, what)?;
+        let body = read_body(stream, &head, MAX_ERROR_BODY, what)?;
         let err = match decode_response(head.status, &body) {
             Err(e) => e,
             Ok(_) => Error::protocol(format!(

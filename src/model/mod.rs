@@ -381,16 +381,22 @@ impl Object {
         Ok(())
     }
 
-    /// Forget what was loaded but the key (and local changes) after a
-    /// change the server applied: the next read, save or patch loads the
-    /// object first, so a caller who reads nothing afterwards pays no
-    /// request, and one who changes it again is guarded as after a sync.
-    fn mark_stale(&self, st: &mut State) {
+    /// Forget what was loaded but the key (to find the object again) and
+    /// local changes: the next read loads the object.
+    fn forget_loaded(&self, st: &mut State) {
         let key = self.info().key;
         st.etag = None;
         st.loaded = false;
-        st.reload = true;
         st.server.retain(|k, _| k == key);
+    }
+
+    /// [`Self::forget_loaded`] after a change the server applied: the next
+    /// read, save or patch loads the object first, so a caller who reads
+    /// nothing afterwards pays no request, and one who changes it again is
+    /// guarded as after a sync.
+    fn mark_stale(&self, st: &mut State) {
+        self.forget_loaded(st);
+        st.reload = true;
     }
 
     /// Refresh from the server, keeping local changes.
@@ -579,11 +585,9 @@ impl Object {
             Some(&Value::Object(body)),
             etag.as_deref().map(|e| ("If-Match", e)).as_slice(),
         )?;
-        st.etag = None;
         // What was loaded is stale now: the next read syncs (after the
-        // operation, when it did not wait), keeping the key to find it.
-        st.loaded = false;
-        st.server.retain(|k, _| k == info.key);
+        // operation, when it did not wait).
+        self.forget_loaded(&mut st);
         self.record(&mut st, &resp, wait)?;
         if wait {
             self.sync_locked(&mut st)?;

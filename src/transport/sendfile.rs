@@ -5,7 +5,7 @@
 //! its head written here and the answer's head parsed by httparse, as for
 //! protocol upgrades; everything else keeps going through ureq.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::time::Instant;
 
@@ -15,7 +15,7 @@ use super::{
     Failure, Limits, MAX_ERROR_BODY, Member, Request, Response, Transport, Upload, deadline_passed,
 };
 use crate::error::{Error, ErrorKind};
-use crate::upgrade::{Head, read_head};
+use crate::upgrade::{Head, read_body, read_head};
 
 /// Bytes handed to one sendfile call: small enough for the progress
 /// callback to be called often, large enough to cost nothing.
@@ -124,7 +124,7 @@ impl Transport {
         } else {
             limits.max_body
         };
-        let raw = read_to_close(&mut stream, head.rest.clone(), cap, &ctx)?;
+        let raw = read_body(&mut stream, &head, cap, &ctx).map_err(Failure::Final)?;
         let chunked = head
             .header("transfer-encoding")
             .is_some_and(|t| t.eq_ignore_ascii_case("chunked"));
@@ -135,49 +135,21 @@ impl Transport {
                 )))
             })?
         } else {
-            match head
+            let announced = head
                 .header("content-length")
-                .map(|l| l.trim().parse::<usize>())
-            {
-                Some(Ok(n)) if n <= raw.len() => raw[..n].to_vec(),
-                Some(_) => {
-                    return Err(Failure::Final(Error::protocol(format!(
-                        "{ctx}: malformed HTTP response: the body is shorter than its Content-Length"
-                    ))));
-                }
-                None => raw,
+                .and_then(|l| l.trim().parse::<usize>().ok());
+            if announced.is_some_and(|n| raw.len() < n) {
+                return Err(Failure::Final(Error::protocol(format!(
+                    "{ctx}: malformed HTTP response: the body is shorter than its Content-Length"
+                ))));
             }
+            raw
         };
         Ok(Response {
             status: head.status,
             headers: header_map(&head),
             body,
         })
-    }
-}
-
-/// Everything up to the server's close (the request asked for one), at
-/// most `cap` bytes.
-fn read_to_close(
-    stream: &mut impl Read,
-    mut body: Vec<u8>,
-    cap: u64,
-    ctx: &str,
-) -> Result<Vec<u8>, Failure> {
-    let mut chunk = [0u8; 8192];
-    loop {
-        if body.len() as u64 > cap {
-            return Err(Failure::Final(Error::new(
-                ErrorKind::ResponseTooLarge,
-                format!("{ctx}: the response is larger than {cap} bytes"),
-            )));
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Ok(body),
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Failure::Final(Error::from_io(ctx, &e))),
-        }
     }
 }
 
