@@ -26,32 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lxd.h"
+#define BENCH_PROG "bench_all"
 #include "bench_util.h"
 
 static const char *prefix, *tmp, *client_name;
 static lxd_client *client;
 static bool all_ok = true;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int env_int(const char *name, int def)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : def;
-}
 
 static bool wanted(const char *workload)
 {
@@ -64,19 +44,6 @@ static bool wanted(const char *workload)
             return true;
     return false;
 }
-
-static void fail(const char *what, lxd_status st)
-{
-    fprintf(stderr, "bench_all: %s: %s: %s\n", what, lxd_status_name(st), lxd_last_error_message());
-    exit(1);
-}
-
-#define CHECK(call)                      \
-    do {                                 \
-        lxd_status st_ = (call);         \
-        if (st_ != LXD_OK)               \
-            fail(#call, st_);            \
-    } while (0)
 
 static void emit(const char *workload, int n, double wall, double cpu_s, const double *lat,
                  int nlat, bool ok)
@@ -325,19 +292,6 @@ static void w_life(int n, int threads)
     free(tids);
 }
 
-static long peak_rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 int main(void)
 {
     prefix = getenv("BENCH_PREFIX") ? getenv("BENCH_PREFIX") : "bench-all-";
@@ -374,6 +328,6 @@ int main(void)
             w_life(n, threads < 1 ? 1 : threads);
     }
     lxd_client_free(client);
-    printf("{\"client\":\"%s\",\"peak_rss_kb\":%ld}\n", client_name, peak_rss_kb());
+    printf("{\"client\":\"%s\",\"peak_rss_kb\":%ld}\n", client_name, status_kb("VmHWM"));
     return all_ok ? 0 : 1;
 }

@@ -30,59 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lxd.h"
+#define BENCH_PROG "bench_scale"
+#include "bench_util.h"
 
 static lxd_client *client;
 static const char *prefix;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int env_int(const char *name, int def)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : def;
-}
-
-static void fail(const char *what, lxd_status st)
-{
-    fprintf(stderr, "bench_scale: %s: %s: %s\n", what, lxd_status_name(st), lxd_last_error_message());
-    exit(1);
-}
-
-#define CHECK(call)                      \
-    do {                                 \
-        lxd_status st_ = (call);         \
-        if (st_ != LXD_OK)               \
-            fail(#call, st_);            \
-    } while (0)
-
-static long status_kb(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            kb = atol(line + n + 1);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return kb;
-}
 
 static int open_fds(void)
 {
