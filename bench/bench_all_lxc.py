@@ -30,54 +30,20 @@ with BENCH_HTTPS=1 the program prints the info line and
 {"client":"lxc","skipped":"https"} and exits 0.
 """
 
-import hashlib
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
 import sys
-import threading
-import time
 
-CLIENT_DEFAULT = "lxc"
-CHUNK = 1 << 20
-
-
-def env_int(name, default):
-    v = os.environ.get(name, "")
-    return int(v) if v.strip() else default
+from bench_common import (BASE, HTTPS, LIFE_THREADS, LIFECYCLE, LIST_RE, N_EXEC, N_GET, N_LIFE,
+                          N_LIST, N_SET, PREFIX, PULLED, REMOTE, SOCKET, SRC, CLIENT, emit, err,
+                          life_name, line, run_lifecycles, run_workloads, sha256_file)
+from bench_common import timed_loop as timed_with
 
 
-CLIENT = os.environ.get("BENCH_CLIENT") or CLIENT_DEFAULT
-PREFIX = os.environ.get("BENCH_PREFIX", "bench-all-")
-TMP = os.environ.get("BENCH_TMP", "/tmp")
-N_GET = env_int("N_GET", 300)
-N_LIST = env_int("N_LIST", 30)
-N_EXEC = env_int("N_EXEC", 30)
-N_SET = env_int("N_SET", 30)
-FILE_MB = env_int("FILE_MB", 32)
-N_LIFE = env_int("N_LIFE", 10)
-LIFE_THREADS = max(1, env_int("LIFE_THREADS", 1))
-HTTPS = os.environ.get("BENCH_HTTPS", "0") == "1"
-SOCKET = os.path.join(os.environ.get("LXD_DIR") or "/var/lib/lxd", "unix.socket")
 LXC = shutil.which("lxc") or "lxc"
-
-BASE = f"{PREFIX}base"
-LIST_RE = re.compile(re.escape(PREFIX) + r"l[0-9]+")
-SRC = os.path.join(TMP, "src.bin")
-REMOTE = f"/tmp/bench-{CLIENT}.bin"
-PULLED = os.path.join(TMP, f"pulled-{CLIENT}.bin")
-
-
-def err(msg):
-    print(f"bench_all_lxc: {msg}", file=sys.stderr, flush=True)
-
-
-def emit(obj):
-    print(json.dumps(obj, separators=(",", ":")), flush=True)
-
 
 def lxc(*args, out=False):
     """Runs `lxc ARGS` (stdin /dev/null); returns its stdout if out. Raises
@@ -95,44 +61,14 @@ def lxc(*args, out=False):
     return r.stdout if out else None
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(CHUNK)
-            if not b:
-                return h.hexdigest()
-            h.update(b)
-
-
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 
 
 def timed_loop(n, call):
-    """Runs call(i) n times; returns (wall_s, children's cpu_s, lat list)."""
-    lat = []
-    c0, w0 = children_cpu(), time.perf_counter()
-    for i in range(n):
-        t = time.perf_counter()
-        call(i)
-        lat.append(time.perf_counter() - t)
-    w1, c1 = time.perf_counter(), children_cpu()
-    return w1 - w0, c1 - c0, lat
-
-
-def line(name, n, wall, cpu, lat, ok):
-    emit({
-        "client": CLIENT,
-        "workload": name,
-        "n": n,
-        "wall_s": round(wall, 4),
-        "cpu_s": round(cpu, 4),
-        "lat_ms": [round(x * 1e3, 3) for x in lat],
-        "ok": ok,
-    })
-    return ok
+    """Runs call(i) n times; returns (wall_s, the lxc children's cpu_s, lat list)."""
+    return timed_with(n, call, children_cpu)
 
 
 def w_get():
@@ -211,12 +147,6 @@ def w_pull():
     return line("file_pull", 1, wall, cpu, lat, ok)
 
 
-def life_name(t, k):
-    if LIFE_THREADS > 1:
-        return f"{PREFIX}{CLIENT}-t{t}-x{k}"
-    return f"{PREFIX}{CLIENT}-x{k}"
-
-
 def remove_leftovers(names):
     existing = {u.rsplit("/", 1)[-1] for u in json.loads(lxc("query", "/1.0/instances", out=True))}
     for name in sorted(existing & set(names)):
@@ -233,55 +163,15 @@ def one_life(name):
 
 
 def w_life():
-    T = LIFE_THREADS
-    wname = "lifecycle" if T == 1 else f"lifecycle_{T}threads"
-    names = [life_name(k % T, k) for k in range(N_LIFE)]
+    names = [life_name(k % LIFE_THREADS, k) for k in range(N_LIFE)]
     remove_leftovers(names)
-
-    lat = [None] * N_LIFE
-    errors = []
-
-    def worker(t):
-        for k in range(t, N_LIFE, T):
-            s = time.perf_counter()
-            try:
-                one_life(life_name(t, k))
-            except Exception as e:  # noqa: BLE001
-                errors.append(f"lifecycle {life_name(t, k)}: {e}")
-                return
-            finally:
-                lat[k] = time.perf_counter() - s
-
-    c0, w0 = children_cpu(), time.perf_counter()
-    if T == 1:
-        worker(0)
-    else:
-        threads = [threading.Thread(target=worker, args=(t,)) for t in range(T)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-    w1, c1 = time.perf_counter(), children_cpu()
-
-    for e in errors:
-        err(e)
+    wall, cpu, lat, errors = run_lifecycles(lambda _t, name: one_life(name), children_cpu)
     if errors:
         try:
             remove_leftovers(names)
         except Exception as e:  # noqa: BLE001
             err(f"lifecycle cleanup: {e}")
-    return line(wname, N_LIFE, w1 - w0, c1 - c0, [x for x in lat if x is not None], not errors)
-
-
-WORKLOADS = [
-    ("get_instance", N_GET, w_get),
-    ("list_and_read_config", N_LIST, w_list),
-    ("exec_true", N_EXEC, w_exec),
-    ("set_config_update", N_SET, w_set),
-    ("file_push", 1 if FILE_MB > 0 else 0, w_push),
-    ("file_pull", 1 if FILE_MB > 0 else 0, w_pull),
-    ("lifecycle", N_LIFE, w_life),
-]
+    return line(LIFECYCLE, N_LIFE, wall, cpu, lat, not errors)
 
 
 def main():
@@ -298,20 +188,15 @@ def main():
     if HTTPS:
         emit({"client": CLIENT, "skipped": "https"})
         return 0
-    wanted = os.environ.get("BENCH_WORKLOADS", "").strip()
-    wanted = {w.strip() for w in wanted.split(",") if w.strip()} if wanted else None
-
-    all_ok = True
-    for name, n, fn in WORKLOADS:
-        if n <= 0 or (wanted is not None and name not in wanted):
-            continue
-        try:
-            all_ok = fn() and all_ok
-        except Exception as e:  # noqa: BLE001
-            err(f"{name}: {e}")
-            line(name if name != "lifecycle" or LIFE_THREADS == 1 else f"lifecycle_{LIFE_THREADS}threads",
-                 n, 0.0, 0.0, [], False)
-            all_ok = False
+    all_ok = run_workloads({
+        "get_instance": w_get,
+        "list_and_read_config": w_list,
+        "exec_true": w_exec,
+        "set_config_update": w_set,
+        "file_push": w_push,
+        "file_pull": w_pull,
+        "lifecycle": w_life,
+    })
 
     emit({"client": CLIENT, "peak_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss})
     return 0 if all_ok else 1

@@ -67,11 +67,8 @@ checks no server certificate at all (CERT_NONE). That is pylxd's behaviour
 and is kept.
 """
 
-import hashlib
-import json
 import os
 import platform
-import re
 import sys
 import threading
 import time
@@ -79,50 +76,22 @@ import time
 import pylxd
 import pylxd.client
 
-CLIENT_DEFAULT = "pylxd"
+from bench_common import (BASE, CLIENT, HTTPS, LIFE_THREADS, LIFECYCLE, LIST_RE, N_EXEC, N_GET,
+                          N_LIFE, N_LIST, N_SET, PREFIX, PULLED, REMOTE, SOCKET, SRC, emit, err,
+                          life_name, line, run_lifecycles, run_workloads, sha256_file)
+from bench_common import timed_loop as timed_with
+
 MAX_TRIES = 10
-CHUNK = 1 << 20
 
 
-def env_int(name, default):
-    v = os.environ.get(name, "")
-    return int(v) if v.strip() else default
-
-
-CLIENT = os.environ.get("BENCH_CLIENT") or CLIENT_DEFAULT
-PREFIX = os.environ.get("BENCH_PREFIX", "bench-all-")
-TMP = os.environ.get("BENCH_TMP", "/tmp")
-N_GET = env_int("N_GET", 300)
-N_LIST = env_int("N_LIST", 30)
-N_EXEC = env_int("N_EXEC", 30)
-N_SET = env_int("N_SET", 30)
-FILE_MB = env_int("FILE_MB", 32)
-N_LIFE = env_int("N_LIFE", 10)
-LIFE_THREADS = max(1, env_int("LIFE_THREADS", 1))
-HTTPS = os.environ.get("BENCH_HTTPS", "0") == "1"
 HTTPS_URL = os.environ.get("BENCH_HTTPS_URL") or "https://127.0.0.1:8443"
 TLS_CERT = os.environ.get("BENCH_TLS_CERT", "")
 TLS_KEY = os.environ.get("BENCH_TLS_KEY", "")
 TLS_SERVER_CERT = os.environ.get("BENCH_TLS_SERVER_CERT", "")
-SOCKET = os.path.join(os.environ.get("LXD_DIR") or "/var/lib/lxd", "unix.socket")
-
-BASE = f"{PREFIX}base"
-LIST_RE = re.compile(re.escape(PREFIX) + r"l[0-9]+")
-SRC = os.path.join(TMP, "src.bin")
-REMOTE = f"/tmp/bench-{CLIENT}.bin"
-PULLED = os.path.join(TMP, f"pulled-{CLIENT}.bin")
-
-
-def err(msg):
-    print(f"bench_all_pylxd: {msg}", file=sys.stderr, flush=True)
 
 
 def desc(e):
     return f"{type(e).__name__}: {e}"
-
-
-def emit(obj):
-    print(json.dumps(obj, separators=(",", ":")), flush=True)
 
 
 def new_client():
@@ -133,16 +102,6 @@ def new_client():
         session.trust_env = False
         return pylxd.Client(endpoint=HTTPS_URL, cert=cert, verify=TLS_SERVER_CERT, session=session)
     return pylxd.Client(endpoint=SOCKET)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(CHUNK)
-            if not b:
-                return h.hexdigest()
-            h.update(b)
 
 
 class Retries:
@@ -175,30 +134,8 @@ def exec_true(inst, retries):
 
 
 def timed_loop(n, call):
-    """Runs call(i) n times; returns (wall_s, cpu_s, lat_ms list)."""
-    lat = []
-    c0, w0 = time.process_time(), time.perf_counter()
-    for i in range(n):
-        t = time.perf_counter()
-        call(i)
-        lat.append(time.perf_counter() - t)
-    w1, c1 = time.perf_counter(), time.process_time()
-    return w1 - w0, c1 - c0, lat
-
-
-def line(name, n, wall, cpu, lat, ok, **extra):
-    d = {
-        "client": CLIENT,
-        "workload": name,
-        "n": n,
-        "wall_s": round(wall, 4),
-        "cpu_s": round(cpu, 4),
-        "lat_ms": [round(x * 1e3, 3) for x in lat],
-        "ok": ok,
-    }
-    d.update(extra)
-    emit(d)
-    return ok
+    """Runs call(i) n times; returns (wall_s, this process's cpu_s, lat list)."""
+    return timed_with(n, call, time.process_time)
 
 
 def w_get(client, base):
@@ -294,12 +231,6 @@ def w_pull(client, base):
     return line("file_pull", 1, wall, cpu, lat, ok)
 
 
-def life_name(t, k):
-    if LIFE_THREADS > 1:
-        return f"{PREFIX}{CLIENT}-t{t}-x{k}"
-    return f"{PREFIX}{CLIENT}-x{k}"
-
-
 def remove_instance(client, name):
     if not client.instances.exists(name):
         return
@@ -321,60 +252,20 @@ def one_life(client, name, retries):
 
 
 def w_life(client, base):
-    T = LIFE_THREADS
-    name = "lifecycle" if T == 1 else f"lifecycle_{T}threads"
-    clients = [client] + [new_client() for _ in range(T - 1)]
-    for k in range(N_LIFE):
-        remove_instance(client, life_name(k % T, k))
-
+    clients = [client] + [new_client() for _ in range(LIFE_THREADS - 1)]
+    names = [life_name(k % LIFE_THREADS, k) for k in range(N_LIFE)]
+    for name in names:
+        remove_instance(client, name)
     retries = Retries()
-    lat = [None] * N_LIFE
-    errors = []
-
-    def worker(t):
-        c = clients[t]
-        for k in range(t, N_LIFE, T):
-            s = time.perf_counter()
-            try:
-                one_life(c, life_name(t, k), retries)
-            except Exception as e:  # noqa: BLE001
-                errors.append(f"lifecycle {life_name(t, k)}: {desc(e)}")
-                return
-            finally:
-                lat[k] = time.perf_counter() - s
-
-    c0, w0 = time.process_time(), time.perf_counter()
-    if T == 1:
-        worker(0)
-    else:
-        threads = [threading.Thread(target=worker, args=(t,)) for t in range(T)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-    w1, c1 = time.perf_counter(), time.process_time()
-
-    for e in errors:
-        err(e)
+    wall, cpu, lat, errors = run_lifecycles(
+        lambda t, name: one_life(clients[t], name, retries), time.process_time, desc)
     if errors:
-        for k in range(N_LIFE):
+        for name in names:
             try:
-                remove_instance(client, life_name(k % T, k))
+                remove_instance(client, name)
             except Exception as e:  # noqa: BLE001
-                err(f"lifecycle cleanup of {life_name(k % T, k)}: {desc(e)}")
-    return line(name, N_LIFE, w1 - w0, c1 - c0, [x for x in lat if x is not None],
-                not errors, retries=retries.n)
-
-
-WORKLOADS = [
-    ("get_instance", N_GET, w_get),
-    ("list_and_read_config", N_LIST, w_list),
-    ("exec_true", N_EXEC, w_exec),
-    ("set_config_update", N_SET, w_set),
-    ("file_push", 1 if FILE_MB > 0 else 0, w_push),
-    ("file_pull", 1 if FILE_MB > 0 else 0, w_pull),
-    ("lifecycle", N_LIFE, w_life),
-]
+                err(f"lifecycle cleanup of {name}: {desc(e)}")
+    return line(LIFECYCLE, N_LIFE, wall, cpu, lat, not errors, retries=retries.n)
 
 
 def peak_rss_kb():
@@ -390,9 +281,6 @@ def main():
     endpoint = f"{HTTPS_URL} (client certificate, server certificate pinned)" if HTTPS else f"unix {SOCKET}"
     emit({"client": CLIENT,
           "info": f"pylxd {pylxd.__version__}, python {platform.python_version()}, {endpoint}"})
-    wanted = os.environ.get("BENCH_WORKLOADS", "").strip()
-    wanted = {w.strip() for w in wanted.split(",") if w.strip()} if wanted else None
-
     all_ok = True
     client = base = None
     try:
@@ -403,16 +291,15 @@ def main():
         all_ok = False
 
     if client is not None:
-        for name, n, fn in WORKLOADS:
-            if n <= 0 or (wanted is not None and name not in wanted):
-                continue
-            try:
-                all_ok = fn(client, base) and all_ok
-            except Exception as e:  # noqa: BLE001
-                err(f"{name}: {desc(e)}")
-                line(name if name != "lifecycle" or LIFE_THREADS == 1 else f"lifecycle_{LIFE_THREADS}threads",
-                     n, 0.0, 0.0, [], False)
-                all_ok = False
+        all_ok = run_workloads({
+            "get_instance": w_get,
+            "list_and_read_config": w_list,
+            "exec_true": w_exec,
+            "set_config_update": w_set,
+            "file_push": w_push,
+            "file_pull": w_pull,
+            "lifecycle": w_life,
+        }, client, base, describe=desc) and all_ok
 
     emit({"client": CLIENT, "peak_rss_kb": peak_rss_kb()})
     return 0 if all_ok else 1
