@@ -46,10 +46,8 @@ fn still_running(status: &str) -> bool {
     matches!(status, "Running" | "Pending" | "Cancelling")
 }
 
-/// In a cluster, how long a wait asks again while members answer it with a
-/// quick 5xx (a member that has just started, before its event connections
-/// to the others are up), and how long it pauses between those answers.
-const CLUSTER_SETTLE: Duration = Duration::from_secs(15);
+/// In a cluster, how long a wait pauses between a member's quick 5xx
+/// answers while the operation itself can be read and still runs.
 const CLUSTER_SETTLE_PAUSE: Duration = Duration::from_millis(250);
 /// A 5xx slower than this comes from LXD giving up on the member running
 /// the operation (its own limit is 10 s): that one is taken as down.
@@ -858,7 +856,6 @@ impl Client {
         let call_end = self.deadline();
         let op_path = format!("/1.0/operations/{}", encode_component(id));
         let base = self.with_project(&format!("{op_path}/wait"));
-        let mut settling_since: Option<Instant> = None;
         loop {
             let now = Instant::now();
             let left = own_end.map(|e| e.saturating_duration_since(now));
@@ -899,46 +896,51 @@ impl Client {
                         format!("waiting for operation {id}: timed out: {why}"),
                     ));
                 }
-                // In a cluster, the member a wait reaches forwards it to the
-                // member running the operation; when that one is down, LXD
+                // In a cluster, the member a wait reaches follows the
+                // operation's member through its event connection; LXD
                 // 5.0.2 answers 500 ("Missing event connection with target
-                // cluster member") after 10 s. A member that has just
-                // started gives the same answer at once until its event
-                // connections are up: meanwhile the operation itself is
-                // read (LXD forwards that GET without events), and the wait
-                // asked again, for a while.
-                Err(e)
-                    if e.http_status >= 500
-                        && self.clustered()
-                        && now.elapsed() < CLUSTER_GAVE_UP
-                        && settling_since.get_or_insert(now).elapsed() < CLUSTER_SETTLE
-                        && own_end
-                            .is_none_or(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < end)
-                        && call_end
-                            .is_none_or(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < end) =>
-                {
+                // cluster member") when it has none: after its own 10 s when
+                // that member is down, at once when the member reached has
+                // just started and is not connected yet. The operation
+                // itself is read then (LXD forwards that GET straight to its
+                // member, without events): ended, it is the answer; still
+                // running after a quick answer, the wait goes on (250 ms
+                // apart while the answers come back so); else it is lost
+                // (a dead member's operation may still read as running).
+                Err(e) if e.http_status >= 500 && self.clustered() => {
+                    let gave_up = now.elapsed() >= CLUSTER_GAVE_UP;
                     let path = self.with_project(&op_path);
-                    if let Ok(resp) = self.request_within("GET", &path, None, &[], &limits)
-                        && let Value::Object(op) = resp.into_metadata()
-                        && op
-                            .get("status")
+                    let read = self
+                        .request_within("GET", &path, None, &[], &limits)
+                        .ok()
+                        .map(ApiResponse::into_metadata);
+                    let running = |op: &Map<String, Value>| {
+                        op.get("status")
                             .and_then(Value::as_str)
-                            .is_some_and(|s| !still_running(s))
-                    {
+                            .is_none_or(still_running)
+                    };
+                    let op = match read {
+                        Some(Value::Object(op)) if !gave_up || !running(&op) => op,
+                        _ => {
+                            return Err(Error::new(
+                                ErrorKind::OperationLost,
+                                format!(
+                                    "operation {id}: the cluster member running it does not \
+                                     answer, so whether it took effect is unknown (LXD: {})",
+                                    e.message
+                                ),
+                            ));
+                        }
+                    };
+                    let time_left = [own_end, call_end]
+                        .iter()
+                        .flatten()
+                        .all(|end| Instant::now() + CLUSTER_SETTLE_PAUSE < *end);
+                    if !running(&op) || !time_left {
                         return Ok(op);
                     }
                     std::thread::sleep(CLUSTER_SETTLE_PAUSE);
                     continue;
-                }
-                Err(e) if e.http_status >= 500 && self.clustered() => {
-                    return Err(Error::new(
-                        ErrorKind::OperationLost,
-                        format!(
-                            "operation {id}: the cluster member running it does not answer, so \
-                             whether it took effect is unknown (LXD: {})",
-                            e.message
-                        ),
-                    ));
                 }
                 Err(e) => return Err(e),
             };
@@ -1131,8 +1133,9 @@ mod tests {
 
     /// A FAKE clustered member answering operation waits: a quick 500
     /// ("Missing event connection", as a member that has just started
-    /// gives) `fails` times, then the operation as ended.
-    fn member_settling(fails: usize) -> (tempfile::TempDir, Client) {
+    /// gives) `fails` times, then the operation as ended; the operation
+    /// itself, read meanwhile, as still running or (`readable` false) a 500.
+    fn member_settling(fails: usize, readable: bool) -> (tempfile::TempDir, Client) {
         use std::io::{BufRead, BufReader, Write};
         let dir = tempfile::tempdir().unwrap();
         let listener = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
@@ -1155,11 +1158,17 @@ mod tests {
                     }
                     let is_wait = std::mem::take(&mut first).contains("/wait");
                     n += usize::from(is_wait);
-                    let (status, doc) = if !is_wait {
-                        // the operation itself, read meanwhile: still running
+                    let missing = r#"{"type":"error","error":"Missing event connection with target cluster member","error_code":500}"#;
+                    let (status, doc) = if !is_wait && !readable {
+                        (
+                            "500 Internal Server Error",
+                            r#"{"type":"error","error":"Failed to connect","error_code":500}"#
+                                .to_string(),
+                        )
+                    } else if !is_wait {
                         ("200 OK", json!({"type":"sync","status":"Success","status_code":200,"metadata":{"id":"op1","status":"Running","status_code":103}}).to_string())
                     } else if n <= fails {
-                        ("500 Internal Server Error", r#"{"type":"error","error":"Missing event connection with target cluster member","error_code":500}"#.to_string())
+                        ("500 Internal Server Error", missing.to_string())
                     } else {
                         ("200 OK", json!({"type":"sync","status":"Success","status_code":200,"metadata":{"id":"op1","status":"Success","status_code":200}}).to_string())
                     };
@@ -1180,21 +1189,28 @@ mod tests {
 
     #[test]
     fn a_wait_asks_again_while_a_new_cluster_member_settles() {
-        let (_d, c) = member_settling(3);
+        let (_d, c) = member_settling(3, true);
         let started = Instant::now();
         let op = c.wait_for("op1", Some(Duration::from_secs(30))).unwrap();
         assert_eq!(op["status"], "Success");
         assert!(started.elapsed() >= 3 * CLUSTER_SETTLE_PAUSE);
-        // Within the wait's own limit only: then it is taken as lost.
-        let (_d, c) = member_settling(usize::MAX);
+        // Still running, readable, when the wait's own limit is up: the
+        // operation as it is (its caller says still running).
+        let (_d, c) = member_settling(usize::MAX, true);
         let started = Instant::now();
-        let e = c.wait_for("op1", Some(Duration::from_secs(1))).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::OperationLost, "{e:?}");
+        let op = c.wait_for("op1", Some(Duration::from_secs(1))).unwrap();
+        assert_eq!(op["status"], "Running");
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "{:?}",
             started.elapsed()
         );
+        // Not even the operation can be read: lost, at once.
+        let (_d, c) = member_settling(usize::MAX, false);
+        let e = c
+            .wait_for("op1", Some(Duration::from_secs(30)))
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::OperationLost, "{e:?}");
     }
 
     #[test]
