@@ -46,16 +46,24 @@ member_addr() { echo "127.0.0.$NET$1:8443"; }
 private() { # N CMD (the lock's fd 8 closed: a daemon started must not hold it)
     LXD_PRIVATE_HTTPS="$(member_addr "$1")" bash "$HERE/lxd-private.sh" "$NAME-$1" "$2" 8>&-
 }
-on() { # N lxc ARGS...: lxc on member N's unix socket
+on() { # N lxc ARGS...: lxc on member N's unix socket, for at most 2 min
+    # (a member whose database has no leader answers nothing, forever)
     local n=$1
     shift
-    LXD_DIR="$(member_dir "$n")" "$@"
+    LXD_DIR="$(member_dir "$n")" timeout -k 5 120 "$@"
 }
 clustered() { # N: member N answers and is a cluster member
     [ -S "$(member_dir "$1")/unix.socket" ] &&
         [ "$(on "$1" lxc query /1.0/cluster 2>/dev/null | jq -r .enabled 2>/dev/null)" = true ]
 }
+# Member N answers GET /1.0 within 5 s (a member without database quorum
+# answers nothing).
+answers() {
+    [ -S "$(member_dir "$1")/unix.socket" ] &&
+        curl -fsS --max-time 5 --unix-socket "$(member_dir "$1")/unix.socket" http://lxd/1.0 >/dev/null 2>&1
+}
 online_members() {
+    answers 1 || return 0
     on 1 lxc query '/1.0/cluster/members?recursion=1' 2>/dev/null |
         jq -r '[.[] | select(.status == "Online") | .server_name] | sort | join(",")' 2>/dev/null || true
 }
@@ -94,10 +102,19 @@ up() {
     [ "$(id -u)" -eq 0 ] || die "must run as root"
     mkdir -p /run/lock "$STATE"
     exec 8>"/run/lock/lxd-liblxd-$NAME.lock"
-    flock 8
+    flock -w 600 8 || die "another 'lxd-cluster.sh $NAME' has held /run/lock/lxd-liblxd-$NAME.lock for 10 min"
     if [ "$(online_members)" = "m1,m2,m3" ] && [ -s "$STATE/client.crt" ]; then
         say "the cluster answers (m1, m2, m3 online)"
         return 0
+    fi
+    # What a killed run left (members stopped, a member missing): a member
+    # started alone has no database quorum and never becomes ready, so the
+    # old state is deleted and the cluster made afresh (it holds only test
+    # objects).
+    if compgen -G "/var/lib/lxd-liblxd-$NAME-[0-9]" >/dev/null; then
+        say "the cluster does not answer with m1, m2, m3 online: deleting its state, starting afresh"
+        down
+        mkdir -p "$STATE"
     fi
     private 1 start >/dev/null
     if ! clustered 1; then
@@ -148,7 +165,7 @@ down() {
     # The instances first (a running member stops them cluster-wide), then
     # the daemons: the state is deleted, so there is nothing to hand over.
     for n in 1 2 3 4; do
-        if [ -S "$(member_dir "$n")/unix.socket" ] &&
+        if answers "$n" &&
             timeout 60 env LXD_DIR="$(member_dir "$n")" lxc stop --all --force >/dev/null 2>&1; then
             break
         fi

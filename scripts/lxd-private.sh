@@ -57,7 +57,7 @@ command -v lxd >/dev/null && command -v lxc >/dev/null && [ -x "$BUSYBOX" ] ||
 # One caller at a time per daemon (fd 9; the daemon must not inherit it).
 mkdir -p /run/lock
 exec 9>"/run/lock/lxd-liblxd-$NAME.lock"
-flock 9
+flock -w 600 9 || { echo "lxd-private: ERROR: another lxd-private.sh $NAME has held /run/lock/lxd-liblxd-$NAME.lock for 10 min" >&2; exit 1; }
 
 # The daemon of our LXD_DIR: a process whose argv is "lxd" plus options
 # (not "[lxc monitor]", "lxd forkexec ..." or "lxd waitready") with

@@ -65,7 +65,7 @@ export LIBLXD_PRIVATE_SCRIPT="$ROOT/scripts/lxd-private.sh"
 mkdir -p build/tests
 rm -f build/lxd-private.rc
 if [ -z "$FILTER" ] || [[ " $BINDINGS " != *" $FILTER "* ]]; then
-    { bash scripts/lxd-private.sh restart-test >build/lxd-private.log 2>&1; echo $? >build/lxd-private.rc; } &
+    { timeout -k 10 400 bash scripts/lxd-private.sh restart-test >build/lxd-private.log 2>&1; echo $? >build/lxd-private.rc; } &
 else
     echo 0 >build/lxd-private.rc
 fi
@@ -75,7 +75,7 @@ fi
 # same way and ready before any lane runs.
 SECOND_DIR=/var/lib/lxd-liblxd-second
 rm -f build/lxd-second.rc
-{ bash scripts/lxd-private.sh second >build/lxd-second.log 2>&1; echo $? >build/lxd-second.rc; } &
+{ timeout -k 10 400 bash scripts/lxd-private.sh second >build/lxd-second.log 2>&1; echo $? >build/lxd-second.rc; } &
 second_ready() {
     while [ ! -s build/lxd-second.rc ]; do sleep 0.2; done
     if [ "$(cat build/lxd-second.rc)" = 0 ]; then
@@ -95,9 +95,19 @@ clusters=()
 if [ -z "$FILTER" ] || [[ " $BINDINGS " == *" $FILTER "* ]] || [[ "$CLUSTER_PROGRAMS" == *"$FILTER"* ]]; then
     clusters=(cluster failover)
 fi
+# Each try is bounded (a member that never answers must not stop the
+# run); a failed first try is taken down and made afresh once.
+cluster_up() {
+    local cl=$1 rc
+    timeout -k 10 420 bash scripts/lxd-cluster.sh "$cl" up && return 0
+    rc=$?
+    echo "!!! scripts/lxd-cluster.sh $cl up failed (exit $rc$([ "$rc" = 124 ] && echo ", timed out after 420 s")); taking it down, trying once more"
+    timeout -k 10 300 bash scripts/lxd-cluster.sh "$cl" down || true
+    timeout -k 10 420 bash scripts/lxd-cluster.sh "$cl" up
+}
 for cl in "${clusters[@]}"; do
     rm -f "build/lxd-$cl.rc"
-    { bash scripts/lxd-cluster.sh "$cl" up >"build/lxd-$cl.log" 2>&1; echo $? >"build/lxd-$cl.rc"; } &
+    { cluster_up "$cl" >"build/lxd-$cl.log" 2>&1; echo $? >"build/lxd-$cl.rc"; } &
 done
 clusters_ready() {
     local cl
@@ -114,7 +124,7 @@ clusters_ready() {
 clusters_down() {
     local cl
     [ "${LIBLXD_KEEP_CLUSTERS:-0}" = 1 ] && return 0
-    for cl in "${clusters[@]}"; do bash scripts/lxd-cluster.sh "$cl" down >>"build/lxd-$cl.log" 2>&1 || true; done
+    for cl in "${clusters[@]}"; do timeout -k 10 300 bash scripts/lxd-cluster.sh "$cl" down >>"build/lxd-$cl.log" 2>&1 || true; done
 }
 trap clusters_down EXIT
 
@@ -253,6 +263,11 @@ fi
 # touch each other's. Each lane writes its own log (shown
 # whole when all are done) and one result line per program or suite.
 rm -rf build/lanes; mkdir -p build/lanes
+# A program or suite that hangs is stopped and fails, so that the run
+# still ends well inside CI's limit (the slowest, under valgrind, take
+# 4-6 min on 2 cores).
+PROGRAM_LIMIT=${LIBLXD_PROGRAM_LIMIT:-900}
+SUITE_LIMIT=${LIBLXD_SUITE_LIMIT:-1200}
 # Record one run: label, exit status, its summary line.
 record() { printf '%s\t%s\t%s\n' "$2" "$3" "$4" >>"build/lanes/$1.results"; }
 run_c_program() { # LANE NAME:TRANSPORT
@@ -262,10 +277,11 @@ run_c_program() { # LANE NAME:TRANSPORT
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then prog_filter="$FILTER"; fi
     echo "--- $label ${VALGRIND:+(under valgrind)}"
     set +e
-    (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport "${VALGRIND[@]}" "./$name" $prog_filter) >"$log" 2>&1
+    (cd build/tests && LIBLXD_TEST_TRANSPORT=$transport timeout -k 30 "$PROGRAM_LIMIT" "${VALGRIND[@]}" "./$name" $prog_filter) >"$log" 2>&1
     rc=$?
     set -e
     cat "$log"
+    [ "$rc" = 124 ] && echo "!!! $label did not finish within ${PROGRAM_LIMIT} s and was stopped"
     record "$lane" "$label" "$rc" "$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 || true)"
 }
 lane_c() {
@@ -281,7 +297,7 @@ lane_private() {
     if [ -z "$FILTER" ] || [ "$FILTER" = fuzz ]; then
         echo "--- fuzz targets (scripts/fuzz.sh)"
         set +e
-        bash scripts/fuzz.sh >build/fuzz.log 2>&1
+        timeout -k 30 "$PROGRAM_LIMIT" bash scripts/fuzz.sh >build/fuzz.log 2>&1
         rc=$?
         set -e
         grep -vE '^ +Compiling|^ +Finished' build/fuzz.log | tail -n 25
@@ -299,10 +315,11 @@ lane_bindings() {
         log="build/tests/binding-$b.log"
         set +e
         PKG_CONFIG_PATH="$INSTALLED_PKG_CONFIG_PATH" LD_LIBRARY_PATH="$INSTALLED_LD_LIBRARY_PATH" \
-            LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" bash "bindings/$b/test.sh" >"$log" 2>&1
+            LIBLXD_VALGRIND="${LIBLXD_VALGRIND:-1}" timeout -k 30 "$SUITE_LIMIT" bash "bindings/$b/test.sh" >"$log" 2>&1
         rc=$?
         set -e
         cat "$log"
+        [ "$rc" = 124 ] && echo "!!! the $b binding's suite did not finish within ${SUITE_LIMIT} s and was stopped"
         # The summary must be the suite's very last line.
         record bindings "$b-binding" "$rc" "$(tail -n 1 "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' || true)"
     done
