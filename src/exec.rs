@@ -228,6 +228,20 @@ impl Started {
         self.client.websocket(&path)
     }
 
+    /// Connect the websockets `fds` side by side (`Client::websockets`);
+    /// the first failure is the answer.
+    fn connect_all(&self, fds: &[&str]) -> Result<Vec<Ws>> {
+        let paths = fds
+            .iter()
+            .map(|fd| {
+                Ok(self
+                    .client
+                    .with_project(&websocket_path(&self.op, &self.fds, fd)?))
+            })
+            .collect::<Result<Vec<String>>>()?;
+        self.client.websockets(&paths).into_iter().collect()
+    }
+
     /// Wait for the operation and read the command's exit code.
     fn exit_code(&self, deadline: Option<Instant>) -> Result<i32> {
         let timeout =
@@ -369,17 +383,12 @@ pub fn run(
     // side by side: each is a connection and an upgrade (over HTTPS also a
     // TLS handshake), and the command waits for the last of them.
     let mut control = started.connect("control")?;
-    let (s1, s2, s0) = std::thread::scope(|scope| {
-        let out = scope.spawn(|| started.connect("1"));
-        let err = scope.spawn(|| started.connect("2"));
-        let stdin = started.connect("0");
-        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<Ws>>| {
-            h.join()
-                .unwrap_or_else(|_| Err(Error::protocol("a websocket connect panicked")))
-        };
-        (joined(out), joined(err), stdin)
-    });
-    let mut streams = [s0?, s1?.receive_only(), s2?.receive_only()];
+    let mut opened = started.connect_all(&["0", "1", "2"])?.into_iter();
+    let (s0, s1, s2) = match (opened.next(), opened.next(), opened.next()) {
+        (Some(s0), Some(s1), Some(s2)) => (s0, s1, s2),
+        _ => return Err(Error::protocol("exec: a websocket went missing")),
+    };
+    let mut streams = [s0, s1.receive_only(), s2.receive_only()];
     let mut stdin_feed = StdinFeed {
         data: stdin,
         sent: 0,

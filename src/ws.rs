@@ -10,12 +10,24 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use tungstenite::HandshakeError;
-use tungstenite::protocol::WebSocket;
+use tungstenite::handshake::MidHandshake;
+use tungstenite::handshake::client::ClientHandshake;
+use tungstenite::protocol::{WebSocket, WebSocketConfig};
 use tungstenite::{Error as WsError, Message};
 
 use crate::client::{Client, decode_response};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::Stream;
+use crate::transport::{Endpoint, Stream};
+
+/// How much one read from the socket takes. tungstenite zeroes this much
+/// of its buffer before every read, including the many that find nothing
+/// there yet (its default, 128 KiB, was a tenth of an exec's CPU); LXD's
+/// frames of output are at most a few tens of KiB.
+const READ_BUFFER: usize = 16 * 1024;
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER)
+}
 
 /// One open websocket.
 pub struct Ws {
@@ -98,7 +110,88 @@ impl Client {
         let url = format!("ws://{host}{path}");
         Ws::handshake(stream, &url, what)
     }
+
+    /// Open a websocket at each of `paths` side by side, each on a
+    /// connection of its own, so that LXD works on all the upgrades at
+    /// once: over the unix socket every upgrade request is written before
+    /// any answer is read (no threads); under TLS, whose handshakes each
+    /// wait on the server, each opens on a thread of its own. The results
+    /// are in the order of `paths`.
+    pub fn websockets(&self, paths: &[String]) -> Vec<Result<Ws>> {
+        if !matches!(self.transport().endpoint(), Endpoint::Unix(_)) {
+            return std::thread::scope(|scope| {
+                let rest: Vec<_> = paths[1.min(paths.len())..]
+                    .iter()
+                    .map(|p| scope.spawn(move || self.websocket(p)))
+                    .collect();
+                let first = paths.first().map(|p| self.websocket(p));
+                first
+                    .into_iter()
+                    .chain(rest.into_iter().map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::protocol("a websocket connect panicked"))
+                        })
+                    }))
+                    .collect()
+            });
+        }
+        let opening: Vec<Result<Opening>> = paths.iter().map(|p| self.start_websocket(p)).collect();
+        opening
+            .into_iter()
+            .map(|o| match o? {
+                Opening::Open(ws) => Ok(ws),
+                Opening::Pending { mid, what, step } => {
+                    let stream = &mid.get_ref().get_ref().inner;
+                    stream
+                        .set_nonblocking(false)
+                        .and_then(|_| stream.set_timeout(Some(step)))
+                        .map_err(|e| Error::from_io(&what, &e))?;
+                    Ws::finish_handshake(mid.handshake(), what)
+                }
+            })
+            .collect()
+    }
+
+    /// Connect and write the upgrade request for `path` without waiting
+    /// for the answer (unless it is already there).
+    fn start_websocket(&self, path: &str) -> Result<Opening> {
+        let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
+        let step = self.step_timeout(&what)?;
+        let (stream, host) = self.transport().dial_within(Some(step))?;
+        stream
+            .set_timeout(Some(step))
+            .and_then(|_| stream.set_nonblocking(true))
+            .map_err(|e| Error::from_io(&what, &e))?;
+        let url = format!("ws://{host}{path}");
+        let stream = WsStream {
+            inner: stream,
+            write_broken: false,
+        };
+        match tungstenite::client::client_with_config(url, stream, Some(ws_config())) {
+            Err(HandshakeError::Interrupted(mid)) => Ok(Opening::Pending { mid, what, step }),
+            done => Ws::finish_handshake(done, what).map(Opening::Open),
+        }
+    }
 }
+
+/// A websocket on its way: its upgrade request written, the answer not yet
+/// read; or already open.
+enum Opening {
+    Pending {
+        mid: MidHandshake<ClientHandshake<WsStream>>,
+        what: String,
+        step: Duration,
+    },
+    Open(Ws),
+}
+
+type HandshakeResult = std::result::Result<
+    (
+        WebSocket<WsStream>,
+        tungstenite::handshake::client::Response,
+    ),
+    HandshakeError<ClientHandshake<WsStream>>,
+>;
 
 impl Ws {
     /// tungstenite's client handshake for `url` over `stream`; the socket
@@ -108,7 +201,15 @@ impl Ws {
             inner: stream,
             write_broken: false,
         };
-        let inner = match tungstenite::client::client(url, stream) {
+        Ws::finish_handshake(
+            tungstenite::client::client_with_config(url, stream, Some(ws_config())),
+            what,
+        )
+    }
+
+    /// The websocket a blocking handshake gave, or why there is none.
+    fn finish_handshake(done: HandshakeResult, what: String) -> Result<Ws> {
+        let inner = match done {
             Ok((ws, _)) => ws,
             Err(HandshakeError::Interrupted(_)) => {
                 return Err(Error::new(
@@ -130,7 +231,10 @@ impl Ws {
             write_broken: false,
         };
         let role = tungstenite::protocol::Role::Client;
-        Ws::established(WebSocket::from_raw_socket(stream, role, None), what)
+        Ws::established(
+            WebSocket::from_raw_socket(stream, role, Some(ws_config())),
+            what,
+        )
     }
 
     fn established(inner: WebSocket<WsStream>, what: String) -> Result<Ws> {
@@ -496,6 +600,77 @@ mod tests {
             }
         }
         assert_eq!(got, b"hello\n");
+    }
+
+    #[test]
+    fn websockets_side_by_side_write_every_request_before_reading_an_answer() {
+        // The fake server takes all three connections, each with its
+        // upgrade request waiting, before it answers any: a client that
+        // waited for one answer before asking the next would stall here.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let listener = UnixListener::bind(&path).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let server = std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(5);
+            let mut conns = Vec::new();
+            while conns.len() < 3 && Instant::now() < until {
+                match listener.accept() {
+                    Ok((s, _)) => conns.push(s),
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+            assert_eq!(conns.len(), 3, "the client did not open all three at once");
+            for c in &conns {
+                c.set_nonblocking(false).unwrap();
+                let mut buf = [0u8; 1];
+                let peeked = rustix::net::recv(c, &mut buf, rustix::net::RecvFlags::PEEK).unwrap();
+                assert_eq!(peeked.0, 1, "no request waiting");
+            }
+            let mut conns = conns.into_iter();
+            // 1: upgraded, and a frame sent at once (kept for the client).
+            let mut first = tungstenite::accept(conns.next().unwrap()).unwrap();
+            first.send(Message::binary(b"early".to_vec())).unwrap();
+            // 2: refused, as LXD refuses a wrong secret.
+            let mut second = io::BufReader::new(conns.next().unwrap());
+            let mut line = String::new();
+            while io::BufRead::read_line(&mut second, &mut line).unwrap() > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let body = r#"{"type":"error","error":"not authorized","error_code":403}"#;
+            write!(
+                second.get_mut(),
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            // 3: upgraded.
+            let third = tungstenite::accept(conns.next().unwrap()).unwrap();
+            (first, third)
+        });
+        let paths: Vec<String> = ["/a", "/b", "/c"].iter().map(|p| p.to_string()).collect();
+        let mut got = Client::for_socket(&path).websockets(&paths).into_iter();
+        let server_side = server.join().unwrap();
+        let mut first = got.next().unwrap().unwrap();
+        let Err(refused) = got.next().unwrap() else {
+            panic!("the refused upgrade opened")
+        };
+        assert_eq!(refused.kind, ErrorKind::Forbidden, "{refused:?}");
+        assert!(refused.message.contains("not authorized"), "{refused:?}");
+        assert!(got.next().unwrap().is_ok());
+        let deadline = Some(Instant::now() + Duration::from_secs(5));
+        let msg = loop {
+            if let Some(m) = first.try_read().unwrap() {
+                break m;
+            }
+            assert!(
+                wait_ready(&[(first.fd(), true, false)], deadline)
+                    .unwrap()
+                    .is_some()
+            );
+        };
+        assert_eq!(msg, Message::binary(b"early".to_vec()));
+        drop(server_side);
     }
 
     #[test]
