@@ -221,11 +221,15 @@ impl Started {
         })
     }
 
-    fn connect(&self, fd: &str) -> Result<Ws> {
-        let path = self
+    /// The path of websocket `fd` of the operation (project included).
+    fn ws_path(&self, fd: &str) -> Result<String> {
+        Ok(self
             .client
-            .with_project(&websocket_path(&self.op, &self.fds, fd)?);
-        self.client.websocket(&path)
+            .with_project(&websocket_path(&self.op, &self.fds, fd)?))
+    }
+
+    fn connect(&self, fd: &str) -> Result<Ws> {
+        self.client.websocket(&self.ws_path(fd)?)
     }
 
     /// Connect the websockets `fds` side by side (`Client::websockets`);
@@ -233,11 +237,7 @@ impl Started {
     fn connect_all(&self, fds: &[&str]) -> Result<Vec<Ws>> {
         let paths = fds
             .iter()
-            .map(|fd| {
-                Ok(self
-                    .client
-                    .with_project(&websocket_path(&self.op, &self.fds, fd)?))
-            })
+            .map(|fd| self.ws_path(fd))
             .collect::<Result<Vec<String>>>()?;
         self.client.websockets(&paths).into_iter().collect()
     }

@@ -55,6 +55,13 @@ struct WsStream {
 }
 
 impl WsStream {
+    fn new(inner: Stream) -> WsStream {
+        WsStream {
+            inner,
+            write_broken: false,
+        }
+    }
+
     fn broken(&mut self, e: io::Error) -> io::Result<()> {
         if matches!(
             e.kind(),
@@ -101,14 +108,21 @@ impl Client {
     /// A refusal comes back as LXD's error (status and message); frames
     /// the server sends right after the upgrade are kept.
     pub fn websocket(&self, path: &str) -> Result<Ws> {
+        let (stream, url, what) = self.dial_websocket(path)?;
+        Ws::handshake(stream, &url, what)
+    }
+
+    /// A new connection for the websocket at `path`, each read and write
+    /// on it bounded by the client's timeout (cut by the call's deadline);
+    /// with the websocket's URL and its name for messages.
+    fn dial_websocket(&self, path: &str) -> Result<(Stream, String, String)> {
         let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
         let step = self.step_timeout(&what)?;
         let (stream, host) = self.transport().dial_within(Some(step))?;
         stream
             .set_timeout(Some(step))
             .map_err(|e| Error::from_io(&what, &e))?;
-        let url = format!("ws://{host}{path}");
-        Ws::handshake(stream, &url, what)
+        Ok((stream, format!("ws://{host}{path}"), what))
     }
 
     /// Open a websocket at each of `paths` side by side, each on a
@@ -119,14 +133,15 @@ impl Client {
     /// are in the order of `paths`.
     pub fn websockets(&self, paths: &[String]) -> Vec<Result<Ws>> {
         if !matches!(self.transport().endpoint(), Endpoint::Unix(_)) {
+            let Some((first, rest)) = paths.split_first() else {
+                return Vec::new();
+            };
             return std::thread::scope(|scope| {
-                let rest: Vec<_> = paths[1.min(paths.len())..]
+                let rest: Vec<_> = rest
                     .iter()
                     .map(|p| scope.spawn(move || self.websocket(p)))
                     .collect();
-                let first = paths.first().map(|p| self.websocket(p));
-                first
-                    .into_iter()
+                std::iter::once(self.websocket(first))
                     .chain(rest.into_iter().map(|h| {
                         h.join().unwrap_or_else(|_| {
                             Err(Error::protocol("a websocket connect panicked"))
@@ -140,11 +155,12 @@ impl Client {
             .into_iter()
             .map(|o| match o? {
                 Opening::Open(ws) => Ok(ws),
-                Opening::Pending { mid, what, step } => {
-                    let stream = &mid.get_ref().get_ref().inner;
-                    stream
+                Opening::Pending { mid, what } => {
+                    // Blocking again, within the timeout set at the dial.
+                    mid.get_ref()
+                        .get_ref()
+                        .inner
                         .set_nonblocking(false)
-                        .and_then(|_| stream.set_timeout(Some(step)))
                         .map_err(|e| Error::from_io(&what, &e))?;
                     Ws::finish_handshake(mid.handshake(), what)
                 }
@@ -155,20 +171,13 @@ impl Client {
     /// Connect and write the upgrade request for `path` without waiting
     /// for the answer (unless it is already there).
     fn start_websocket(&self, path: &str) -> Result<Opening> {
-        let what = format!("websocket {}", path.split('?').next().unwrap_or(path));
-        let step = self.step_timeout(&what)?;
-        let (stream, host) = self.transport().dial_within(Some(step))?;
+        let (stream, url, what) = self.dial_websocket(path)?;
         stream
-            .set_timeout(Some(step))
-            .and_then(|_| stream.set_nonblocking(true))
+            .set_nonblocking(true)
             .map_err(|e| Error::from_io(&what, &e))?;
-        let url = format!("ws://{host}{path}");
-        let stream = WsStream {
-            inner: stream,
-            write_broken: false,
-        };
+        let stream = WsStream::new(stream);
         match tungstenite::client::client_with_config(url, stream, Some(ws_config())) {
-            Err(HandshakeError::Interrupted(mid)) => Ok(Opening::Pending { mid, what, step }),
+            Err(HandshakeError::Interrupted(mid)) => Ok(Opening::Pending { mid, what }),
             done => Ws::finish_handshake(done, what).map(Opening::Open),
         }
     }
@@ -180,7 +189,6 @@ enum Opening {
     Pending {
         mid: MidHandshake<ClientHandshake<WsStream>>,
         what: String,
-        step: Duration,
     },
     Open(Ws),
 }
@@ -197,10 +205,7 @@ impl Ws {
     /// tungstenite's client handshake for `url` over `stream`; the socket
     /// is non-blocking once it is done.
     pub(crate) fn handshake(stream: Stream, url: &str, what: String) -> Result<Ws> {
-        let stream = WsStream {
-            inner: stream,
-            write_broken: false,
-        };
+        let stream = WsStream::new(stream);
         Ws::finish_handshake(
             tungstenite::client::client_with_config(url, stream, Some(ws_config())),
             what,
@@ -226,10 +231,7 @@ impl Ws {
     /// the fuzz targets, which feed frames without one.
     #[cfg(fuzzing)]
     pub(crate) fn raw(stream: Stream, what: String) -> Result<Ws> {
-        let stream = WsStream {
-            inner: stream,
-            write_broken: false,
-        };
+        let stream = WsStream::new(stream);
         let role = tungstenite::protocol::Role::Client;
         Ws::established(
             WebSocket::from_raw_socket(stream, role, Some(ws_config())),

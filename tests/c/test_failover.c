@@ -171,7 +171,7 @@ static void *worker(void *arg) {
         double took = now_s() - start;
         if (took > t->longest) t->longest = took;
         t->safe++;
-        if (s != LXD_OK && lxd_database_failure(s, lxd_last_error_message())) {
+        if (lxd_database_failure(s, lxd_last_error_message())) {
             note_lxd_failure(t, s);
         } else if (s != LXD_OK) {
             t->safe_failed++;
@@ -188,7 +188,7 @@ static void *worker(void *arg) {
             took = now_s() - start;
             if (took > t->longest) t->longest = took;
             t->posts++;
-            if (s != LXD_OK && lxd_database_failure(s, lxd_last_error_message())) {
+            if (lxd_database_failure(s, lxd_last_error_message())) {
                 note_lxd_failure(t, s);
             } else if (s != LXD_OK) {
                 t->posts_failed++;
