@@ -767,8 +767,11 @@ lxd_status lxd_child_create(const struct lxd_obj *parent,
  * again. Operations live on the member that runs them: a wait moves on
  * with the client and goes on as long as that member runs; if it is the
  * member that went down, the wait ends with `LXD_ERR_OPERATION_LOST` (or
- * `LXD_ERR_TIMEOUT` at the caller's limit). With `"failover": "off"` only
- * the first endpoint is used. `lxd_client_endpoint` names the one in use.
+ * `LXD_ERR_TIMEOUT` at the caller's limit). A member that has just
+ * started may hold a wait for LXD's 10 s before it can follow another
+ * member's operation; the wait then reads the operation and goes on.
+ * With `"failover": "off"` only the first endpoint is used.
+ * `lxd_client_endpoint` names the one in use.
  * @param out receives the new client; free it with `lxd_client_free`.
  * @return `LXD_OK`; `LXD_ERR_INVALID_ARGUMENT` (NULL `out`, bad endpoint or
  *   options); `LXD_ERR_CONNECTION` (daemon unreachable); `LXD_ERR_TLS` (also
