@@ -117,10 +117,15 @@ struct tally {
  * there ("Failed loading volume config ...: call query-sql ...: receive:
  * header: EOF", "Failed to update database: ... EOF"). That is the
  * server's answer (LXD_ERR_OPERATION_FAILED or an API error with LXD's
- * message), not a call the client lost, so it is counted apart. */
+ * message), not a call the client lost, so it is counted apart. So is its
+ * aftermath: a snapshot whose database record failed that way leaves its
+ * volume record behind, and LXD then fails the instance's next snapshot
+ * ("Instance snapshot record count doesn't match instance snapshot volume
+ * record count"; seen once in 15 runs under valgrind). */
 static bool lxd_database_failure(lxd_status s, const char *msg) {
     if (s != LXD_ERR_OPERATION_FAILED && s != LXD_ERR_API) return false;
-    static const char *const markers[] = {"query-sql", "database", "dqlite", "leader", "EOF"};
+    static const char *const markers[] = {"query-sql", "database", "dqlite", "leader", "EOF",
+                                          "record count doesn't match"};
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
         if (strstr(msg, markers[i])) return true;
     return false;
