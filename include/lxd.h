@@ -1049,7 +1049,10 @@ void lxd_events_listener_free(struct lxd_events_listener *listener);
  *   LXD signals only the command's own process: children it started (the
  *   `sleep` of `sh -c "sleep 9; echo"`) go on running; `exec` in the shell
  *   (`sh -c "exec sleep 9"`) or `timeout` inside the instance avoids that;
- *   `LXD_ERR_API` (e.g. 400) when the instance is not running.
+ *   `LXD_ERR_API` (e.g. 400) when the instance is not running;
+ *   `LXD_ERR_OPERATION_LOST` when the exit code is unknown: the daemon
+ *   restarted, or (in a cluster) LXD forgot the ended operation before
+ *   a member that could not reach the instance's member let it be read.
  */
 lxd_status lxd_instance_exec(struct lxd_obj *instance,
                              const char *command_json,

@@ -261,6 +261,21 @@ impl Started {
                     format!("exec of {:?} failed: {}", self.command, e.message),
                 ));
             }
+            // LXD forgot the operation (it keeps an ended one 5 s) before
+            // the wait could read it: a cluster member that held the wait
+            // while it could not reach the operation's member. The command
+            // ran; its exit code is gone with the operation. Not NotFound,
+            // which an exec reports for a command that does not exist.
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                return Err(Error::new(
+                    ErrorKind::OperationLost,
+                    format!(
+                        "exec of {:?}: LXD forgot the operation before its exit code could \
+                         be read ({})",
+                        self.command, e.message
+                    ),
+                ));
+            }
             Err(e) => return Err(e),
         };
         exit_code_of(&op)
@@ -726,6 +741,46 @@ mod tests {
         let e = exec_started(&resp).unwrap_err();
         assert_eq!(e.kind, crate::error::ErrorKind::Protocol);
         assert!(e.message.contains("did not start an operation"), "{e:?}");
+    }
+
+    #[test]
+    fn an_exec_whose_operation_is_forgotten_has_lost_its_exit_code() {
+        // A FAKE daemon that knows no operation: its wait answers 404, as
+        // LXD does once it forgot an ended one. That is not the exec's
+        // NotFound ("no such command"): the exit code is lost.
+        use std::io::{BufRead, BufReader, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let listener = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let mut r = BufReader::new(stream);
+                let mut line = String::new();
+                while r.read_line(&mut line).unwrap_or(0) > 0 {
+                    if line == "\r\n" {
+                        let doc =
+                            r#"{"type":"error","error":"Operation not found","error_code":404}"#;
+                        let answer = format!(
+                            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{doc}",
+                            doc.len()
+                        );
+                        if r.get_mut().write_all(answer.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                    line.clear();
+                }
+            }
+        });
+        let started = Started {
+            client: Client::for_socket(&dir.path().join("s")),
+            command: "[\"true\"]".into(),
+            op: "op1".into(),
+            fds: Map::new(),
+        };
+        let e = started.exit_code(None).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::OperationLost, "{e:?}");
+        assert!(e.message.contains("exit code"), "{e:?}");
     }
 
     #[test]

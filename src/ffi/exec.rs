@@ -67,7 +67,10 @@ lxd_export! {
     ///   LXD signals only the command's own process: children it started (the
     ///   `sleep` of `sh -c "sleep 9; echo"`) go on running; `exec` in the shell
     ///   (`sh -c "exec sleep 9"`) or `timeout` inside the instance avoids that;
-    ///   `LXD_ERR_API` (e.g. 400) when the instance is not running.
+    ///   `LXD_ERR_API` (e.g. 400) when the instance is not running;
+    ///   `LXD_ERR_OPERATION_LOST` when the exit code is unknown: the daemon
+    ///   restarted, or (in a cluster) LXD forgot the ended operation before
+    ///   a member that could not reach the instance's member let it be read.
     fn lxd_instance_exec(
         instance: *mut lxd_obj,
         command_json: *const c_char,
