@@ -513,6 +513,31 @@ impl Client {
         )
     }
 
+    /// A client of a FAKE server (not LXD: for answers a real daemon
+    /// cannot be made to give) that answers every request it reads with
+    /// `answer`, a whole HTTP response; the directory holds its socket.
+    #[cfg(test)]
+    pub(crate) fn answering_every_request(answer: &'static [u8]) -> (tempfile::TempDir, Client) {
+        use std::io::{BufRead, BufReader, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("s");
+        let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let mut r = BufReader::new(stream);
+                let mut line = String::new();
+                while r.read_line(&mut line).unwrap_or(0) > 0 {
+                    if line == "\r\n" && r.get_mut().write_all(answer).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            }
+        });
+        (dir, Client::for_socket(&socket))
+    }
+
     /// A client that never connected, for tests of code that must not
     /// make requests: any request fails with a connection error.
     #[cfg(any(test, fuzzing))]

@@ -748,32 +748,12 @@ mod tests {
         // A FAKE daemon that knows no operation: its wait answers 404, as
         // LXD does once it forgot an ended one. That is not the exec's
         // NotFound ("no such command"): the exit code is lost.
-        use std::io::{BufRead, BufReader, Write};
-        let dir = tempfile::tempdir().unwrap();
-        let listener = std::os::unix::net::UnixListener::bind(dir.path().join("s")).unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let mut r = BufReader::new(stream);
-                let mut line = String::new();
-                while r.read_line(&mut line).unwrap_or(0) > 0 {
-                    if line == "\r\n" {
-                        let doc =
-                            r#"{"type":"error","error":"Operation not found","error_code":404}"#;
-                        let answer = format!(
-                            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{doc}",
-                            doc.len()
-                        );
-                        if r.get_mut().write_all(answer.as_bytes()).is_err() {
-                            break;
-                        }
-                    }
-                    line.clear();
-                }
-            }
-        });
+        let (_dir, client) = Client::answering_every_request(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 63\r\n\r\n\
+              {\"type\":\"error\",\"error\":\"Operation not found\",\"error_code\":404}",
+        );
         let started = Started {
-            client: Client::for_socket(&dir.path().join("s")),
+            client,
             command: "[\"true\"]".into(),
             op: "op1".into(),
             fds: Map::new(),

@@ -1266,29 +1266,10 @@ mod tests {
     fn a_pull_drops_special_bits_the_server_claims() {
         // A FAKE files endpoint (LXD 5.0.2 itself never reports these
         // bits): every GET is a 2-byte file of mode 6755.
-        use std::io::BufRead;
-        use std::os::unix::net::UnixListener;
-        let dir = tempfile::tempdir().unwrap();
-        let listener = UnixListener::bind(dir.path().join("s")).unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let mut r = io::BufReader::new(stream);
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    if line == "\r\n" {
-                        let _ = r.get_mut().write_all(
-                            b"HTTP/1.1 200 OK\r\nX-LXD-type: file\r\nX-LXD-mode: 6755\r\n\
-                              Content-Length: 2\r\n\r\nhi",
-                        );
-                    }
-                }
-            }
-        });
-        let client = Client::for_socket(&dir.path().join("s"));
+        let (dir, client) = Client::answering_every_request(
+            b"HTTP/1.1 200 OK\r\nX-LXD-type: file\r\nX-LXD-mode: 6755\r\n\
+              Content-Length: 2\r\n\r\nhi",
+        );
         let obj = Object::lazy(&client, crate::kinds::Kind::Container, "c");
         let dest = dir.path().join("f");
         pull(&obj, "/f", &dest, &FileOptions::default(), None).unwrap();
